@@ -1,0 +1,151 @@
+package io.jvit.core.checkpoint;
+
+import io.jvit.core.config.ConfigJson;
+import io.jvit.core.config.MlpKind;
+import io.jvit.core.config.Presets;
+import io.jvit.core.config.ViTConfig;
+import io.jvit.core.model.ViTWeights;
+import io.jvit.core.model.VisionTransformer;
+import io.jvit.core.pe.LearnedAbsolute;
+import io.jvit.core.pe.NoPE;
+import io.jvit.core.pe.PositionalEncoding;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads a ViT from a checkpoint file of any supported container ({@code .pth} zip, {@code .safetensors})
+ * and naming ({@link CheckpointFormat}), reading depth, width, patch size and registers from the tensors.
+ *
+ * <pre>{@code
+ * Loaded m = Checkpoints.load(Path.of("dinov2_vits14_reg4.pth"), null, null);          // as trained
+ * Loaded a = Checkpoints.load(Path.of("alibi_coco_dv2_vits14_reg4.pth"), null, "alibi"); // the paper's retrofit
+ * }</pre>
+ */
+public final class Checkpoints {
+    private Checkpoints() {}
+
+    /** A loaded model, the naming its file used, and remarks worth telling the user. */
+    public record Loaded(VisionTransformer model, CheckpointFormat format, List<String> notes) {}
+
+    public static final String CONFIG_KEY = "jvit.config";
+
+    /** Reads the raw tensors of a file, by content (not by extension). */
+    public static Map<String, INDArray> readTensors(Path file) {
+        return readContainer(file).tensors();
+    }
+
+    private static Safetensors.Contents readContainer(Path file) {
+        if (!Files.isRegularFile(file)) throw new CheckpointException(file, "no such file");
+        byte[] head = new byte[9];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, 9);
+        } catch (IOException e) {
+            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+        }
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K') return new Safetensors.Contents(TorchCheckpoint.read(file), Map.of());
+        if (n == 9 && head[8] == '{') return Safetensors.read(file);
+        if (n >= 2 && (head[0] & 0xff) == 0x80)
+            throw new CheckpointException(file, "legacy (pre-1.6) torch.save format; re-save it with a current PyTorch");
+        throw new CheckpointException(file, "unrecognised checkpoint format (expected a PyTorch .pth zip or .safetensors)");
+    }
+
+    /**
+     * @param arch a preset name ({@link Presets}) whose head count and shapes the file must fit, or null to infer
+     * @param pe   a positional-encoding name to use instead of the checkpoint's ({@code alibi} for the paper's
+     *             retrofitted models, whose pos_embed is zero), or null to keep it
+     */
+    public static Loaded load(Path file, String arch, String pe) {
+        Safetensors.Contents raw = readContainer(file);
+        List<String> notes = new ArrayList<>();
+        Map<String, INDArray> sd;
+        CheckpointFormat format;
+        ViTConfig config;
+        if (raw.metadata().containsKey(CONFIG_KEY)) {
+            format = CheckpointFormat.JVIT;
+            sd = raw.tensors();
+            config = ConfigJson.read(raw.metadata().get(CONFIG_KEY));
+        } else {
+            Map<String, INDArray> backbone = KeyMapping.selectBackbone(file, raw.tensors());
+            format = KeyMapping.detect(backbone);
+            sd = KeyMapping.toCanonical(file, backbone, format);
+            config = infer(file, sd, format);
+        }
+        if (arch != null) {
+            ViTConfig preset = Presets.get(arch);
+            ViTConfig want = preset.withPe(config.pe());
+            String problem = new ViTWeights(sd).mismatch(want);
+            if (problem != null) throw new CheckpointException(file, "does not fit architecture " + arch + ": " + problem);
+            config = want;
+        }
+        INDArray pos = sd.get(LearnedAbsolute.PARAM);
+        if (pe != null) {
+            int grid = pos != null ? (int) Math.round(Math.sqrt(pos.size(1))) : 37;
+            PositionalEncoding chosen = PositionalEncoding.parse(pe, grid);
+            if (chosen instanceof LearnedAbsolute && config.pe() instanceof LearnedAbsolute keep) chosen = keep;
+            if (chosen instanceof LearnedAbsolute && pos == null)
+                throw new CheckpointException(file, "--pe learned needs a pos_embed, and this checkpoint has none");
+            if (!(chosen instanceof LearnedAbsolute)) sd.remove(LearnedAbsolute.PARAM);
+            config = config.withPe(chosen);
+        } else if (config.pe() instanceof LearnedAbsolute && pos != null && pos.amaxNumber().doubleValue() == 0.0) {
+            notes.add("pos_embed is all zeros: if this is an ALiBi-retrofitted model, use --pe alibi");
+        }
+        ViTWeights weights = new ViTWeights(sd).withAlibiSlopes(config, DataType.FLOAT).castTo(DataType.FLOAT);
+        String problem = weights.mismatch(config);
+        if (problem != null) throw new CheckpointException(file, "shapes do not fit the model: " + problem);
+        return new Loaded(new VisionTransformer(config, weights), format, notes);
+    }
+
+    /** Reads the architecture off the tensors; heads = width / 64 (every DINOv2 model). */
+    private static ViTConfig infer(Path file, Map<String, INDArray> sd, CheckpointFormat format) {
+        INDArray patch = sd.get("patch_embed.proj.weight");
+        if (patch == null || patch.rank() != 4 || patch.size(1) != 3 || patch.size(2) != patch.size(3))
+            throw new CheckpointException(file, "patch_embed.proj.weight must be (C, 3, p, p)"
+                    + (patch == null ? ", missing" : ", found " + java.util.Arrays.toString(patch.shape())));
+        int dim = (int) patch.size(0), p = (int) patch.size(2);
+        int depth = 0;
+        while (sd.containsKey("blocks." + depth + ".attn.qkv.weight")) depth++;
+        if (depth == 0) throw new CheckpointException(file, "no transformer blocks (blocks.0.attn.qkv.weight) found");
+        INDArray fc1 = need(file, sd, "blocks.0.mlp.fc1.weight"), fc2 = need(file, sd, "blocks.0.mlp.fc2.weight");
+        MlpKind mlp = fc1.size(0) == 2 * fc2.size(1) ? MlpKind.SWIGLU : MlpKind.GELU;
+        int hidden = (int) fc2.size(1);
+        INDArray reg = sd.get("reg_token");
+        int regs = reg == null ? 0 : (int) reg.size(1);
+        PositionalEncoding pe = new NoPE();
+        INDArray pos = sd.get(LearnedAbsolute.PARAM);
+        if (pos != null) {
+            long n = pos.size(1);
+            if (!KeyMapping.isSquare(n)) throw new CheckpointException(file, "pos_embed has " + n + " positions, not a square grid");
+            int grid = (int) Math.round(Math.sqrt(n));
+            // Official DINOv2 without registers (and HF) resample plainly with the 0.1 offset; timm and -reg4 with antialias.
+            boolean legacy = (format == CheckpointFormat.DINOV2_OFFICIAL && regs == 0) || format == CheckpointFormat.HF_TRANSFORMERS;
+            pe = legacy ? new LearnedAbsolute(grid, false, 0.1) : LearnedAbsolute.dinov2(grid);
+        }
+        if (dim % 64 != 0) throw new CheckpointException(file, "width " + dim + " is not a multiple of 64: pass --arch to give the head count");
+        return new ViTConfig(p, dim, depth, dim / 64, mlp, hidden, sd.containsKey("blocks.0.ls1.gamma"),
+                sd.containsKey("cls_token"), regs, 1e-6, sd.containsKey("blocks.0.attn.qkv.bias"), pe);
+    }
+
+    private static INDArray need(Path file, Map<String, INDArray> sd, String key) {
+        INDArray a = sd.get(key);
+        if (a == null) throw new CheckpointException(file, "missing key '" + key + "'");
+        return a;
+    }
+
+    /** Saves a model as {@code .safetensors} with its config in the metadata, atomically. */
+    public static void save(Path file, VisionTransformer model) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(CONFIG_KEY, ConfigJson.write(model.config()));
+        meta.put("format", "pt");
+        Safetensors.write(file, model.weights().asMap(), meta);
+    }
+}

@@ -1,0 +1,45 @@
+package io.jvit.core.pe;
+
+import io.jvit.core.config.ViTConfig;
+import org.nd4j.autodiff.samediff.SDVariable;
+
+import java.util.Map;
+
+/**
+ * Where position enters a ViT. An encoding may do any of three things, each optional:
+ * add an embedding to the patch tokens, rotate queries and keys (RoPE), or add a bias to the
+ * attention logits (ALiBi). Prefix tokens (CLS, registers) are never given a position.
+ *
+ * <p>One small record per variant: {@link LearnedAbsolute}, {@link SinCos2d}, {@link Rope2d},
+ * {@link Alibi2d}, {@link NoPE}.
+ */
+public sealed interface PositionalEncoding permits LearnedAbsolute, SinCos2d, Rope2d, Alibi2d, NoPE {
+
+    /** Short name, as on the command line: learned, sincos, rope, alibi, none. */
+    String name();
+
+    /** The trainable parameters this encoding owns, by canonical name, with their shapes. */
+    default Map<String, long[]> parameterShapes(ViTConfig config) { return Map.of(); }
+
+    /** Added to the patch tokens right after patch embedding: shape (h·w, C); null for none. */
+    default SDVariable patchEmbedding(GraphContext g) { return null; }
+
+    /** Rotation tables for the patch tokens' queries and keys; null for none. */
+    default RopeTables ropeTables(int gridH, int gridW, int headDim) { return null; }
+
+    /** Added to the attention logits of block {@code block}: broadcastable to (B, H, N, N); null for none. */
+    default SDVariable attentionBias(GraphContext g, int block) { return null; }
+
+    /** Parses a command-line name into the encoding with this library's defaults. */
+    static PositionalEncoding parse(String name, int learnedGrid) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "learned", "abs", "absolute" -> LearnedAbsolute.dinov2(learnedGrid);
+            case "sincos", "sin-cos" -> new SinCos2d(10000.0);
+            case "rope" -> new Rope2d(100.0);
+            case "alibi" -> Alibi2d.paperDefault();
+            case "none", "nope" -> new NoPE();
+            default -> throw new IllegalArgumentException(
+                    "unknown positional encoding '" + name + "' (expected learned, sincos, rope, alibi or none)");
+        };
+    }
+}
