@@ -34,7 +34,7 @@ final class Attention {
         SDVariable logits = sd.mmul(q.mul(1.0 / Math.sqrt(hd)), k.permute(0, 1, 3, 2));  // (B, H, N, N)
         SDVariable bias = c.pe().attentionBias(g, block);
         if (bias != null) logits = logits.add(bias);                                     // + m_h·M
-        SDVariable attn = sd.nn.softmax(logits, -1);
+        SDVariable attn = sd.nn.softmax(logits, 3);
         SDVariable out = sd.mmul(attn, v)                                                // (B, H, N, hd)
                 .permute(0, 2, 1, 3).reshape(-1, n, dim);                                // (B, N, C)
         return Layers.linear(g, p + ".proj", out, n, dim, dim, true);

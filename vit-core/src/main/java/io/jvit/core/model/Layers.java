@@ -20,12 +20,13 @@ final class Layers {
     }
 
     /**
-     * LayerNorm over the last axis, composed from primitives: ND4J's fused op has no epsilon argument,
-     * and DINOv2 uses 1e-6.
+     * LayerNorm over the channel axis of x (B, N, C), composed from primitives: ND4J's fused op has no
+     * epsilon argument, and DINOv2 uses 1e-6. The axis is written as 2, not −1: in ND4J 1.0.0-M2.1 a
+     * keep-dims mean over axis −1 computes the right forward value but a wrong gradient.
      */
     static SDVariable layerNorm(GraphContext g, String prefix, SDVariable x, double eps) {
-        SDVariable centred = x.sub(x.mean(true, -1));
-        SDVariable variance = centred.mul(centred).mean(true, -1);                   // population variance
+        SDVariable centred = x.sub(x.mean(true, 2));
+        SDVariable variance = centred.mul(centred).mean(true, 2);                    // population variance
         SDVariable normed = centred.mul(g.sd().math.rsqrt(variance.add(eps)));
         return normed.mul(g.param(prefix + ".weight")).add(g.param(prefix + ".bias"));
     }
