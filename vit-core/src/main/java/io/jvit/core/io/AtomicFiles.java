@@ -28,6 +28,9 @@ public final class AtomicFiles {
                 out.flush();
                 ch.force(true);
             }
+            try {   // temp files are created private (0600); a result file should be readable like any other
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException ignored) { /* not a POSIX file system */ }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);

@@ -1,0 +1,79 @@
+package io.jvit.examples;
+
+import io.jvit.core.checkpoint.Checkpoints;
+import io.jvit.core.config.ViTConfig;
+import io.jvit.core.image.Image;
+import io.jvit.core.image.ImageLoader;
+import io.jvit.core.image.Preprocessor;
+import io.jvit.core.io.Npy;
+import io.jvit.core.model.ViTOutput;
+import io.jvit.core.util.Threads;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code ./vit features}: final-LayerNorm'd patch tokens of one image as a float32 (h, w, C) .npy. */
+@Command(name = "features", mixinStandardHelpOptions = true,
+        description = "Write the patch features (h, w, C) of one image to a .npy file.")
+final class FeaturesCommand implements Callable<Integer> {
+
+    @Option(names = {"-w", "--weights"}, required = true, paramLabel = "FILE",
+            description = ".pth or .safetensors checkpoint (DINOv2 hub, timm, HF transformers or jvit naming; detected)")
+    Path weights;
+
+    @Option(names = {"-i", "--image"}, required = true, paramLabel = "FILE", description = "PNG, JPEG or TIFF image")
+    Path image;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE.npy", description = "output .npy (float32, C order)")
+    Path out;
+
+    @Option(names = "--pe", paramLabel = "KIND",
+            description = "positional encoding: learned, alibi, sincos, rope or none (default: the checkpoint's)")
+    String pe;
+
+    @Option(names = "--arch", paramLabel = "NAME", description = "preset the checkpoint must fit, e.g. dinov2_vits14_reg4 (default: inferred)")
+    String arch;
+
+    @Option(names = "--resize", paramLabel = "POLICY", defaultValue = "none",
+            description = "none (crop to a multiple of the patch size) or closest (bilinear to the closest lower multiple); default ${DEFAULT-VALUE}")
+    String resize;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "1", description = "compute threads (default ${DEFAULT-VALUE})")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!out.getFileName().toString().endsWith(".npy")) throw new IllegalArgumentException(out + ": output must end in .npy");
+        Preprocessor.ResizePolicy policy = switch (resize.toLowerCase(Locale.ROOT)) {
+            case "none" -> Preprocessor.ResizePolicy.NONE;
+            case "closest" -> Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE;
+            default -> throw new IllegalArgumentException("--resize must be none or closest, got '" + resize + "'");
+        };
+        Threads.configure(threads);
+        long t0 = System.nanoTime();
+        Checkpoints.Loaded loaded = Checkpoints.load(weights, arch, pe);
+        ViTConfig c = loaded.model().config();
+        System.err.printf("model: %s naming, width %d, depth %d, %d heads, patch %d, %d registers, PE %s%n",
+                loaded.format(), c.embedDim(), c.depth(), c.numHeads(), c.patchSize(), c.numRegisters(), c.pe().name());
+        loaded.notes().forEach(n -> System.err.println("note: " + n));
+        Image img = ImageLoader.read(image);
+        INDArray x;
+        try {
+            x = new Preprocessor(c.patchSize(), policy).tensor(img);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(image + ": " + e.getMessage(), e);
+        }
+        long t1 = System.nanoTime();
+        ViTOutput o = loaded.model().forward(x);
+        long t2 = System.nanoTime();
+        INDArray features = o.patchTokens().reshape(o.gridH(), o.gridW(), c.embedDim());
+        Npy.write(out, features);
+        System.err.printf("features: %d×%d patches × %d channels → %s (load %.1f s, forward %.1f s)%n",
+                o.gridH(), o.gridW(), c.embedDim(), out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        return 0;
+    }
+}

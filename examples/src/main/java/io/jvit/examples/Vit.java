@@ -1,0 +1,30 @@
+package io.jvit.examples;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./vit <command>}: the example mains, one subcommand per job. */
+@Command(name = "vit", mixinStandardHelpOptions = true, version = "jvit 0.1.0",
+        description = "Vision Transformer features, positional-bias probes and ALiBi tools on the JVM.",
+        subcommands = {FeaturesCommand.class, InitCommand.class, CommandLine.HelpCommand.class})
+public final class Vit {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (0 ok, 2 bad input or usage). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Vit());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("error: " + oneLine(e));
+            return 2;
+        });
+        cl.setExitCodeExceptionMapper(e -> 2);
+        return cl.execute(args);
+    }
+
+    static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.replace('\n', ' ');
+    }
+}
