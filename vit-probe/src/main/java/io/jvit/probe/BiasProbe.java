@@ -1,0 +1,54 @@
+package io.jvit.probe;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The paper's aggregate (digest c.4): the probe on every image × repeat (a new random mask per repeat),
+ * reported as mean ± population std of R².
+ *
+ * @param ramp    target
+ * @param mask    sampling mask (paper: random, step 6, cutoff 1)
+ * @param repeats masks per image (paper: 6)
+ * @param alpha   ridge strength (paper: 1)
+ * @param seed    first mask seed; repeat r of image i uses seed + 1000·i + r
+ */
+public record BiasProbe(Ramp ramp, SampleMask mask, int repeats, double alpha, long seed) {
+
+    public BiasProbe {
+        if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
+        if (!(alpha > 0)) throw new IllegalArgumentException("ridge alpha must be > 0, got " + alpha);
+    }
+
+    public static BiasProbe paper(Ramp ramp) { return new BiasProbe(ramp, SampleMask.paper(), 6, 1.0, 100001); }
+
+    /** R² of every (image, repeat), mean and population std. */
+    public record Result(double mean, double std, double[] values) {}
+
+    public Result run(List<FeatureMap> images) {
+        if (images.isEmpty()) throw new IllegalArgumentException("no feature maps to probe");
+        List<Double> r2 = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            FeatureMap f = images.get(i);
+            for (int r = 0; r < (mask.random() ? repeats : 1); r++) {
+                long s = seed + 1000L * i + r;
+                int[] idx = mask.indices(f.h(), f.w(), ramp == Ramp.RADIAL, s);
+                r2.add(LinearProbe.r2(f, idx, ramp.values(f.h(), f.w(), s), alpha));
+            }
+        }
+        double[] v = r2.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Result(mean(v), std(v), v);
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return s / v.length;
+    }
+
+    static double std(double[] v) {
+        double m = mean(v), s = 0;
+        for (double x : v) s += (x - m) * (x - m);
+        return Math.sqrt(s / v.length);
+    }
+}
