@@ -33,10 +33,10 @@ public record FeatureMap(float[] data, int h, int w, int c) {
         if (s.length == 4 && s[0] == 1) s = new long[]{s[1], s[2], s[3]};
         if (s.length != 3) throw new IllegalArgumentException("features must be (h, w, C), got shape " + java.util.Arrays.toString(a.shape()));
         float[] d = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
-        if (nanToZero) for (int k = 0; k < d.length; k++) if (Float.isNaN(d[k])) d[k] = 0f;
-        return new FeatureMap(d, (int) s[0], (int) s[1], (int) s[2]);
+        return nanToZero ? nanToZero(d, (int) s[0], (int) s[1], (int) s[2]) : new FeatureMap(d, (int) s[0], (int) s[1], (int) s[2]);
     }
 
+    /** The reference code's behaviour: NaN becomes 0 (Inf is still refused). */
     public static FeatureMap nanToZero(float[] data, int h, int w, int c) {
         float[] d = data.clone();
         for (int k = 0; k < d.length; k++) if (Float.isNaN(d[k])) d[k] = 0f;

@@ -58,11 +58,6 @@ public record ViTConfig(
                 numRegisters, layerNormEps, qkvBias, newPe);
     }
 
-    public ViTConfig withNumHeads(int heads) {
-        return new ViTConfig(patchSize, embedDim, depth, heads, mlpKind, mlpHidden,
-                layerScale, clsToken, numRegisters, layerNormEps, qkvBias, pe);
-    }
-
     /** A timm-style ViT: the generic builder for models that are not one of the presets. */
     public static ViTConfig timmStyle(int patchSize, int embedDim, int depth, int numHeads, double mlpRatio,
                                       boolean layerScale, boolean clsToken, int numRegisters,
