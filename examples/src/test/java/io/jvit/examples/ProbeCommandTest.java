@@ -52,4 +52,28 @@ class ProbeCommandTest {
         assertThat(Vit.run("probe", "--features", "x.npy", "--ramp", "zigzag", "--out", out.toString())).isEqualTo(2);
         assertThat(out.resolve("report.json")).doesNotExist();
     }
+
+    @Test
+    void syntheticReportWritesTableJsonAndFigures() throws Exception {
+        Path w = FeaturesCommandTest.fixture("alibi_timm_w128_reg4_d2.pth");
+        Path out = dir.resolve("report");
+        assertThat(Vit.run("probe", "--weights", w.toString(), "--synthetic", "grf:1,noise:1", "--size", "84",
+                "--ramp", "lr+ud,radial", "--step", "2", "--repeats", "2", "--out", out.toString())).isZero();
+        JsonNode o = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(o.get("inputs")).hasSize(2);
+        assertThat(o.get("ramps").get("radial").get("r2_values")).hasSize(4);
+        assertThat(o.get("r2_mean").asDouble()).isEqualTo(o.get("ramps").get("lr+ud").get("r2_mean").asDouble());
+        assertThat(o.get("fingerprint").get("per_layer_max_r2")).hasSize(3);       // 2 blocks + final norm
+        for (String f : List.of("index.html", "fingerprint.png", "pca.png", "ramp_lr_ud.png", "ramp_radial.png"))
+            assertThat(out.resolve(f)).isNotEmptyFile();
+        assertThat(javax.imageio.ImageIO.read(out.resolve("pca.png").toFile()).getHeight()).isGreaterThan(500);
+    }
+
+    @Test
+    void badSyntheticSpecFailsWithoutAReport() {
+        Path out = dir.resolve("bad");
+        assertThat(Vit.run("probe", "--weights", "w.pth", "--synthetic", "grf:0", "--out", out.toString())).isEqualTo(2);
+        assertThat(Vit.run("probe", "--weights", "w.pth", "--synthetic", "lamellae:3", "--out", out.toString())).isEqualTo(2);
+        assertThat(out).doesNotExist();
+    }
 }

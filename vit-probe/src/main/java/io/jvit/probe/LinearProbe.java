@@ -9,8 +9,16 @@ package io.jvit.probe;
 public final class LinearProbe {
     private LinearProbe() {}
 
+    /** A fitted probe: its R² and its prediction on every token, {@code prediction[output][token]}. */
+    public record Fit(double r2, double[][] prediction) {}
+
     /** R² of the multi-feature probe. {@code target[token][output]}, {@code sample} token indices. */
     public static double r2(FeatureMap f, int[] sample, double[][] target, double alpha) {
+        return fit(f, sample, target, alpha).r2();
+    }
+
+    /** The probe with its predictions on all tokens (for the ramp figure). */
+    public static Fit fit(FeatureMap f, int[] sample, double[][] target, double alpha) {
         int n = sample.length, p = f.c(), k = target[0].length;
         requireSamples(n);
         double[][] z = standardised(f, sample);                     // (tokens, C), scaled by the samples' stats
@@ -22,6 +30,7 @@ public final class LinearProbe {
         for (int a = 0; a < n; a++) for (int j = 0; j < p; j++) xc[a][j] = xs[a][j] - xMean[j];
 
         double total = 0;
+        double[][] predictions = new double[k][];
         for (int o = 0; o < k; o++) {
             double yMean = 0;
             for (int idx : sample) yMean += target[idx][o] / n;
@@ -38,16 +47,22 @@ public final class LinearProbe {
                 pred[t] = s;
             }
             total += r2Score(target, o, pred);
+            predictions[o] = pred;
         }
-        return total / k;
+        return new Fit(total / k, predictions);
     }
 
     /** R² of one-feature probes, one per channel (the positional fingerprint's cells), for output 0. */
     public static double[] perChannelR2(FeatureMap f, int[] sample, double[][] target, double alpha) {
+        return perChannelR2(f, sample, target, alpha, 0);
+    }
+
+    /** Per-channel R² for output {@code o} of the target. */
+    public static double[] perChannelR2(FeatureMap f, int[] sample, double[][] target, double alpha, int o) {
         int n = sample.length, c = f.c(), tokens = f.tokens();
         requireSamples(n);
         double yMean = 0;
-        for (int idx : sample) yMean += target[idx][0] / n;
+        for (int idx : sample) yMean += target[idx][o] / n;
         double[] out = new double[c];
         double[] pred = new double[tokens];
         for (int ch = 0; ch < c; ch++) {
@@ -60,11 +75,11 @@ public final class LinearProbe {
             for (int idx : sample) {
                 double zz = (f.data()[idx * c + ch] - mu) / sd - zMean;
                 szz += zz * zz;
-                szy += zz * (target[idx][0] - yMean);
+                szy += zz * (target[idx][o] - yMean);
             }
             double coef = szy / (szz + alpha), intercept = yMean - zMean * coef;
             for (int t = 0; t < tokens; t++) pred[t] = intercept + coef * (f.data()[t * c + ch] - mu) / sd;
-            out[ch] = r2Score(target, 0, pred);
+            out[ch] = r2Score(target, o, pred);
         }
         return out;
     }
