@@ -1,0 +1,93 @@
+package io.jvit.core.kernel;
+
+import io.jvit.core.util.Parallel;
+
+/**
+ * Fused multi-head attention, {@code out = softmax(q·kᵀ/√d + m_h·M)·v}, for every positional encoding
+ * of the library: ALiBi's bias is computed from its small per-grid table inside the kernel, RoPE is
+ * applied to q and k beforehand ({@link Rope}), the others need no bias. Streaming softmax over key
+ * blocks: O(N·d) extra memory, never N × N.
+ *
+ * <p>Two implementations of the same algorithm: {@link VectorAttention} (Java Vector API; needs
+ * {@code --add-modules jdk.incubator.vector}) and {@link ScalarAttention}, chosen at run time
+ * ({@code -Djvit.vector=false} forces scalar). {@link NaiveAttention} is the reference both are tested against.
+ * Work is split over (image, query block, head) on {@code threads} threads.
+ */
+public final class FusedAttention {
+    private FusedAttention() {}
+
+    public enum Impl { AUTO, VECTOR, SCALAR }
+
+    private static final boolean VECTOR_OK = probeVector();
+
+    private static boolean probeVector() {
+        if (!Boolean.parseBoolean(System.getProperty("jvit.vector", "true"))) return false;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            return VectorAttention.L >= 4;
+        } catch (Throwable t) {                    // LinkageError etc.: run the scalar kernel
+            return false;
+        }
+    }
+
+    /** True when the Vector API kernel is in use. */
+    public static boolean vectorized() { return VECTOR_OK; }
+
+    /** Lanes of the Vector API kernel's float vectors (0 when scalar). */
+    public static int lanes() { return VECTOR_OK ? VectorAttention.L : 0; }
+
+    public static void forward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads) {
+        forward(q, k, v, out, s, bias, threads, Impl.AUTO);
+    }
+
+    public static void forward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads, Impl impl) {
+        if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        q.check("q", s);
+        k.check("k", s);
+        v.check("v", s);
+        out.check("out", s);
+        if (bias instanceof AttentionBias.Alibi a) a.check(s);
+        boolean vector = switch (impl) {
+            case AUTO -> VECTOR_OK;
+            case SCALAR -> false;
+            case VECTOR -> {
+                if (!VECTOR_OK) throw new IllegalStateException("the Vector API is not available (run with --add-modules jdk.incubator.vector)");
+                yield true;
+            }
+        };
+        if (vector) vectorForward(q, k, v, out, s, bias, threads);
+        else scalarForward(q, k, v, out, s, bias, threads);
+    }
+
+    private static void vectorForward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads) {
+        int bh = s.batch() * s.heads(), qBlocks = (s.tokens() + VectorAttention.BQ - 1) / VectorAttention.BQ;
+        VectorAttention.Packed[] packed = new VectorAttention.Packed[bh];
+        Parallel.forRange(bh, threads, (w, from, to) -> {
+            for (int t = from; t < to; t++) packed[t] = VectorAttention.pack(k, v, s, t / s.heads(), t % s.heads());
+        });
+        AttentionBias.Alibi alibi = bias instanceof AttentionBias.Alibi a ? a : null;
+        float[] ext = alibi == null ? null : alibi.extendedRows();
+        int dp = packed[0].dp(), nPad = packed[0].nPad();
+        // task t = ((b·qBlocks) + qb)·H + h: the heads of one query block are neighbours and share its M rows
+        Parallel.forRange(s.batch() * qBlocks * s.heads(), threads, (w, from, to) -> {
+            VectorAttention.Scratch scratch = new VectorAttention.Scratch(dp, nPad, alibi != null);
+            for (int t = from; t < to; t++) {
+                int h = t % s.heads(), bq = t / s.heads(), qb = bq % qBlocks, b = bq / qBlocks;
+                VectorAttention.block(q, packed[b * s.heads() + h], out, s, alibi, ext, b, h, qb * VectorAttention.BQ, qb, scratch);
+            }
+        });
+    }
+
+    private static void scalarForward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads) {
+        int block = 16, qBlocks = (s.tokens() + block - 1) / block;
+        float[] ext = bias instanceof AttentionBias.Alibi a ? a.extendedRows() : null;
+        Parallel.forRange(s.batch() * s.heads() * qBlocks, threads, (w, from, to) -> {
+            float[] mRow = new float[s.tokens()], scores = new float[ScalarAttention.KEY_BLOCK], acc = new float[s.headDim()];
+            for (int t = from; t < to; t++) {
+                int qb = t % qBlocks, bh = t / qBlocks, h = bh % s.heads(), b = bh / s.heads();
+                ScalarAttention.queries(q, k, v, out, s, bias, ext, b, h, qb * block, Math.min(s.tokens(), (qb + 1) * block),
+                        mRow, scores, acc);
+            }
+        });
+    }
+}

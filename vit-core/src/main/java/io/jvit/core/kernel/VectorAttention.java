@@ -1,0 +1,222 @@
+package io.jvit.core.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fused attention kernel with the Vector API, flash-style (FlashAttention's tiling on a CPU core):
+ * a block of {@link #BQ} queries walks the keys in blocks of {@link #BK}; per key block it computes the
+ * scores S = Q·Kᵀ (+ m_h·M), updates each query's running max and sum, and accumulates P·V. Neither
+ * an N × N score matrix nor an N × N bias exists: M's rows come from the ALiBi table per query (shared
+ * by all heads). Both products run a 6 × 2L register-blocked micro-kernel (6 queries × two vectors of
+ * keys or channels: 12 accumulators, 2 loads and 6 broadcasts per step), on K packed per key block as
+ * (d, BK) and V as (N, d).
+ *
+ * <p>Only loaded when the {@code jdk.incubator.vector} module is present ({@link FusedAttention} checks).
+ */
+final class VectorAttention {
+    private VectorAttention() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final int BQ = 48;                  // queries per block (a multiple of 6): K and V blocks are reused 48 times from cache
+    static final int BK = 128;                 // keys per block: a (d × BK) K block is 32 KB at d = 64
+    private static final float MASKED = -1e30f;
+
+    /** K and V of one (image, head), packed for the micro-kernels, zero-padded to whole blocks. */
+    record Packed(float[] k, float[] v, int dp, int nPad) {}
+
+    static int paddedDim(int d) { return (d + L - 1) / L * L; }
+
+    static Packed pack(Strided k, Strided v, AttentionShape s, int b, int h) {
+        int n = s.tokens(), d = s.headDim(), dp = paddedDim(d), nPad = (n + BK - 1) / BK * BK;
+        float[] kp = new float[nPad * d], vp = new float[nPad * dp];
+        for (int j = 0; j < n; j++) {
+            int kj = k.offset() + (b * n + j) * k.stride() + h * d, vj = v.offset() + (b * n + j) * v.stride() + h * d;
+            int blk = j / BK * (d * BK), jj = j % BK;
+            for (int c = 0; c < d; c++) kp[blk + c * BK + jj] = k.data()[kj + c];
+            System.arraycopy(v.data(), vj, vp, j * dp, d);
+        }
+        return new Packed(kp, vp, dp, nPad);
+    }
+
+    /** Per-thread scratch, allocated once per call and thread. */
+    static final class Scratch {
+        final float[] q, o, sc, m, l, mRows;
+        int rowsFor = -1;                       // the query block whose M rows are in mRows
+        Scratch(int dp, int nPad, boolean alibi) {
+            q = new float[BQ * dp];
+            o = new float[BQ * dp];
+            sc = new float[BQ * BK];
+            m = new float[BQ];
+            l = new float[BQ];
+            mRows = alibi ? new float[BQ * nPad] : null;
+        }
+    }
+
+    /** Queries [q0, q0 + BQ) ∩ [0, N) of image b, head h. */
+    static void block(Strided q, Packed kv, Strided out, AttentionShape s, AttentionBias.Alibi alibi, float[] ext,
+                      int b, int h, int q0, int rowsKey, Scratch w) {
+        int n = s.tokens(), d = s.headDim(), dp = kv.dp(), nPad = kv.nPad();
+        int rows = Math.min(BQ, n - q0), rows6 = (rows + 5) / 6 * 6;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        float slope = alibi == null ? 0f : alibi.slopes()[h];
+        boolean biased = alibi != null && slope != 0f;
+        if (biased && w.rowsFor != rowsKey) {                        // M rows: built once, used by every head
+            for (int r = 0; r < rows; r++) alibi.row(ext, q0 + r, w.mRows, r * nPad, n);
+            w.rowsFor = rowsKey;
+        }
+        java.util.Arrays.fill(w.q, 0f);
+        for (int r = 0; r < rows; r++) {
+            int qi = q.offset() + (b * n + q0 + r) * q.stride() + h * d;
+            for (int c = 0; c < d; c++) w.q[r * dp + c] = q.data()[qi + c] * scale;
+        }
+        java.util.Arrays.fill(w.o, 0f);
+        java.util.Arrays.fill(w.m, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(w.l, 0f);
+        FloatVector slopeV = FloatVector.broadcast(F, slope);
+        for (int j0 = 0; j0 < nPad; j0 += BK) {
+            int kBase = j0 * d;                                       // block j0/BK starts at (j0/BK)·d·BK = j0·d
+            for (int r = 0; r < rows6; r += 6) scores6(w.q, r, dp, kv.k(), kBase, d, w.sc);
+            if (biased)
+                for (int r = 0; r < rows; r++) {
+                    int so = r * BK, mo = r * nPad + j0;
+                    for (int jj = 0; jj < BK; jj += L)
+                        FloatVector.fromArray(F, w.mRows, mo + jj).fma(slopeV, FloatVector.fromArray(F, w.sc, so + jj)).intoArray(w.sc, so + jj);
+                }
+            if (j0 + BK > n)                                          // padded keys take no weight
+                for (int r = 0; r < rows6; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
+            for (int r = 0; r < rows6; r++) softmaxStep(w, r, dp);
+            for (int r = 0; r < rows6; r += 6) accumulate6(w.sc, r, kv.v(), j0, dp, w.o);
+        }
+        for (int r = 0; r < rows; r++) {
+            int oi = out.offset() + (b * n + q0 + r) * out.stride() + h * d;
+            float inv = 1f / w.l[r];
+            for (int c = 0; c < d; c++) out.data()[oi + c] = w.o[r * dp + c] * inv;
+        }
+    }
+
+    /** S[r..r+6][0..BK) = Q[r..r+6]·K_blockᵀ: 6 queries × 2L keys per step (12 accumulators), d multiply-adds deep. */
+    private static void scores6(float[] q, int r, int dp, float[] k, int kBase, int d, float[] sc) {
+        int q0 = r * dp, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp, q4 = q3 + dp, q5 = q4 + dp;
+        for (int jj = 0; jj < BK; jj += 2 * L) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
+                    a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+            int kc = kBase + jj;
+            for (int c = 0; c < d; c++, kc += BK) {
+                FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
+                FloatVector b = FloatVector.broadcast(F, q[q0 + c]);
+                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
+                b = FloatVector.broadcast(F, q[q1 + c]);
+                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11);
+                b = FloatVector.broadcast(F, q[q2 + c]);
+                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21);
+                b = FloatVector.broadcast(F, q[q3 + c]);
+                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31);
+                b = FloatVector.broadcast(F, q[q4 + c]);
+                a40 = b.fma(k0, a40); a41 = b.fma(k1, a41);
+                b = FloatVector.broadcast(F, q[q5 + c]);
+                a50 = b.fma(k0, a50); a51 = b.fma(k1, a51);
+            }
+            int s = r * BK + jj;
+            a00.intoArray(sc, s); a01.intoArray(sc, s + L); s += BK;
+            a10.intoArray(sc, s); a11.intoArray(sc, s + L); s += BK;
+            a20.intoArray(sc, s); a21.intoArray(sc, s + L); s += BK;
+            a30.intoArray(sc, s); a31.intoArray(sc, s + L); s += BK;
+            a40.intoArray(sc, s); a41.intoArray(sc, s + L); s += BK;
+            a50.intoArray(sc, s); a51.intoArray(sc, s + L);
+        }
+    }
+
+    /** Online softmax for row r: new max, rescale the running sum and output, P = exp(S − max) in place. */
+    private static void softmaxStep(Scratch w, int r, int dp) {
+        int so = r * BK;
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int jj = 0; jj < BK; jj += L) mx = mx.max(FloatVector.fromArray(F, w.sc, so + jj));
+        float mNew = Math.max(w.m[r], mx.reduceLanes(VectorOperators.MAX));
+        float corr = (float) Math.exp(w.m[r] - mNew);
+        w.m[r] = mNew;
+        FloatVector mv = FloatVector.broadcast(F, mNew), sum = FloatVector.zero(F);
+        for (int jj = 0; jj < BK; jj += L) {
+            FloatVector p = exp(FloatVector.fromArray(F, w.sc, so + jj).sub(mv));
+            p.intoArray(w.sc, so + jj);
+            sum = sum.add(p);
+        }
+        w.l[r] = w.l[r] * corr + sum.reduceLanes(VectorOperators.ADD);
+        if (corr != 1f) {
+            FloatVector cv = FloatVector.broadcast(F, corr);
+            for (int c = 0; c < dp; c += L) FloatVector.fromArray(F, w.o, r * dp + c).mul(cv).intoArray(w.o, r * dp + c);
+        }
+    }
+
+    /** O[r..r+6] += P[r..r+6]·V_block: 6 queries × 2L channels per step (12 accumulators), BK deep. */
+    private static void accumulate6(float[] p, int r, float[] v, int j0, int dp, float[] o) {
+        int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
+        int c = 0;
+        for (; c + 2 * L <= dp; c += 2 * L) {
+            int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
+            FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + L);
+            FloatVector a10 = FloatVector.fromArray(F, o, o1), a11 = FloatVector.fromArray(F, o, o1 + L);
+            FloatVector a20 = FloatVector.fromArray(F, o, o2), a21 = FloatVector.fromArray(F, o, o2 + L);
+            FloatVector a30 = FloatVector.fromArray(F, o, o3), a31 = FloatVector.fromArray(F, o, o3 + L);
+            FloatVector a40 = FloatVector.fromArray(F, o, o4), a41 = FloatVector.fromArray(F, o, o4 + L);
+            FloatVector a50 = FloatVector.fromArray(F, o, o5), a51 = FloatVector.fromArray(F, o, o5 + L);
+            int vi = j0 * dp + c;
+            for (int jj = 0; jj < BK; jj++, vi += dp) {
+                FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
+                FloatVector b = FloatVector.broadcast(F, p[p0 + jj]);
+                a00 = b.fma(v0, a00); a01 = b.fma(v1, a01);
+                b = FloatVector.broadcast(F, p[p1 + jj]);
+                a10 = b.fma(v0, a10); a11 = b.fma(v1, a11);
+                b = FloatVector.broadcast(F, p[p2 + jj]);
+                a20 = b.fma(v0, a20); a21 = b.fma(v1, a21);
+                b = FloatVector.broadcast(F, p[p3 + jj]);
+                a30 = b.fma(v0, a30); a31 = b.fma(v1, a31);
+                b = FloatVector.broadcast(F, p[p4 + jj]);
+                a40 = b.fma(v0, a40); a41 = b.fma(v1, a41);
+                b = FloatVector.broadcast(F, p[p5 + jj]);
+                a50 = b.fma(v0, a50); a51 = b.fma(v1, a51);
+            }
+            a00.intoArray(o, o0); a01.intoArray(o, o0 + L);
+            a10.intoArray(o, o1); a11.intoArray(o, o1 + L);
+            a20.intoArray(o, o2); a21.intoArray(o, o2 + L);
+            a30.intoArray(o, o3); a31.intoArray(o, o3 + L);
+            a40.intoArray(o, o4); a41.intoArray(o, o4 + L);
+            a50.intoArray(o, o5); a51.intoArray(o, o5 + L);
+        }
+        for (; c < dp; c += L) {                                      // a last single vector of channels
+            for (int rr = r; rr < r + 6; rr++) {
+                int oo = rr * dp + c, pp = rr * BK;
+                FloatVector a = FloatVector.fromArray(F, o, oo);
+                int vi = j0 * dp + c;
+                for (int jj = 0; jj < BK; jj++, vi += dp) a = FloatVector.broadcast(F, p[pp + jj]).fma(FloatVector.fromArray(F, v, vi), a);
+                a.intoArray(o, oo);
+            }
+        }
+    }
+
+    /**
+     * e^x for x ≤ 0 (scores minus their max) in single precision, after Cephes' expf: x = n·ln2 + r with
+     * n = round(x/ln2) (by the 1.5·2²³ magic-number trick, so no float→int conversion, which JDK 17 does
+     * not compile to vector code), e^r by a degree-6 polynomial, 2^n through the exponent bits.
+     * Relative error ≈ 1e-7; below −87 it returns ≈ 1e-38 (not 0), harmless next to the row's max weight 1.
+     */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87.0f);
+        FloatVector m = x.fma(FloatVector.broadcast(F, 1.44269504088896341f), FloatVector.broadcast(F, 12582912f));
+        FloatVector fx = m.sub(12582912f);                                       // round(x / ln2)
+        FloatVector r = x.sub(fx.mul(0.693359375f)).sub(fx.mul(-2.12194440e-4f));
+        FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f)
+                .fma(r, FloatVector.broadcast(F, 1.3981999507e-3f))
+                .fma(r, FloatVector.broadcast(F, 8.3334519073e-3f))
+                .fma(r, FloatVector.broadcast(F, 4.1665795894e-2f))
+                .fma(r, FloatVector.broadcast(F, 1.6666665459e-1f))
+                .fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+        y = y.fma(r.mul(r), r).add(1f);
+        // m's low mantissa bits hold n + 0x400000 (the magic number's bits are 0x4B400000)
+        IntVector e = m.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(e.reinterpretAsFloats());
+    }
+}
