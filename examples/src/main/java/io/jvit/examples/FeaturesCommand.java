@@ -42,6 +42,10 @@ final class FeaturesCommand implements Callable<Integer> {
             description = "none (crop to a multiple of the patch size) or closest (bilinear to the closest lower multiple); default ${DEFAULT-VALUE}")
     String resize;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "fast",
+            description = "fast (fused attention kernel + BLAS, O(N·C) memory) or samediff (the autodiff graph); default ${DEFAULT-VALUE}")
+    String engine;
+
     @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "1", description = "compute threads (default ${DEFAULT-VALUE})")
     int threads;
 
@@ -68,7 +72,7 @@ final class FeaturesCommand implements Callable<Integer> {
             throw new IllegalArgumentException(image + ": " + e.getMessage(), e);
         }
         long t1 = System.nanoTime();
-        ViTOutput o = loaded.model().forward(x);
+        ViTOutput o = Engines.forward(engine, loaded.model(), threads, x, false);
         long t2 = System.nanoTime();
         INDArray features = o.patchTokens().reshape(o.gridH(), o.gridW(), c.embedDim());
         Npy.write(out, features);

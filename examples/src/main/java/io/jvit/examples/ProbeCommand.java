@@ -117,6 +117,9 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "write DIR/report.json, DIR/index.html and PNG figures")
     Path out;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "fast", description = "fast or samediff (default ${DEFAULT-VALUE})")
+    String engine;
+
     @Option(names = {"-t", "--threads"}, defaultValue = "1", description = "compute threads (default ${DEFAULT-VALUE})")
     int threads;
 
@@ -307,7 +310,7 @@ final class ProbeCommand implements Callable<Integer> {
             for (Source src : sources) {
                 try {
                     Image img = src.image().get();
-                    ViTOutput o = vit.forward(pre.tensor(img), fingerprint);
+                    ViTOutput o = Engines.forward(engine, vit, threads, pre.tensor(img), fingerprint);
                     maps.add(LayerFeatures.finalFeatures(o, 0, nanToZero));
                     if (acc != null) acc.add(LayerFeatures.perLayer(o, 0, nanToZero));
                     if (shown.size() < 4) shown.add(img);
