@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One command on a CUDA machine with PyTorch 2.x: checks our fused ALiBi kernel against its CPU reference
+# and PyTorch, then times it beside PyTorch SDPA (FlashAttention, no bias) and SDPA with the ALiBi bias as
+# a float mask; prints one table. Usage: gpu-check/run.sh [OUT_DIR] [batch]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${1:-${OUT:-/tmp/gpu-check}}"
+batch="${2:-64}"
+mkdir -p "$out"
+"$here/bundle/runtime/bin/java" -Xmx24g -cp "$here/bundle/lib/*" io.jvit.cuda.GpuCheck "$out" "$batch"
+python3 "$here/gpu_check.py" "$out" "$batch"

@@ -1,0 +1,173 @@
+// Fused 2D-ALiBi flash attention, forward: out = softmax(q·kᵀ·scale + m_h·M(i, j))·v.
+//
+// M(i, j) = −dist(Δy, Δx) / maxDist between patch tokens (Euclidean or Manhattan, toroidal wrap optional),
+// 0 when i or j is a prefix token (CLS, registers). The bias is computed in registers from the tokens'
+// grid coordinates inside the tile loop: no N × N tensor exists anywhere.
+//
+// Layout: q, k, v, out are (B, H, N, D) contiguous, D = 64. Tensor cores through mma.sync.m16n8k16
+// (bf16 × bf16 → fp32), FlashAttention-2's scheme: a CTA of 4 warps owns 64 queries (16 per warp), walks
+// the keys in tiles of 64 staged in shared memory, keeps S, the running max/sum and O in registers (the
+// accumulator layout of S is the A-operand layout of P·V, so P never leaves registers). Softmax in base 2.
+// fp32 inputs are rounded to bf16 when staged (fp32 accumulation, fp32 output); bf16 inputs give bf16 output.
+//
+// Compiled to PTX at build time (nvcc -arch=compute_80 -ptx); loaded with cuModuleLoadData.
+
+#include <cuda_bf16.h>
+#include <stdint.h>
+
+#define D 64
+#define BQ 64
+#define BK 64
+#define WARPS 4
+#define PAD 8            // shared rows padded by 8 bf16 (16 bytes) against bank conflicts
+
+struct AlibiParams {
+    int n, prefix, gridH, gridW;
+    int wrap, manhattan;
+    float invMaxDist;    // 1 / largest grid distance (normalise), or 1
+    float scaleLog2;     // log2(e) / sqrt(D)
+};
+
+__device__ __forceinline__ void mma_bf16(float c[4], const uint32_t a[4], const uint32_t b[2]) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                 "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+}
+
+__device__ __forceinline__ __nv_bfloat16 to_bf16(float x) { return __float2bfloat16_rn(x); }
+__device__ __forceinline__ __nv_bfloat16 to_bf16(__nv_bfloat16 x) { return x; }
+__device__ __forceinline__ void store_out(float* p, float x) { *p = x; }
+__device__ __forceinline__ void store_out(__nv_bfloat16* p, float x) { *p = __float2bfloat16_rn(x); }
+
+// M(i, j) · log2(e) for patch-or-prefix tokens i, j (already negative: −dist/maxDist).
+__device__ __forceinline__ float alibi_m(int i, int j, const AlibiParams& p) {
+    if (i < p.prefix || j < p.prefix) return 0.f;
+    int a = i - p.prefix, b = j - p.prefix;
+    int dy = abs(a / p.gridW - b / p.gridW), dx = abs(a % p.gridW - b % p.gridW);
+    if (p.wrap) { dy = min(dy, p.gridH - dy); dx = min(dx, p.gridW - dx); }
+    float d = p.manhattan ? (float)(dy + dx) : sqrtf((float)(dy * dy + dx * dx));
+    return -d * p.invMaxDist * 1.4426950408889634f;
+}
+
+template <typename T>
+__device__ void alibi_attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                                T* __restrict__ out, const float* __restrict__ slopes, int heads, AlibiParams p) {
+    __shared__ __align__(16) __nv_bfloat16 sQ[BQ][D + PAD];
+    __shared__ __align__(16) __nv_bfloat16 sK[BK][D + PAD];    // [key][dim]
+    __shared__ __align__(16) __nv_bfloat16 sVt[D][BK + PAD];   // [dim][key]: V transposed, so B-fragments are 32-bit loads
+
+    const int bh = blockIdx.y, h = bh % heads, q0 = blockIdx.x * BQ;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
+    const size_t base = (size_t)bh * p.n * D;
+    const float slope = slopes ? slopes[h] : 0.f;
+    const bool biased = slope != 0.f;
+
+    for (int e = tid; e < BQ * D; e += WARPS * 32) {              // stage this CTA's queries
+        int r = e / D, c = e % D, qi = q0 + r;
+        sQ[r][c] = qi < p.n ? to_bf16(q[base + (size_t)qi * D + c]) : __float2bfloat16_rn(0.f);
+    }
+    __syncthreads();
+    uint32_t qa[D / 16][4];                                     // this warp's 16 queries as A-fragments
+    const int wr = warp * 16;
+    for (int kc = 0; kc < D / 16; kc++) {
+        qa[kc][0] = *reinterpret_cast<const uint32_t*>(&sQ[wr + g][kc * 16 + t4 * 2]);
+        qa[kc][1] = *reinterpret_cast<const uint32_t*>(&sQ[wr + g + 8][kc * 16 + t4 * 2]);
+        qa[kc][2] = *reinterpret_cast<const uint32_t*>(&sQ[wr + g][kc * 16 + t4 * 2 + 8]);
+        qa[kc][3] = *reinterpret_cast<const uint32_t*>(&sQ[wr + g + 8][kc * 16 + t4 * 2 + 8]);
+    }
+    const int row0 = q0 + wr + g, row1 = row0 + 8;                // the two query rows this thread holds
+    float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
+    float o[D / 8][4];
+    for (int t = 0; t < D / 8; t++) o[t][0] = o[t][1] = o[t][2] = o[t][3] = 0.f;
+
+    for (int k0 = 0; k0 < p.n; k0 += BK) {
+        __syncthreads();                                          // previous tile fully used
+        for (int e = tid; e < BK * D; e += WARPS * 32) {
+            int r = e / D, c = e % D, kj = k0 + r;
+            bool in = kj < p.n;
+            sK[r][c] = in ? to_bf16(k[base + (size_t)kj * D + c]) : __float2bfloat16_rn(0.f);
+            sVt[c][r] = in ? to_bf16(v[base + (size_t)kj * D + c]) : __float2bfloat16_rn(0.f);
+        }
+        __syncthreads();
+
+        float s[BK / 8][4];                                       // S = Q·Kᵀ for 16 queries × 64 keys
+        for (int nt = 0; nt < BK / 8; nt++) {
+            s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+            for (int kc = 0; kc < D / 16; kc++) {
+                uint32_t b[2];
+                b[0] = *reinterpret_cast<const uint32_t*>(&sK[nt * 8 + g][kc * 16 + t4 * 2]);
+                b[1] = *reinterpret_cast<const uint32_t*>(&sK[nt * 8 + g][kc * 16 + t4 * 2 + 8]);
+                mma_bf16(s[nt], qa[kc], b);
+            }
+        }
+        float mx0 = m0, mx1 = m1;                                 // logits in base 2, bias, mask, row max
+        for (int nt = 0; nt < BK / 8; nt++)
+            for (int c = 0; c < 2; c++) {
+                int kj = k0 + nt * 8 + t4 * 2 + c;
+                float b0 = biased ? slope * alibi_m(row0, kj, p) : 0.f, b1 = biased ? slope * alibi_m(row1, kj, p) : 0.f;
+                s[nt][c] = kj < p.n ? s[nt][c] * p.scaleLog2 + b0 : -INFINITY;
+                s[nt][2 + c] = kj < p.n ? s[nt][2 + c] * p.scaleLog2 + b1 : -INFINITY;
+                mx0 = fmaxf(mx0, s[nt][c]);
+                mx1 = fmaxf(mx1, s[nt][2 + c]);
+            }
+        for (int off = 1; off < 4; off <<= 1) {                   // the 4 threads of a row hold its 64 keys
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffff, mx0, off));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffff, mx1, off));
+        }
+        float c0 = exp2f(m0 - mx0), c1 = exp2f(m1 - mx1);        // rescale the running sum and output
+        m0 = mx0; m1 = mx1;
+        float sum0 = 0.f, sum1 = 0.f;
+        for (int nt = 0; nt < BK / 8; nt++) {
+            s[nt][0] = exp2f(s[nt][0] - m0); s[nt][1] = exp2f(s[nt][1] - m0);
+            s[nt][2] = exp2f(s[nt][2] - m1); s[nt][3] = exp2f(s[nt][3] - m1);
+            sum0 += s[nt][0] + s[nt][1];
+            sum1 += s[nt][2] + s[nt][3];
+        }
+        l0 = l0 * c0 + sum0;                                      // per-thread partial sums, reduced at the end
+        l1 = l1 * c1 + sum1;
+        for (int t = 0; t < D / 8; t++) { o[t][0] *= c0; o[t][1] *= c0; o[t][2] *= c1; o[t][3] *= c1; }
+
+        for (int kc = 0; kc < BK / 16; kc++) {                    // O += P·V; P's A-fragments straight from S
+            uint32_t pa[4];
+            pa[0] = pack_bf16(s[2 * kc][0], s[2 * kc][1]);
+            pa[1] = pack_bf16(s[2 * kc][2], s[2 * kc][3]);
+            pa[2] = pack_bf16(s[2 * kc + 1][0], s[2 * kc + 1][1]);
+            pa[3] = pack_bf16(s[2 * kc + 1][2], s[2 * kc + 1][3]);
+            for (int nt = 0; nt < D / 8; nt++) {
+                uint32_t b[2];
+                b[0] = *reinterpret_cast<const uint32_t*>(&sVt[nt * 8 + g][kc * 16 + t4 * 2]);
+                b[1] = *reinterpret_cast<const uint32_t*>(&sVt[nt * 8 + g][kc * 16 + t4 * 2 + 8]);
+                mma_bf16(o[nt], pa, b);
+            }
+        }
+    }
+    for (int off = 1; off < 4; off <<= 1) {
+        l0 += __shfl_xor_sync(0xffffffff, l0, off);
+        l1 += __shfl_xor_sync(0xffffffff, l1, off);
+    }
+    float inv0 = 1.f / l0, inv1 = 1.f / l1;
+    for (int nt = 0; nt < D / 8; nt++)
+        for (int c = 0; c < 2; c++) {
+            int col = nt * 8 + t4 * 2 + c;
+            if (row0 < p.n) store_out(&out[base + (size_t)row0 * D + col], o[nt][c] * inv0);
+            if (row1 < p.n) store_out(&out[base + (size_t)row1 * D + col], o[nt][2 + c] * inv1);
+        }
+}
+
+// grid (ceil(N / 64), B·H), block 128. slopes: H floats (null: no bias).
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+alibi_attention_f32(const float* q, const float* k, const float* v, float* out, const float* slopes, int heads, AlibiParams p) {
+    alibi_attention<float>(q, k, v, out, slopes, heads, p);
+}
+
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+alibi_attention_bf16(const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, __nv_bfloat16* out,
+                     const float* slopes, int heads, AlibiParams p) {
+    alibi_attention<__nv_bfloat16>(q, k, v, out, slopes, heads, p);
+}

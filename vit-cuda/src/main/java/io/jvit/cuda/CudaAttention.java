@@ -1,0 +1,175 @@
+package io.jvit.cuda;
+
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.JCudaDriver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+import static jcuda.driver.JCudaDriver.*;
+
+/**
+ * The fused 2D-ALiBi flash-attention kernel on an NVIDIA GPU, through JCuda's driver API. The kernel is
+ * PTX compiled at build time from {@code src/main/cuda/alibi_attention.cu} and shipped as a resource;
+ * {@link #available()} is one cached probe (driver, device, module load) that never throws.
+ *
+ * <p>Layout (B, H, N, 64) contiguous; fp32 or bf16 inputs (bf16 tensor-core math, fp32 accumulation).
+ */
+public final class CudaAttention implements AutoCloseable {
+    public static final int HEAD_DIM = 64;
+    static final String PTX = "/io/jvit/cuda/alibi_attention.ptx";
+
+    /** The grid and ALiBi variant (as {@code Alibi2d}): metric, wrap, normalisation. */
+    public record Grid(int gridH, int gridW, int prefix, boolean wrap, boolean manhattan, boolean normalise) {
+        float invMaxDist() {
+            int my = wrap ? gridH / 2 : gridH - 1, mx = wrap ? gridW / 2 : gridW - 1;
+            double max = manhattan ? my + mx : Math.sqrt((double) my * my + (double) mx * mx);
+            return normalise && max > 0 ? (float) (1.0 / max) : 1f;
+        }
+    }
+
+    private static volatile Boolean available;
+    private static String unavailableReason = "not probed";
+
+    /** True when a CUDA device, its driver and our PTX module are usable. Cached; never throws. */
+    public static synchronized boolean available() {
+        if (available == null) {
+            try (CudaAttention c = new CudaAttention()) {
+                available = c.function != null;
+            } catch (Throwable t) {                                   // no libcuda, no device, old driver, …
+                unavailableReason = t.getClass().getSimpleName() + ": " + t.getMessage();
+                available = false;
+            }
+        }
+        return available;
+    }
+
+    /** Why {@link #available()} is false. */
+    public static String unavailableReason() { return available() ? "" : unavailableReason; }
+
+    private final CUcontext context = new CUcontext();
+    private final CUmodule module = new CUmodule();
+    private final CUfunction function, functionBf16;
+    private final String deviceName;
+
+    public CudaAttention() {
+        JCudaDriver.setExceptionsEnabled(true);
+        cuInit(0);
+        int[] count = {0};
+        cuDeviceGetCount(count);
+        if (count[0] == 0) throw new IllegalStateException("no CUDA device");
+        CUdevice dev = new CUdevice();
+        cuDeviceGet(dev, 0);
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, dev);
+        deviceName = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
+        cuCtxCreate(context, 0, dev);
+        cuModuleLoadData(module, ptx());
+        function = new CUfunction();
+        cuModuleGetFunction(function, module, "alibi_attention_f32");
+        functionBf16 = new CUfunction();
+        cuModuleGetFunction(functionBf16, module, "alibi_attention_bf16");
+    }
+
+    public String deviceName() { return deviceName; }
+
+    static byte[] ptx() {
+        try (InputStream in = CudaAttention.class.getResourceAsStream(PTX)) {
+            if (in == null) throw new IllegalStateException("missing resource " + PTX + " (build vit-cuda with nvcc present)");
+            byte[] b = in.readAllBytes();
+            byte[] z = java.util.Arrays.copyOf(b, b.length + 1);     // cuModuleLoadData wants a NUL-terminated image
+            return z;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + PTX, e);
+        }
+    }
+
+    /** out = attention(q, k, v) on the GPU for fp32 arrays (B, H, N, 64); {@code slopes} null for no bias. */
+    public void forward(float[] q, float[] k, float[] v, float[] out, int batch, int heads, int n, float[] slopes, Grid grid) {
+        long count = check(q, k, v, out, batch, heads, n, slopes, grid);
+        long bytes = count * Sizeof.FLOAT;
+        try (DeviceBuffers d = new DeviceBuffers(bytes, heads)) {
+            cuMemcpyHtoD(d.q, Pointer.to(q), bytes);
+            cuMemcpyHtoD(d.k, Pointer.to(k), bytes);
+            cuMemcpyHtoD(d.v, Pointer.to(v), bytes);
+            if (slopes != null) cuMemcpyHtoD(d.slopes, Pointer.to(slopes), (long) heads * Sizeof.FLOAT);
+            launch(false, d.q, d.k, d.v, d.out, slopes == null ? null : d.slopes, batch, heads, n, grid);
+            cuCtxSynchronize();
+            cuMemcpyDtoH(Pointer.to(out), d.out, bytes);
+        }
+    }
+
+    /**
+     * Launches on device buffers (for timing without transfers). {@code bf16}: the buffers hold bfloat16,
+     * else fp32. {@code slopes} null (a null pointer) means no bias.
+     */
+    public void launch(boolean bf16, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
+                       int batch, int heads, int n, Grid grid) {
+        int[] params = new int[8];
+        params[0] = n; params[1] = grid.prefix(); params[2] = grid.gridH(); params[3] = grid.gridW();
+        params[4] = grid.wrap() ? 1 : 0; params[5] = grid.manhattan() ? 1 : 0;
+        params[6] = Float.floatToRawIntBits(grid.invMaxDist());
+        params[7] = Float.floatToRawIntBits((float) (1.4426950408889634 / Math.sqrt(HEAD_DIM)));
+        Pointer args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out),
+                slopes == null ? Pointer.to(new long[]{0}) : Pointer.to(slopes), Pointer.to(new int[]{heads}), Pointer.to(params));
+        cuLaunchKernel(bf16 ? functionBf16 : function, (n + 63) / 64, batch * heads, 1, 128, 1, 1, 0, null, args, null);
+    }
+
+    /** Milliseconds per launch, from CUDA events around {@code reps} launches after {@code warmup}. */
+    public double time(Runnable launch, int warmup, int reps) {
+        for (int i = 0; i < warmup; i++) launch.run();
+        CUevent a = new CUevent(), b = new CUevent();
+        cuEventCreate(a, 0);
+        cuEventCreate(b, 0);
+        cuEventRecord(a, null);
+        for (int i = 0; i < reps; i++) launch.run();
+        cuEventRecord(b, null);
+        cuEventSynchronize(b);
+        float[] ms = {0};
+        cuEventElapsedTime(ms, a, b);
+        cuEventDestroy(a);
+        cuEventDestroy(b);
+        return ms[0] / reps;
+    }
+
+    private static long check(float[] q, float[] k, float[] v, float[] out, int batch, int heads, int n, float[] slopes, Grid grid) {
+        if (batch < 1 || heads < 1 || n < 1) throw new IllegalArgumentException("sizes must be positive: " + batch + ", " + heads + ", " + n);
+        long count = (long) batch * heads * n * HEAD_DIM;
+        for (float[] a : new float[][]{q, k, v, out})
+            if (a.length != count) throw new IllegalArgumentException("arrays must hold B·H·N·64 = " + count + " floats, got " + a.length);
+        if (slopes != null && slopes.length != heads) throw new IllegalArgumentException(slopes.length + " slopes for " + heads + " heads");
+        if (grid.prefix() + grid.gridH() * grid.gridW() != n)
+            throw new IllegalArgumentException("grid " + grid.gridH() + "×" + grid.gridW() + " + " + grid.prefix() + " prefix tokens does not match N = " + n);
+        return count;
+    }
+
+    /** Device memory for one call, freed on close. */
+    public static final class DeviceBuffers implements AutoCloseable {
+        public final CUdeviceptr q = new CUdeviceptr(), k = new CUdeviceptr(), v = new CUdeviceptr(), out = new CUdeviceptr(), slopes = new CUdeviceptr();
+
+        public DeviceBuffers(long bytes, int heads) {
+            cuMemAlloc(q, bytes);
+            cuMemAlloc(k, bytes);
+            cuMemAlloc(v, bytes);
+            cuMemAlloc(out, bytes);
+            cuMemAlloc(slopes, (long) heads * Sizeof.FLOAT);
+        }
+
+        @Override public void close() {
+            cuMemFree(q); cuMemFree(k); cuMemFree(v); cuMemFree(out); cuMemFree(slopes);
+        }
+    }
+
+    @Override public void close() {
+        cuModuleUnload(module);
+        cuCtxDestroy(context);
+    }
+}
