@@ -7,5 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:-${OUT:-/tmp/gpu-check}}"
 batch="${2:-64}"
 mkdir -p "$out"
-"$here/bundle/runtime/bin/java" -Xmx24g -cp "$here/bundle/lib/*" io.jvit.cuda.GpuCheck "$out" "$batch"
-python3 "$here/gpu_check.py" "$out" "$batch"
+status=0
+"$here/bundle/runtime/bin/java" -Xmx24g -cp "$here/bundle/lib/*" io.jvit.cuda.GpuCheck "$out" "$batch" || status=$?
+[ -f "$out/java.json" ] && python3 "$here/gpu_check.py" "$out" "$batch"
+exit $status

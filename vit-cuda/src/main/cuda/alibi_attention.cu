@@ -171,3 +171,315 @@ alibi_attention_bf16(const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_
                      const float* slopes, int heads, AlibiParams p) {
     alibi_attention<__nv_bfloat16>(q, k, v, out, slopes, heads, p);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// v2, bf16 only: the same algorithm with the K/V tiles double-buffered through cp.async (16-byte copies,
+// zero-filled past N, the next tile in flight while this one is used), V kept row-major and read with
+// ldmatrix.trans, and the ALiBi bias from per-tile key coordinates staged in shared memory (one division
+// per key per tile instead of two per score).
+
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool valid) {
+    uint32_t s = (uint32_t)__cvta_generic_to_shared(smem);
+    int bytes = valid ? 16 : 0;                                   // 0: zero-fill, nothing read
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(s), "l"(gmem), "r"(bytes));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+__device__ __forceinline__ void cp_async_wait1() { asm volatile("cp.async.wait_group 1;\n" ::); }
+__device__ __forceinline__ void cp_async_wait0() { asm volatile("cp.async.wait_group 0;\n" ::); }
+
+// B-fragment (k = 16 keys × n = 8 dims) of V stored [key][dim]: rows addressed by lanes 0–15.
+__device__ __forceinline__ void ldmatrix_x2_trans(uint32_t b[2], const void* row) {
+    uint32_t a = (uint32_t)__cvta_generic_to_shared(row);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%0,%1}, [%2];\n" : "=r"(b[0]), "=r"(b[1]) : "r"(a));
+}
+
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+alibi_attention_bf16_v2(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
+                        const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
+                        const float* __restrict__ slopes, int heads, AlibiParams p) {
+    __shared__ __align__(16) __nv_bfloat16 sQ[BQ][D + PAD];
+    __shared__ __align__(16) __nv_bfloat16 sK[2][BK][D + PAD];
+    __shared__ __align__(16) __nv_bfloat16 sV[2][BK][D + PAD];
+    __shared__ float sKy[2][BK], sKx[2][BK];                      // key grid coordinates; y < 0: prefix token
+
+    const int bh = blockIdx.y, h = bh % heads, q0 = blockIdx.x * BQ;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
+    const size_t base = (size_t)bh * p.n * D;
+    const float slope = slopes ? slopes[h] : 0.f;
+    const bool biased = slope != 0.f;
+    const float biasScale = -slope * p.invMaxDist * 1.4426950408889634f;
+
+    auto load_tile = [&](int buf, int k0) {                       // 64 keys × 64 dims × 2 tensors, 16 B per copy
+        for (int c = tid; c < BK * D / 8; c += WARPS * 32) {
+            int r = c / (D / 8), col = (c % (D / 8)) * 8, kj = k0 + r;
+            bool in = kj < p.n;
+            size_t off = base + (size_t)(in ? kj : 0) * D + col;
+            cp_async16(&sK[buf][r][col], k + off, in);
+            cp_async16(&sV[buf][r][col], v + off, in);
+        }
+        if (tid < BK) {
+            int kj = k0 + tid, b = kj - p.prefix;
+            bool patch = kj < p.n && b >= 0;
+            sKy[buf][tid] = patch ? (float)(b / p.gridW) : -1.f;
+            sKx[buf][tid] = patch ? (float)(b % p.gridW) : 0.f;
+        }
+    };
+
+    for (int c = tid; c < BQ * D / 8; c += WARPS * 32) {          // this CTA's queries
+        int r = c / (D / 8), col = (c % (D / 8)) * 8, qi = q0 + r;
+        cp_async16(&sQ[r][col], q + base + (size_t)(qi < p.n ? qi : 0) * D + col, qi < p.n);
+    }
+    load_tile(0, 0);
+    cp_async_commit();
+
+    const int wr = warp * 16, row0 = q0 + wr + g, row1 = row0 + 8;
+    float y0 = -1.f, x0 = 0.f, y1 = -1.f, x1 = 0.f;                // the two rows' grid coordinates
+    if (row0 >= p.prefix && row0 < p.n) { y0 = (float)((row0 - p.prefix) / p.gridW); x0 = (float)((row0 - p.prefix) % p.gridW); }
+    if (row1 >= p.prefix && row1 < p.n) { y1 = (float)((row1 - p.prefix) / p.gridW); x1 = (float)((row1 - p.prefix) % p.gridW); }
+    const float gh = (float)p.gridH, gw = (float)p.gridW;
+
+    float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
+    float o[D / 8][4];
+    for (int t = 0; t < D / 8; t++) o[t][0] = o[t][1] = o[t][2] = o[t][3] = 0.f;
+    uint32_t qa[D / 16][4];
+
+    const int tiles = (p.n + BK - 1) / BK;
+    for (int t = 0; t < tiles; t++) {
+        const int buf = t & 1, k0 = t * BK;
+        if (t + 1 < tiles) { load_tile(buf ^ 1, k0 + BK); cp_async_commit(); cp_async_wait1(); }
+        else cp_async_wait0();
+        __syncthreads();
+        if (t == 0)
+            for (int kc = 0; kc < D / 16; kc++) {
+                qa[kc][0] = *reinterpret_cast<const uint32_t*>(&sQ[wr + g][kc * 16 + t4 * 2]);
+                qa[kc][1] = *reinterpret_cast<const uint32_t*>(&sQ[wr + g + 8][kc * 16 + t4 * 2]);
+                qa[kc][2] = *reinterpret_cast<const uint32_t*>(&sQ[wr + g][kc * 16 + t4 * 2 + 8]);
+                qa[kc][3] = *reinterpret_cast<const uint32_t*>(&sQ[wr + g + 8][kc * 16 + t4 * 2 + 8]);
+            }
+
+        float s[BK / 8][4];
+        for (int nt = 0; nt < BK / 8; nt++) {
+            s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+            for (int kc = 0; kc < D / 16; kc++) {
+                uint32_t b[2];
+                b[0] = *reinterpret_cast<const uint32_t*>(&sK[buf][nt * 8 + g][kc * 16 + t4 * 2]);
+                b[1] = *reinterpret_cast<const uint32_t*>(&sK[buf][nt * 8 + g][kc * 16 + t4 * 2 + 8]);
+                mma_bf16(s[nt], qa[kc], b);
+            }
+        }
+        float mx0 = m0, mx1 = m1;
+        for (int nt = 0; nt < BK / 8; nt++)
+            for (int c = 0; c < 2; c++) {
+                int jj = nt * 8 + t4 * 2 + c, kj = k0 + jj;
+                float b0 = 0.f, b1 = 0.f;
+                float ky = sKy[buf][jj];
+                if (biased && ky >= 0.f) {
+                    float kx = sKx[buf][jj];
+                    if (y0 >= 0.f) {
+                        float dy = fabsf(y0 - ky), dx = fabsf(x0 - kx);
+                        if (p.wrap) { dy = fminf(dy, gh - dy); dx = fminf(dx, gw - dx); }
+                        b0 = biasScale * (p.manhattan ? dy + dx : sqrtf(dy * dy + dx * dx));
+                    }
+                    if (y1 >= 0.f) {
+                        float dy = fabsf(y1 - ky), dx = fabsf(x1 - kx);
+                        if (p.wrap) { dy = fminf(dy, gh - dy); dx = fminf(dx, gw - dx); }
+                        b1 = biasScale * (p.manhattan ? dy + dx : sqrtf(dy * dy + dx * dx));
+                    }
+                }
+                s[nt][c] = kj < p.n ? s[nt][c] * p.scaleLog2 + b0 : -INFINITY;
+                s[nt][2 + c] = kj < p.n ? s[nt][2 + c] * p.scaleLog2 + b1 : -INFINITY;
+                mx0 = fmaxf(mx0, s[nt][c]);
+                mx1 = fmaxf(mx1, s[nt][2 + c]);
+            }
+        for (int off = 1; off < 4; off <<= 1) {
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffff, mx0, off));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffff, mx1, off));
+        }
+        float c0 = exp2f(m0 - mx0), c1 = exp2f(m1 - mx1);
+        m0 = mx0; m1 = mx1;
+        float sum0 = 0.f, sum1 = 0.f;
+        for (int nt = 0; nt < BK / 8; nt++) {
+            s[nt][0] = exp2f(s[nt][0] - m0); s[nt][1] = exp2f(s[nt][1] - m0);
+            s[nt][2] = exp2f(s[nt][2] - m1); s[nt][3] = exp2f(s[nt][3] - m1);
+            sum0 += s[nt][0] + s[nt][1];
+            sum1 += s[nt][2] + s[nt][3];
+        }
+        l0 = l0 * c0 + sum0;
+        l1 = l1 * c1 + sum1;
+        for (int nt = 0; nt < D / 8; nt++) { o[nt][0] *= c0; o[nt][1] *= c0; o[nt][2] *= c1; o[nt][3] *= c1; }
+        for (int kc = 0; kc < BK / 16; kc++) {
+            uint32_t pa[4];
+            pa[0] = pack_bf16(s[2 * kc][0], s[2 * kc][1]);
+            pa[1] = pack_bf16(s[2 * kc][2], s[2 * kc][3]);
+            pa[2] = pack_bf16(s[2 * kc + 1][0], s[2 * kc + 1][1]);
+            pa[3] = pack_bf16(s[2 * kc + 1][2], s[2 * kc + 1][3]);
+            for (int nt = 0; nt < D / 8; nt++) {
+                uint32_t b[2];
+                ldmatrix_x2_trans(b, &sV[buf][kc * 16 + (lane & 15)][nt * 8]);
+                mma_bf16(o[nt], pa, b);
+            }
+        }
+        __syncthreads();                                          // buffer `buf` is refilled two tiles later
+    }
+    for (int off = 1; off < 4; off <<= 1) {
+        l0 += __shfl_xor_sync(0xffffffff, l0, off);
+        l1 += __shfl_xor_sync(0xffffffff, l1, off);
+    }
+    float inv0 = 1.f / l0, inv1 = 1.f / l1;
+    for (int nt = 0; nt < D / 8; nt++) {
+        int col = nt * 8 + t4 * 2;
+        if (row0 < p.n) *reinterpret_cast<__nv_bfloat162*>(&out[base + (size_t)row0 * D + col]) = __floats2bfloat162_rn(o[nt][0] * inv0, o[nt][1] * inv0);
+        if (row1 < p.n) *reinterpret_cast<__nv_bfloat162*>(&out[base + (size_t)row1 * D + col]) = __floats2bfloat162_rn(o[nt][2] * inv1, o[nt][3] * inv1);
+    }
+}
+
+// v3: v2 with the bias from a per-CTA table of m_h·√d² (no sqrt per score) and Q fragments read from global.
+#define TABLE 2816
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+alibi_attention_bf16_v3(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
+                        const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
+                        const float* __restrict__ slopes, int heads, AlibiParams p) {
+    __shared__ float sTab[TABLE];                                 // bias by squared distance: −m_h·√d²/max·log2e
+    __shared__ __align__(16) __nv_bfloat16 sK[2][BK][D + PAD];
+    __shared__ __align__(16) __nv_bfloat16 sV[2][BK][D + PAD];
+    __shared__ float sKy[2][BK], sKx[2][BK];                      // key grid coordinates; y < 0: prefix token
+
+    const int bh = blockIdx.y, h = bh % heads, q0 = blockIdx.x * BQ;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
+    const size_t base = (size_t)bh * p.n * D;
+    const float slope = slopes ? slopes[h] : 0.f;
+    const bool biased = slope != 0.f;
+    const float biasScale = -slope * p.invMaxDist * 1.4426950408889634f;
+
+    auto load_tile = [&](int buf, int k0) {                       // 64 keys × 64 dims × 2 tensors, 16 B per copy
+        for (int c = tid; c < BK * D / 8; c += WARPS * 32) {
+            int r = c / (D / 8), col = (c % (D / 8)) * 8, kj = k0 + r;
+            bool in = kj < p.n;
+            size_t off = base + (size_t)(in ? kj : 0) * D + col;
+            cp_async16(&sK[buf][r][col], k + off, in);
+            cp_async16(&sV[buf][r][col], v + off, in);
+        }
+        if (tid < BK) {
+            int kj = k0 + tid, b = kj - p.prefix;
+            bool patch = kj < p.n && b >= 0;
+            sKy[buf][tid] = patch ? (float)(b / p.gridW) : -1.f;
+            sKx[buf][tid] = patch ? (float)(b % p.gridW) : 0.f;
+        }
+    };
+
+    // squared wrapped distances are integers ≤ maxD2: one table lookup replaces a sqrt per score
+    const int maxD2 = p.wrap ? (p.gridH / 2) * (p.gridH / 2) + (p.gridW / 2) * (p.gridW / 2)
+                             : (p.gridH - 1) * (p.gridH - 1) + (p.gridW - 1) * (p.gridW - 1);
+    const bool table = biased && !p.manhattan && maxD2 < TABLE;
+    if (table)
+        for (int d2 = tid; d2 <= maxD2; d2 += WARPS * 32) sTab[d2] = biasScale * sqrtf((float)d2);
+    load_tile(0, 0);
+    cp_async_commit();
+
+    const int wr = warp * 16, row0 = q0 + wr + g, row1 = row0 + 8;
+    float y0 = -1.f, x0 = 0.f, y1 = -1.f, x1 = 0.f;                // the two rows' grid coordinates
+    if (row0 >= p.prefix && row0 < p.n) { y0 = (float)((row0 - p.prefix) / p.gridW); x0 = (float)((row0 - p.prefix) % p.gridW); }
+    if (row1 >= p.prefix && row1 < p.n) { y1 = (float)((row1 - p.prefix) / p.gridW); x1 = (float)((row1 - p.prefix) % p.gridW); }
+    const float gh = (float)p.gridH, gw = (float)p.gridW;
+
+    float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
+    float o[D / 8][4];
+    for (int t = 0; t < D / 8; t++) o[t][0] = o[t][1] = o[t][2] = o[t][3] = 0.f;
+    uint32_t qa[D / 16][4];                                     // A-fragments read once from global memory
+    {
+        const uint32_t* q0p = reinterpret_cast<const uint32_t*>(q + base + (size_t)min(row0, p.n - 1) * D);
+        const uint32_t* q1p = reinterpret_cast<const uint32_t*>(q + base + (size_t)min(row1, p.n - 1) * D);
+        for (int kc = 0; kc < D / 16; kc++) {
+            qa[kc][0] = q0p[(kc * 16 + t4 * 2) / 2];
+            qa[kc][1] = q1p[(kc * 16 + t4 * 2) / 2];
+            qa[kc][2] = q0p[(kc * 16 + t4 * 2 + 8) / 2];
+            qa[kc][3] = q1p[(kc * 16 + t4 * 2 + 8) / 2];
+        }
+    }
+
+    const int tiles = (p.n + BK - 1) / BK;
+    for (int t = 0; t < tiles; t++) {
+        const int buf = t & 1, k0 = t * BK;
+        if (t + 1 < tiles) { load_tile(buf ^ 1, k0 + BK); cp_async_commit(); cp_async_wait1(); }
+        else cp_async_wait0();
+        __syncthreads();
+
+        float s[BK / 8][4];
+        for (int nt = 0; nt < BK / 8; nt++) {
+            s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+            for (int kc = 0; kc < D / 16; kc++) {
+                uint32_t b[2];
+                b[0] = *reinterpret_cast<const uint32_t*>(&sK[buf][nt * 8 + g][kc * 16 + t4 * 2]);
+                b[1] = *reinterpret_cast<const uint32_t*>(&sK[buf][nt * 8 + g][kc * 16 + t4 * 2 + 8]);
+                mma_bf16(s[nt], qa[kc], b);
+            }
+        }
+        float mx0 = m0, mx1 = m1;
+        for (int nt = 0; nt < BK / 8; nt++)
+            for (int c = 0; c < 2; c++) {
+                int jj = nt * 8 + t4 * 2 + c, kj = k0 + jj;
+                float b0 = 0.f, b1 = 0.f;
+                if (biased) {
+                    float ky = sKy[buf][jj], kx = sKx[buf][jj];
+                    float dy0 = fabsf(y0 - ky), dx0 = fabsf(x0 - kx), dy1 = fabsf(y1 - ky), dx1 = fabsf(x1 - kx);
+                    if (p.wrap) {
+                        dy0 = fminf(dy0, gh - dy0); dx0 = fminf(dx0, gw - dx0);
+                        dy1 = fminf(dy1, gh - dy1); dx1 = fminf(dx1, gw - dx1);
+                    }
+                    bool k_patch = ky >= 0.f;
+                    if (table) {                                  // prefix rows or keys read entry 0 (= 0)
+                        int i0 = (k_patch && y0 >= 0.f) ? (int)fmaf(dy0, dy0, dx0 * dx0) : 0;
+                        int i1 = (k_patch && y1 >= 0.f) ? (int)fmaf(dy1, dy1, dx1 * dx1) : 0;
+                        b0 = sTab[i0];
+                        b1 = sTab[i1];
+                    } else if (k_patch) {
+                        if (y0 >= 0.f) b0 = biasScale * (p.manhattan ? dy0 + dx0 : sqrtf(dy0 * dy0 + dx0 * dx0));
+                        if (y1 >= 0.f) b1 = biasScale * (p.manhattan ? dy1 + dx1 : sqrtf(dy1 * dy1 + dx1 * dx1));
+                    }
+                }
+                s[nt][c] = kj < p.n ? s[nt][c] * p.scaleLog2 + b0 : -INFINITY;
+                s[nt][2 + c] = kj < p.n ? s[nt][2 + c] * p.scaleLog2 + b1 : -INFINITY;
+                mx0 = fmaxf(mx0, s[nt][c]);
+                mx1 = fmaxf(mx1, s[nt][2 + c]);
+            }
+        for (int off = 1; off < 4; off <<= 1) {
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffff, mx0, off));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffff, mx1, off));
+        }
+        float c0 = exp2f(m0 - mx0), c1 = exp2f(m1 - mx1);
+        m0 = mx0; m1 = mx1;
+        float sum0 = 0.f, sum1 = 0.f;
+        for (int nt = 0; nt < BK / 8; nt++) {
+            s[nt][0] = exp2f(s[nt][0] - m0); s[nt][1] = exp2f(s[nt][1] - m0);
+            s[nt][2] = exp2f(s[nt][2] - m1); s[nt][3] = exp2f(s[nt][3] - m1);
+            sum0 += s[nt][0] + s[nt][1];
+            sum1 += s[nt][2] + s[nt][3];
+        }
+        l0 = l0 * c0 + sum0;
+        l1 = l1 * c1 + sum1;
+        for (int nt = 0; nt < D / 8; nt++) { o[nt][0] *= c0; o[nt][1] *= c0; o[nt][2] *= c1; o[nt][3] *= c1; }
+        for (int kc = 0; kc < BK / 16; kc++) {
+            uint32_t pa[4];
+            pa[0] = pack_bf16(s[2 * kc][0], s[2 * kc][1]);
+            pa[1] = pack_bf16(s[2 * kc][2], s[2 * kc][3]);
+            pa[2] = pack_bf16(s[2 * kc + 1][0], s[2 * kc + 1][1]);
+            pa[3] = pack_bf16(s[2 * kc + 1][2], s[2 * kc + 1][3]);
+            for (int nt = 0; nt < D / 8; nt++) {
+                uint32_t b[2];
+                ldmatrix_x2_trans(b, &sV[buf][kc * 16 + (lane & 15)][nt * 8]);
+                mma_bf16(o[nt], pa, b);
+            }
+        }
+        __syncthreads();                                          // buffer `buf` is refilled two tiles later
+    }
+    for (int off = 1; off < 4; off <<= 1) {
+        l0 += __shfl_xor_sync(0xffffffff, l0, off);
+        l1 += __shfl_xor_sync(0xffffffff, l1, off);
+    }
+    float inv0 = 1.f / l0, inv1 = 1.f / l1;
+    for (int nt = 0; nt < D / 8; nt++) {
+        int col = nt * 8 + t4 * 2;
+        if (row0 < p.n) *reinterpret_cast<__nv_bfloat162*>(&out[base + (size_t)row0 * D + col]) = __floats2bfloat162_rn(o[nt][0] * inv0, o[nt][1] * inv0);
+        if (row1 < p.n) *reinterpret_cast<__nv_bfloat162*>(&out[base + (size_t)row1 * D + col]) = __floats2bfloat162_rn(o[nt][2] * inv1, o[nt][3] * inv1);
+    }
+}

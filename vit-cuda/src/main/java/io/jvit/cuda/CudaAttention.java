@@ -57,7 +57,7 @@ public final class CudaAttention implements AutoCloseable {
 
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
-    private final CUfunction function, functionBf16;
+    private final CUfunction function, functionBf16, functionBf16V2, functionBf16V3;
     private final String deviceName;
 
     public CudaAttention() {
@@ -77,6 +77,10 @@ public final class CudaAttention implements AutoCloseable {
         cuModuleGetFunction(function, module, "alibi_attention_f32");
         functionBf16 = new CUfunction();
         cuModuleGetFunction(functionBf16, module, "alibi_attention_bf16");
+        functionBf16V2 = new CUfunction();
+        cuModuleGetFunction(functionBf16V2, module, "alibi_attention_bf16_v2");
+        functionBf16V3 = new CUfunction();
+        cuModuleGetFunction(functionBf16V3, module, "alibi_attention_bf16_v3");
     }
 
     public String deviceName() { return deviceName; }
@@ -113,6 +117,17 @@ public final class CudaAttention implements AutoCloseable {
      */
     public void launch(boolean bf16, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
                        int batch, int heads, int n, Grid grid) {
+        launch(bf16 ? Kernel.BF16_PIPELINED : Kernel.F32, q, k, v, out, slopes, batch, heads, n, grid);
+    }
+
+    /**
+     * The kernels in the module: fp32 inputs; bf16 with simple staging; bf16 with cp.async double buffering;
+     * the same with the bias from a per-CTA table of distances (no sqrt per score).
+     */
+    public enum Kernel { F32, BF16_SIMPLE, BF16_PIPELINED, BF16_TABLE }
+
+    public void launch(Kernel kernel, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
+                       int batch, int heads, int n, Grid grid) {
         int[] params = new int[8];
         params[0] = n; params[1] = grid.prefix(); params[2] = grid.gridH(); params[3] = grid.gridW();
         params[4] = grid.wrap() ? 1 : 0; params[5] = grid.manhattan() ? 1 : 0;
@@ -120,7 +135,8 @@ public final class CudaAttention implements AutoCloseable {
         params[7] = Float.floatToRawIntBits((float) (1.4426950408889634 / Math.sqrt(HEAD_DIM)));
         Pointer args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out),
                 slopes == null ? Pointer.to(new long[]{0}) : Pointer.to(slopes), Pointer.to(new int[]{heads}), Pointer.to(params));
-        cuLaunchKernel(bf16 ? functionBf16 : function, (n + 63) / 64, batch * heads, 1, 128, 1, 1, 0, null, args, null);
+        CUfunction f = switch (kernel) { case F32 -> function; case BF16_SIMPLE -> functionBf16; case BF16_PIPELINED -> functionBf16V2; case BF16_TABLE -> functionBf16V3; };
+        cuLaunchKernel(f, (n + 63) / 64, batch * heads, 1, 128, 1, 1, 0, null, args, null);
     }
 
     /** Milliseconds per launch, from CUDA events around {@code reps} launches after {@code warmup}. */

@@ -37,6 +37,7 @@ public final class GpuCheck {
             System.exit(3);
         }
         StringBuilder json = new StringBuilder("{\n");
+        boolean failed = false;
         try (CudaAttention cuda = new CudaAttention()) {
             json.append(String.format(Locale.ROOT, "  \"device\": \"%s\",\n  \"batch\": %d,\n  \"results\": [\n", cuda.deviceName(), batch));
             for (int si = 0; si < SIZES.length; si++) {
@@ -55,7 +56,7 @@ public final class GpuCheck {
                     write(out.resolve("v261.f32"), v); write(out.resolve("o261.f32"), o);
                 }
                 // timing on device buffers, bf16 inputs (what FlashAttention is timed with)
-                double msAlibi, msNone, msF32;
+                double msAlibi, msNone, msF32, msSimple, msTable, errV2, errV3;
                 long bytes16 = (long) count * 2;
                 try (CudaAttention.DeviceBuffers d16 = new CudaAttention.DeviceBuffers(bytes16, H);
                      CudaAttention.DeviceBuffers d32 = new CudaAttention.DeviceBuffers((long) count * Sizeof.FLOAT, H)) {
@@ -68,23 +69,40 @@ public final class GpuCheck {
                     cuMemcpyHtoD(d32.v, Pointer.to(v), (long) count * 4);
                     cuMemcpyHtoD(d32.slopes, Pointer.to(slopes), (long) H * Sizeof.FLOAT);
                     int reps = n > 3000 ? 5 : 20;
-                    msAlibi = cuda.time(() -> cuda.launch(true, d16.q, d16.k, d16.v, d16.out, d16.slopes, batch, H, n, grid), 3, reps);
-                    msNone = cuda.time(() -> cuda.launch(true, d16.q, d16.k, d16.v, d16.out, null, batch, H, n, grid), 3, reps);
-                    msF32 = cuda.time(() -> cuda.launch(false, d32.q, d32.k, d32.v, d32.out, d32.slopes, batch, H, n, grid), 3, reps);
+                    CudaAttention.DeviceBuffers dd = d16;
+                    java.util.function.Function<CudaAttention.Kernel, Double> alibiMs = kern ->
+                            cuda.time(() -> cuda.launch(kern, dd.q, dd.k, dd.v, dd.out, dd.slopes, batch, H, n, grid), 3, reps);
+                    msNone = cuda.time(() -> cuda.launch(CudaAttention.Kernel.BF16_PIPELINED, dd.q, dd.k, dd.v, dd.out, null, batch, H, n, grid), 3, reps);
+                    msAlibi = alibiMs.apply(CudaAttention.Kernel.BF16_PIPELINED);
+                    errV2 = bf16Error(d16, count, q, k, v, batch, n, slopes, grid);
+                    msTable = alibiMs.apply(CudaAttention.Kernel.BF16_TABLE);
+                    errV3 = bf16Error(d16, count, q, k, v, batch, n, slopes, grid);
+                    msSimple = alibiMs.apply(CudaAttention.Kernel.BF16_SIMPLE);
+                    msF32 = cuda.time(() -> cuda.launch(CudaAttention.Kernel.F32, d32.q, d32.k, d32.v, d32.out, d32.slopes, batch, H, n, grid), 3, reps);
                 }
                 double flops = 4.0 * batch * H * (double) n * n * D;
-                System.out.printf(Locale.ROOT, "N=%5d  check max rel err %.2e  ALiBi bf16 %.3f ms (%.0f TFLOP/s)  no bias %.3f ms  ALiBi fp32-in %.3f ms%n",
-                        n, err, msAlibi, flops / msAlibi / 1e9, msNone, msF32);
-                json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %.3e, \"ms_alibi_bf16\": %.4f, \"ms_none_bf16\": %.4f, \"ms_alibi_f32in\": %.4f, \"flops\": %.6e}%s\n",
-                        n, err, msAlibi, msNone, msF32, flops, si + 1 < SIZES.length ? "," : ""));
-                if (err > 2e-2) {
-                    System.out.println("FAILED: the kernel disagrees with the CPU reference at N = " + n);
-                    System.exit(1);
+                System.out.printf(Locale.ROOT, "N=%5d  check max rel err: fp32-in %.2e, pipelined %.2e, table %.2e | ALiBi bf16 pipelined %.3f ms, table %.3f ms (%.0f TFLOP/s), no bias %.3f ms, simple kernel %.3f ms, fp32-in %.3f ms%n",
+                        n, err, errV2, errV3, msAlibi, msTable, flops / msTable / 1e9, msNone, msSimple, msF32);
+                json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %.3e, \"max_rel_err_pipelined\": %.3e, \"max_rel_err_table\": %.3e, \"ms_alibi_bf16\": %.4f, \"ms_alibi_bf16_table\": %.4f, \"ms_none_bf16\": %.4f, \"ms_alibi_bf16_simple\": %.4f, \"ms_alibi_f32in\": %.4f, \"flops\": %.6e}%s\n",
+                        n, err, errV2, errV3, msAlibi, msTable, msNone, msSimple, msF32, flops, si + 1 < SIZES.length ? "," : ""));
+                if (err > 2e-2 || errV2 > 2e-2 || errV3 > 2e-2) {
+                    System.out.println("FAILED: a kernel disagrees with the CPU reference at N = " + n);
+                    failed = true;
                 }
             }
         }
         json.append("  ]\n}\n");
         Files.writeString(out.resolve("java.json"), json);
+        if (failed) System.exit(1);
+    }
+
+    /** Error of the bf16 output now in {@code d.out}. */
+    static double bf16Error(CudaAttention.DeviceBuffers d, int count, float[] q, float[] k, float[] v, int batch, int n, float[] slopes, CudaAttention.Grid grid) {
+        short[] o16 = new short[count];
+        jcuda.driver.JCudaDriver.cuMemcpyDtoH(Pointer.to(o16), d.out, (long) count * 2);
+        float[] o = new float[count];
+        for (int i = 0; i < count; i++) o[i] = Float.intBitsToFloat((o16[i] & 0xFFFF) << 16);
+        return maxRelError(q, k, v, o, batch, n, slopes, grid, new Random(n + 1));
     }
 
     /** Max |gpu − ref| / max |ref| over 48 sampled query rows (every batch size, head and position kind). */
