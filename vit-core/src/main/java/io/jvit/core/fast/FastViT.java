@@ -38,6 +38,17 @@ public final class FastViT {
     private final int threads;
     private final Gemm gemm = new Gemm();
     private final Map<Long, float[]> patchPe = new HashMap<>();
+    /** -Djvit.profile=true: print where a forward pass spends its time (stderr). */
+    private static final boolean PROFILE = Boolean.getBoolean("jvit.profile");
+    private final long[] nanos = new long[5];            // embed, linear, attention, norm+act+residual, outputs
+    private long mark;
+
+    private void lap(int slot) {
+        if (!PROFILE) return;
+        long now = System.nanoTime();
+        nanos[slot] += now - mark;
+        mark = now;
+    }
 
     /** @param threads threads of the attention kernel (ND4J's BLAS threads are set by {@code Threads.configure}) */
     public FastViT(VisionTransformer model, int threads) {
@@ -64,7 +75,10 @@ public final class FastViT {
         int batch = (int) s[0], gh = (int) (s[2] / p), gw = (int) (s[3] / p), hw = gh * gw;
         int dim = c.embedDim(), prefix = c.numPrefixTokens(), n = prefix + hw, rows = batch * n;
 
+        mark = System.nanoTime();
+        java.util.Arrays.fill(nanos, 0);
         float[] x = tokens(images.castTo(DataType.FLOAT).dup('c').data().asFloat(), batch, gh, gw);   // (B·N, C)
+        lap(0);
         AttentionShape shape = new AttentionShape(batch, n, c.numHeads(), c.headDim());
         RopeTables rope = c.pe().ropeTables(gh, gw, c.headDim());
         int fc1 = c.mlpKind() == MlpKind.GELU ? c.mlpHidden() : 2 * c.mlpHidden();
@@ -75,21 +89,30 @@ public final class FastViT {
         for (int i = 0; i < c.depth(); i++) {
             String b = "blocks." + i + ".";
             layerNorm(x, rows, dim, wts.get(b + "norm1.weight"), wts.get(b + "norm1.bias"), c.layerNormEps(), normed);
+            lap(3);
             gemm.linear(normed, rows, dim, wts.get(b + "attn.qkv.weight"), c.qkvBias() ? wts.get(b + "attn.qkv.bias") : null, qkv);
+            lap(1);
             Strided q = new Strided(qkv, 0, 3 * dim), k = new Strided(qkv, dim, 3 * dim), v = new Strided(qkv, 2 * dim, 3 * dim);
             if (rope != null) {
                 Rope.apply(q, shape, prefix, rope);
                 Rope.apply(k, shape, prefix, rope);
             }
             FusedAttention.forward(q, k, v, Strided.of(att, dim), shape, bias(i, gh, gw), threads);
+            lap(2);
             gemm.linear(att, rows, dim, wts.get(b + "attn.proj.weight"), wts.get(b + "attn.proj.bias"), branch);
+            lap(1);
             residual(x, branch, c.layerScale() ? wts.get(b + "ls1.gamma") : null, rows, dim);
             layerNorm(x, rows, dim, wts.get(b + "norm2.weight"), wts.get(b + "norm2.bias"), c.layerNormEps(), normed);
+            lap(3);
             gemm.linear(normed, rows, dim, wts.get(b + "mlp.fc1.weight"), wts.get(b + "mlp.fc1.bias"), hidden);
+            lap(1);
             if (c.mlpKind() == MlpKind.GELU) ScalarMath.gelu(hidden, 0, rows * fc1);
             else swiglu(hidden, rows, c.mlpHidden(), act);
+            lap(3);
             gemm.linear(act, rows, c.mlpHidden(), wts.get(b + "mlp.fc2.weight"), wts.get(b + "mlp.fc2.bias"), branch);
+            lap(1);
             residual(x, branch, c.layerScale() ? wts.get(b + "ls2.gamma") : null, rows, dim);
+            lap(3);
             if (intermediates) inter.add(Nd4j.create(x.clone(), new long[]{batch, n, dim}));
         }
         INDArray preNorm = Nd4j.create(x.clone(), new long[]{batch, n, dim});
@@ -108,7 +131,12 @@ public final class FastViT {
             for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, (bi * n + first) * dim, t, bi * r * dim, r * dim);
             regs = Nd4j.create(t, new long[]{batch, r, dim});
         }
-        return new ViTOutput(cls, regs, Nd4j.create(patches, new long[]{batch, gh, gw, dim}), preNorm, inter, gh, gw);
+        ViTOutput result = new ViTOutput(cls, regs, Nd4j.create(patches, new long[]{batch, gh, gw, dim}), preNorm, inter, gh, gw);
+        lap(4);
+        if (PROFILE)
+            System.err.printf("fast engine: embed %.2f s, linear (sgemm) %.2f s, attention %.2f s, norm/act/residual %.2f s, outputs %.2f s%n",
+                    nanos[0] / 1e9, nanos[1] / 1e9, nanos[2] / 1e9, nanos[3] / 1e9, nanos[4] / 1e9);
+        return result;
     }
 
     /** Patch embedding (unfold + sgemm), the PE's additive part, and the [CLS, registers, patches] order: (B·N, C). */

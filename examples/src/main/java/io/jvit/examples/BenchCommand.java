@@ -1,0 +1,99 @@
+package io.jvit.examples;
+
+import io.jvit.bench.ModelForwardBench;
+import io.jvit.bench.SgemmPeakBench;
+import io.jvit.bench.Workload;
+import io.jvit.core.kernel.FusedAttention;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./vit bench}: a short default set of the JMH benchmarks (vit-bench) run side by side in one
+ * process tree, printed as one table with GFLOP/s and the fraction of this machine's single-core sgemm peak.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Attention and model benchmarks (JMH): fused kernel vs SameDiff vs PyTorch (when built with -Pdjl).")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--n", split = ",", defaultValue = "261,1374", description = "token counts (261, 1374, 5476; default ${DEFAULT-VALUE})")
+    List<String> tokens;
+
+    @Option(names = "--model", description = "also time a whole ViT-S/14 ALiBi forward (224² × 8 and 1036²), fast engine vs SameDiff")
+    boolean model;
+
+    @Option(names = "--no-samediff", description = "leave out the SameDiff attention graph")
+    boolean noSameDiff;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "measurement iterations of 1 s (default ${DEFAULT-VALUE})")
+    int iterations;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean torch = classPresent("io.jvit.bench.TorchAttentionBench") && classPresent("ai.djl.ndarray.NDManager");
+        List<String> include = new ArrayList<>(List.of("SgemmPeakBench.sgemm", "FusedAttentionBench.fused"));
+        if (!noSameDiff) include.add("SameDiffAttentionBench.samediff");
+        if (torch) include.add("TorchAttentionBench.torch");
+        if (model) include.add("ModelForwardBench.forward");
+        System.err.printf("vit bench: %s; fused kernel %s (%d lanes); PyTorch peer %s; load %s%n", String.join(", ", include),
+                FusedAttention.vectorized() ? "Vector API" : "scalar", FusedAttention.lanes(),
+                torch ? "on" : "off (build with mvn -Pdjl to add it)", loadAverage());
+        ChainedOptionsBuilder o = new OptionsBuilder().include("io\\.jvit\\.bench\\.(" + String.join("|", include) + ")$")
+                .param("n", tokens.toArray(String[]::new)).forks(1)
+                .warmupIterations(2).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(iterations).measurementTime(TimeValue.seconds(1));
+        Collection<RunResult> results = new Runner(o.build()).run();
+
+        double peakMs = Double.NaN;
+        for (RunResult r : results) if (r.getParams().getBenchmark().endsWith("sgemm")) peakMs = r.getPrimaryResult().getScore();
+        double peak = SgemmPeakBench.flops() / (peakMs * 1e6);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "single-core sgemm peak (ND4J/OpenBLAS, 1024³): %.1f GFLOP/s; load average now %s%n", peak, loadAverage());
+        System.out.printf("%-10s %-20s %6s %16s %9s %7s%n", "impl", "bias / input", "N", "ms/op", "GFLOP/s", "% peak");
+        for (RunResult r : results) {
+            String b = r.getParams().getBenchmark();
+            if (b.endsWith("sgemm")) continue;
+            String impl = b.substring(b.lastIndexOf('.') + 1), what;
+            double flops;
+            int n = 0;
+            if (b.contains("ModelForward")) {
+                what = r.getParams().getParam("input") + " " + r.getParams().getParam("engine");
+                flops = ModelForwardBench.flops(r.getParams().getParam("input"));
+                impl = "model";
+            } else {
+                n = Integer.parseInt(r.getParams().getParam("n"));
+                what = r.getParams().getParam("bias");
+                Workload w = Workload.of(n, 1);
+                flops = w.shape().flops();
+            }
+            double ms = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+            double gflops = flops / (ms * 1e6);
+            System.out.printf(Locale.ROOT, "%-10s %-20s %6s %8.2f ± %-6.2f %9.1f %6.0f%%%n", impl, what, n == 0 ? "" : String.valueOf(n),
+                    ms, Double.isNaN(err) ? 0 : err, gflops, 100 * gflops / peak);
+        }
+        return 0;
+    }
+
+    private static boolean classPresent(String name) {
+        try {
+            Class.forName(name, false, BenchCommand.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static String loadAverage() {
+        return String.format(Locale.ROOT, "%.2f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+}
