@@ -1,10 +1,10 @@
 package io.jvit.probe;
 
 /** Solves symmetric positive-definite systems A x = b (ridge normal equations; α > 0 keeps them definite). */
-final class Cholesky {
+public final class Cholesky {
     private Cholesky() {}
 
-    static double[] solve(double[][] a, double[] b) {
+    public static double[] solve(double[][] a, double[] b) {
         int n = b.length;
         double[][] l = new double[n][n];
         for (int i = 0; i < n; i++)

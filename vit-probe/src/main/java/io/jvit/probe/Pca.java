@@ -49,7 +49,7 @@ public final class Pca {
     }
 
     /** The k leading eigenvectors of a symmetric positive semi-definite matrix, {@code v[k][dim]}, by decreasing eigenvalue. */
-    static double[][] topEigenvectors(double[][] a, int k) {
+    public static double[][] topEigenvectors(double[][] a, int k) {
         int d = a.length;
         Random rnd = new Random(0);
         double[][] v = new double[k][d];
