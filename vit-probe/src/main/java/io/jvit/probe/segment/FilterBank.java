@@ -98,17 +98,21 @@ public final class FilterBank {
             for (int y = y0; y < y1; y++)
                 for (int x = 0; x < w; x++) {
                     float s = 0;
-                    for (int i = -r; i <= r; i++) s += k[i + r] * img[y * w + mirror(x + i, w)];
+                    if (x >= r && x < w - r) for (int i = -r, o = y * w + x - r; i <= r; i++, o++) s += k[i + r] * img[o];
+                    else for (int i = -r; i <= r; i++) s += k[i + r] * img[y * w + mirror(x + i, w)];
                     tmp[y * w + x] = s;
                 }
         });
         Parallel.forRange(h, threads, (wk, y0, y1) -> {
-            for (int y = y0; y < y1; y++)
+            for (int y = y0; y < y1; y++) {
+                boolean inside = y >= r && y < h - r;
                 for (int x = 0; x < w; x++) {
                     float s = 0;
-                    for (int i = -r; i <= r; i++) s += k[i + r] * tmp[mirror(y + i, h) * w + x];
+                    if (inside) for (int i = -r, o = (y - r) * w + x; i <= r; i++, o += w) s += k[i + r] * tmp[o];
+                    else for (int i = -r; i <= r; i++) s += k[i + r] * tmp[mirror(y + i, h) * w + x];
                     out[y * w + x] = s;
                 }
+            }
         });
         return out;
     }
@@ -125,14 +129,19 @@ public final class FilterBank {
             }
         }
         int n = h * w;
+        int[][] off = new int[ORIENTATIONS][MEMBRANE_SIZE];            // flat offsets for pixels away from the border
+        for (int o = 0; o < ORIENTATIONS; o++) for (int t = 0; t < MEMBRANE_SIZE; t++) off[o][t] = dy[o][t] * w + dx[o][t];
         float[][] proj = new float[6][n];
         Parallel.forRange(h, threads, (wk, y0, y1) -> {
             float[] resp = new float[ORIENTATIONS];
             for (int y = y0; y < y1; y++)
                 for (int x = 0; x < w; x++) {
+                    boolean inside = y >= half && y < h - half && x >= half && x < w - half;
+                    int c = y * w + x;
                     for (int o = 0; o < ORIENTATIONS; o++) {
                         float s = 0;
-                        for (int t = 0; t < MEMBRANE_SIZE; t++) s += img[mirror(y + dy[o][t], h) * w + mirror(x + dx[o][t], w)];
+                        if (inside) for (int t = 0; t < MEMBRANE_SIZE; t++) s += img[c + off[o][t]];
+                        else for (int t = 0; t < MEMBRANE_SIZE; t++) s += img[mirror(y + dy[o][t], h) * w + mirror(x + dx[o][t], w)];
                         resp[o] = s;
                     }
                     double sum = 0, sq = 0;

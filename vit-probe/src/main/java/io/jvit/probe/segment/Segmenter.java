@@ -56,6 +56,8 @@ public final class Segmenter {
     private final int[] classValues;
     private final PcaBasis pca;
     private final int featureCount;
+    private Image cachedImage;                                 // the training image's features, reused once by apply()
+    private Features cachedFeatures;
 
     private Segmenter(Options options, PixelClassifier classifier, int[] classValues, PcaBasis pca, int featureCount) {
         this.options = options;
@@ -90,12 +92,17 @@ public final class Segmenter {
             y[r++] = java.util.Arrays.binarySearch(classes, v);
         }
         PixelClassifier clf = PixelClassifier.train(o.classifier(), x, n, f.count, y, classes.length, o.threads(), o.seed());
-        return new Segmenter(o, clf, classes, basis, f.count);
+        Segmenter s = new Segmenter(o, clf, classes, basis, f.count);
+        s.cachedImage = image;
+        s.cachedFeatures = f;
+        return s;
     }
 
     /** Segments an image (of any size) with the trained classifier. */
     public Result apply(Image image, FastViT vit) {
-        Features f = features(image, options, vit, pca);
+        Features f = image == cachedImage ? cachedFeatures : features(image, options, vit, pca);
+        cachedImage = null;
+        cachedFeatures = null;
         if (f.count != featureCount) throw new IllegalStateException("feature count " + f.count + " differs from training's " + featureCount);
         int n = image.height() * image.width(), k = classValues.length;
         float[] p = classifier.predict(f.rows, n);
