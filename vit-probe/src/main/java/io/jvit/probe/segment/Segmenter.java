@@ -79,8 +79,12 @@ public final class Segmenter {
         if (classes.length == 1)
             throw new IllegalArgumentException("the label image has one class (grey value " + classes[0] + "); segmentation needs scribbles of at least two");
         PcaBasis basis = null;
-        if (o.features().vit()) basis = PcaBasis.fit(patchFeatures(image, vit), o.pcaComponents());
-        Features f = features(image, o, vit, basis);
+        FeatureMap patches = null;
+        if (o.features().vit()) {
+            patches = patchFeatures(image, vit);
+            basis = PcaBasis.fit(patches, o.pcaComponents());
+        }
+        Features f = features(image, o, vit, basis, patches);
         int n = labels.labelled();
         float[] x = new float[n * f.count];
         int[] y = new int[n];
@@ -100,7 +104,7 @@ public final class Segmenter {
 
     /** Segments an image (of any size) with the trained classifier. */
     public Result apply(Image image, FastViT vit) {
-        Features f = image == cachedImage ? cachedFeatures : features(image, options, vit, pca);
+        Features f = image == cachedImage ? cachedFeatures : features(image, options, vit, pca, null);
         cachedImage = null;
         cachedFeatures = null;
         if (f.count != featureCount) throw new IllegalStateException("feature count " + f.count + " differs from training's " + featureCount);
@@ -122,13 +126,13 @@ public final class Segmenter {
     private record Features(float[] rows, int count) {}
 
     /** (pixels × F) row-major: classical channels then ViT PCA channels. */
-    private static Features features(Image image, Options o, FastViT vit, PcaBasis basis) {
+    private static Features features(Image image, Options o, FastViT vit, PcaBasis basis, FeatureMap patches) {
         int h = image.height(), w = image.width(), n = h * w;
         float[][] channels = o.features().classical() ? FilterBank.compute(image, o.threads()) : new float[0][];
         float[] vitUp = null;
         int k = 0;
         if (o.features().vit()) {
-            FeatureMap fm = patchFeatures(image, vit);
+            FeatureMap fm = patches != null ? patches : patchFeatures(image, vit);
             k = basis.k();
             vitUp = upsample(basis.project(fm), fm.h(), fm.w(), k, h, w);
         }
