@@ -73,9 +73,24 @@ public final class Distiller {
     public double step(INDArray images) {
         SameDiff sd = graph.sameDiff();
         Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, images, DistillationLoss.TARGET, targets(images));
-        var og = sd.calculateGradientsAndOutputs(ph, List.of(DistillationLoss.LOSS), trainable);
+        var og = quietly(() -> sd.calculateGradientsAndOutputs(ph, List.of(DistillationLoss.LOSS), trainable));
         optimizer.update(parameters(), og.getGradients());
         return og.getOutputs().get(DistillationLoss.LOSS).getDouble(0);
+    }
+
+    private boolean gradientsBuilt;
+
+    /** ND4J M2.1 prints one "Added differentiated op" line per op to stdout while it builds the backward graph. */
+    private <T> T quietly(java.util.function.Supplier<T> f) {
+        if (gradientsBuilt) return f.get();
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            return f.get();
+        } finally {
+            System.setOut(out);
+            gradientsBuilt = true;
+        }
     }
 
     /** The loss on a batch, no update. */

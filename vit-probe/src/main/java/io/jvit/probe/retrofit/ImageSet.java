@@ -1,0 +1,84 @@
+package io.jvit.probe.retrofit;
+
+import io.jvit.core.image.Image;
+import io.jvit.core.image.ImageLoader;
+import io.jvit.core.image.Preprocessor;
+import io.jvit.core.util.Resampler;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * A folder of training images: split once (seeded) into training and held-out validation files; each
+ * image is resized so its short side is {@code size} (antialiased bilinear, as torchvision) and centre-cropped
+ * to size × size, then ImageNet-normalised. Files that cannot be decoded are skipped and counted, not fatal:
+ * a scraped folder always has a few.
+ */
+public final class ImageSet {
+    private final List<Path> train, validation;
+    private final int size;
+    private int skipped;
+
+    public ImageSet(Path folder, int size, double valFraction, long seed) throws IOException {
+        if (size < 1) throw new IllegalArgumentException("image size must be positive, got " + size);
+        List<Path> files;
+        try (Stream<Path> s = Files.list(folder)) {
+            files = new ArrayList<>(s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g|tiff?)$")).sorted().toList());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException(folder + ": no such folder");
+        }
+        if (files.size() < 2) throw new IllegalArgumentException(folder + ": needs at least 2 images (training + validation), found " + files.size());
+        Collections.shuffle(files, new Random(seed));
+        int nVal = Math.max(1, (int) Math.round(valFraction * files.size()));
+        if (nVal >= files.size()) nVal = files.size() - 1;
+        validation = List.copyOf(files.subList(0, nVal));
+        train = List.copyOf(files.subList(nVal, files.size()));
+        this.size = size;
+    }
+
+    public List<Path> train() { return train; }
+    public List<Path> validation() { return validation; }
+    public int skipped() { return skipped; }
+
+    /** The files of epoch {@code epoch} in their training order (seeded, so a resumed run sees the same order). */
+    public List<Path> epochOrder(int epoch, long seed) {
+        List<Path> order = new ArrayList<>(train);
+        Collections.shuffle(order, new Random(seed * 31 + epoch));
+        return order;
+    }
+
+    /** A normalised (B, 3, size, size) batch of the readable files among {@code files}; null if none could be read. */
+    public INDArray batch(List<Path> files) {
+        List<Image> images = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                images.add(square(ImageLoader.read(f).toRgb(), size));
+            } catch (IOException | RuntimeException e) {
+                skipped++;
+            }
+        }
+        if (images.isEmpty()) return null;
+        return new Preprocessor(1, Preprocessor.ResizePolicy.NONE).batch(images);
+    }
+
+    /** Short side to {@code size}, then the centre size × size crop. */
+    static Image square(Image im, int size) {
+        double s = (double) size / Math.min(im.height(), im.width());
+        int h = Math.max(size, (int) Math.round(im.height() * s)), w = Math.max(size, (int) Math.round(im.width() * s));
+        float[] r = Resampler.apply(im.pixels(), im.channels(), im.height(), im.width(),
+                Resampler.antialiased(im.height(), h, Resampler.Filter.BILINEAR), Resampler.antialiased(im.width(), w, Resampler.Filter.BILINEAR));
+        int y0 = (h - size) / 2, x0 = (w - size) / 2;
+        float[] out = new float[im.channels() * size * size];
+        for (int c = 0; c < im.channels(); c++)
+            for (int y = 0; y < size; y++) System.arraycopy(r, (c * h + y0 + y) * w + x0, out, (c * size + y) * size, size);
+        return new Image(out, im.channels(), size, size, im.bitDepth());
+    }
+}

@@ -1,0 +1,163 @@
+package io.jvit.probe.retrofit;
+
+import io.jvit.core.checkpoint.Checkpoints;
+import io.jvit.core.fast.FastViT;
+import io.jvit.core.image.Preprocessor;
+import io.jvit.core.io.AtomicFiles;
+import io.jvit.core.model.VisionTransformer;
+import io.jvit.core.pe.PositionalEncoding;
+import io.jvit.probe.BiasProbe;
+import io.jvit.probe.FeatureMap;
+import io.jvit.probe.LayerFeatures;
+import io.jvit.probe.Ramp;
+import io.jvit.probe.synthetic.Microstructure;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The ALiBi retrofit as a training run (digest d): student = teacher with its PE replaced, distilled on a
+ * folder of images for some epochs. Every epoch ends with a validation loss on held-out images, an
+ * optional positional-bias probe of the student, a row of {@code metrics.csv}, the full training state
+ * ({@code last.state.safetensors}, for {@code resume}) and, when validation improved, {@code best.safetensors}
+ * (a plain model checkpoint for {@code ./vit features}). Every file is written atomically.
+ */
+public final class Retrofit {
+    private Retrofit() {}
+
+    /**
+     * @param probe probe the student's lr+ud R² on 3 synthetic GRF images after every epoch (the paper's training loop does)
+     */
+    public record Options(PositionalEncoding pe, DistillationLoss loss, double lr, double weightDecay, int batchSize, int epochs,
+                          int imageSize, int[] blankChannels, double valFraction, long seed, int threads, boolean probe) {
+        public Options {
+            if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+            if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+            if (!(valFraction > 0 && valFraction < 1)) throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + valFraction);
+        }
+    }
+
+    /** One row of metrics.csv. */
+    public record Epoch(int epoch, double trainLoss, double valLoss, double probeR2, double seconds, boolean best) {
+        String csv() {
+            return String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.1f,%b", epoch, trainLoss, valLoss,
+                    Double.isNaN(probeR2) ? "" : String.format(Locale.ROOT, "%.4f", probeR2), seconds, best);
+        }
+    }
+
+    public interface Listener {
+        void step(int epoch, int step, int steps, double loss);
+        void epoch(Epoch e);
+    }
+
+    public static final String STATE = "last.state.safetensors", BEST = "best.safetensors", METRICS = "metrics.csv";
+    static final String HEADER = "epoch,train_loss,val_loss,probe_r2_lr_ud,seconds,best";
+
+    /**
+     * Runs (or, with {@code resume}, continues) a retrofit. {@code init} is the starting student (null: the
+     * teacher with its PE swapped for {@code o.pe()}); a multiscale stage passes the previous stage's best.
+     */
+    public static List<Epoch> run(VisionTransformer teacher, VisionTransformer init, ImageSet data, Options o, Path out,
+                                  Path resume, Listener listener) throws IOException {
+        int p = teacher.config().patchSize();
+        if (o.imageSize() % p != 0) throw new IllegalArgumentException("image size " + o.imageSize() + " is not a multiple of the patch size " + p);
+        VisionTransformer student = init != null ? init : Students.of(teacher, o.pe());
+        int grid = o.imageSize() / p;
+        Distiller d = new Distiller(teacher, student, grid, grid, o.loss(), o.blankChannels(),
+                new AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()), o.threads());
+        Files.createDirectories(out);
+        List<Epoch> rows = new ArrayList<>();
+        int start = 0;
+        double best = Double.POSITIVE_INFINITY;
+        if (resume != null) {
+            Map<String, String> meta = d.loadState(resume);
+            start = Integer.parseInt(meta.getOrDefault("epoch", "-1")) + 1;
+            best = Double.parseDouble(meta.getOrDefault("best_val", "Infinity"));
+            rows.addAll(readMetrics(out.resolve(METRICS), start));
+        }
+        for (int e = start; e < o.epochs(); e++) {
+            long t0 = System.nanoTime();
+            List<Path> order = data.epochOrder(e, o.seed());
+            int steps = (order.size() + o.batchSize() - 1) / o.batchSize();
+            double sum = 0;
+            int n = 0;
+            for (int s = 0; s < steps; s++) {
+                INDArray batch = data.batch(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize())));
+                if (batch == null) continue;
+                double loss = d.step(batch);
+                sum += loss;
+                n++;
+                if (listener != null) listener.step(e, s + 1, steps, loss);
+            }
+            double val = validate(d, data, o.batchSize());
+            double r2 = o.probe() ? probe(d.student(), o, p) : Double.NaN;
+            boolean improved = val < best;
+            if (improved) best = val;
+            Epoch row = new Epoch(e, n == 0 ? Double.NaN : sum / n, val, r2, (System.nanoTime() - t0) / 1e9, improved);
+            rows.add(row);
+            if (improved) Checkpoints.save(out.resolve(BEST), d.student());
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("epoch", Integer.toString(e));
+            meta.put("best_val", Double.toString(best));
+            meta.put("teacher_config", io.jvit.core.config.ConfigJson.write(teacher.config()));
+            d.saveState(out.resolve(STATE), meta);
+            writeMetrics(out.resolve(METRICS), rows);
+            if (listener != null) listener.epoch(row);
+        }
+        return rows;
+    }
+
+    static double validate(Distiller d, ImageSet data, int batchSize) {
+        List<Path> v = data.validation();
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < v.size(); i += batchSize) {
+            INDArray b = data.batch(v.subList(i, Math.min(v.size(), i + batchSize)));
+            if (b == null) continue;
+            sum += d.loss(b) * b.size(0);
+            n += (int) b.size(0);
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** lr+ud R² of the student on 3 synthetic two-phase images at the training size (paper protocol). */
+    static double probe(VisionTransformer student, Options o, int patch) {
+        FastViT f = new FastViT(student, o.threads());
+        var pre = new Preprocessor(patch, Preprocessor.ResizePolicy.NONE);
+        List<FeatureMap> maps = new ArrayList<>();
+        for (int i = 0; i < 3; i++)
+            maps.add(LayerFeatures.finalFeatures(f.forward(pre.tensor(Microstructure.GRF.generate(o.imageSize(), o.imageSize(), 100 + i))), 0, true));
+        BiasProbe bp = new BiasProbe(Ramp.LR_UD, new io.jvit.probe.SampleMask(true, Math.max(1, Math.min(6, o.imageSize() / patch / 3)), 1.0), 2, 1.0, 100001);
+        return bp.run(maps).mean();
+    }
+
+    static void writeMetrics(Path file, List<Epoch> rows) throws IOException {
+        StringBuilder s = new StringBuilder(HEADER).append('\n');
+        for (Epoch r : rows) s.append(r.csv()).append('\n');
+        byte[] b = s.toString().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, out -> out.write(b));
+    }
+
+    /** The rows of a previous run before epoch {@code upTo} (a resumed run appends to them). */
+    static List<Epoch> readMetrics(Path file, int upTo) throws IOException {
+        List<Epoch> rows = new ArrayList<>();
+        if (!Files.exists(file)) return rows;
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith("epoch") || line.isBlank()) continue;
+            String[] f = line.split(",", -1);
+            int e = Integer.parseInt(f[0]);
+            if (e < upTo)
+                rows.add(new Epoch(e, Double.parseDouble(f[1]), Double.parseDouble(f[2]), f[3].isEmpty() ? Double.NaN : Double.parseDouble(f[3]),
+                        Double.parseDouble(f[4]), Boolean.parseBoolean(f[5])));
+        }
+        return rows;
+    }
+}
