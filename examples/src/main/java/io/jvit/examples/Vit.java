@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code ./vit <command>}: the example mains, one subcommand per job. */
 @Command(name = "vit", mixinStandardHelpOptions = true, version = "jvit 0.1.0",
         description = "Vision Transformer features, positional-bias probes and ALiBi tools on the JVM.",
-        subcommands = {FeaturesCommand.class, ProbeCommand.class, InitCommand.class, BenchCommand.class, SegmentCommand.class, RetrofitCommand.class, SynthCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FeaturesCommand.class, ProbeCommand.class, InitCommand.class, BenchCommand.class, SegmentCommand.class, RetrofitCommand.class, SynthCommand.class, PretrainCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Vit {
     public static void main(String[] args) {
         System.exit(run(args));
