@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
 
         // 2. semantic retention on held-out generated images
         System.err.println("demo: semantic retention…");
-        Retention.Result ret = Retention.measure(ft, fs, 4 * patch * 8, 8, 6, 5);
+        Retention.Result ret = Retention.measure(ft, fs, probeSize, 8, 6, 5);
 
         // 3. trainable segmentation of a two-phase micrograph scribbled only in its top-left corner
         System.err.println("demo: segmentation with corner scribbles…");
