@@ -34,6 +34,9 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--heads", defaultValue = "3", description = "heads (default ${DEFAULT-VALUE})") int heads;
     @Option(names = "--mask", defaultValue = "0.5", description = "masked fraction of patches (default ${DEFAULT-VALUE})") double mask;
     @Option(names = "--lr", defaultValue = "1e-3", description = "AdamW learning rate (default ${DEFAULT-VALUE})") double lr;
+    @Option(names = "--pe-init-std", defaultValue = "1.0",
+            description = "std of the learned PE table at init (default ${DEFAULT-VALUE}: as large as the patch embeddings, where a long SSL run ends up; timm uses 0.02)")
+    double peInitStd;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = {"-t", "--threads"}, defaultValue = "1") int threads;
 
@@ -42,7 +45,9 @@ final class PretrainCommand implements Callable<Integer> {
         Threads.configure(threads);
         ViTConfig cfg = new ViTConfig(patch, width, depth, heads, MlpKind.GELU, 4 * width, true, true, 4, 1e-6, true,
                 LearnedAbsolute.dinov2(side / patch));
-        VisionTransformer m = new VisionTransformer(cfg, ViTWeights.random(cfg, seed, 0.1, DataType.FLOAT));
+        var w = new java.util.LinkedHashMap<>(ViTWeights.random(cfg, seed, 0.1, DataType.FLOAT).asMap());
+        w.put(LearnedAbsolute.PARAM, org.nd4j.linalg.factory.Nd4j.randn(seed + 1, w.get(LearnedAbsolute.PARAM).shape()).castTo(DataType.FLOAT).muli(peInitStd));
+        VisionTransformer m = new VisionTransformer(cfg, new ViTWeights(w));
         SimMim mim = new SimMim(m, side, mask, new AdamW(lr, 0.9, 0.95, 1e-8, 0.05), seed);
         long t0 = System.nanoTime();
         double avg = Double.NaN;
