@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR") Path out;
     @Option(names = "--teacher", paramLabel = "FILE", description = "teacher (default: the embedded one)") Path teacherFile;
     @Option(names = "--student", paramLabel = "FILE", description = "ALiBi student (default: the embedded one)") Path studentFile;
-    @Option(names = "--probe-size", defaultValue = "192", description = "side of the probed microstructures (default ${DEFAULT-VALUE})") int probeSize;
+    @Option(names = "--probe-size", defaultValue = "128", description = "side of the probed microstructures (default ${DEFAULT-VALUE})") int probeSize;
     @Option(names = {"-t", "--threads"}, defaultValue = "1") int threads;
 
     static final String EMBEDDED = "/io/jvit/examples/embedded/";
@@ -75,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
             ms.add(LayerFeatures.finalFeatures(fs.forward(pre.tensor(im)), 0, true));
             if (i == 4 || i == 0) shown.add(im);
         }
-        int grid = mt.get(0).h(), step = Math.max(2, grid / 6);
+        int grid = mt.get(0).h(), step = Math.max(2, grid / 8);
         BiasProbe probe = new BiasProbe(Ramp.LR_UD, new SampleMask(true, step, 1.0), 6, 1.0, 100001);
         BiasProbe.Result rt = probe.run(mt), rs = probe.run(ms);
 
