@@ -20,7 +20,13 @@ public final class Vit {
             return 2;
         });
         cl.setExitCodeExceptionMapper(e -> 2);
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {                       // ND4J's off-heap limits surface as errors, not exceptions
+            System.err.println("error: out of memory: " + oneLine(e)
+                    + " (raise the limits with JAVA_OPTS=\"-Xmx8g -Dorg.bytedeco.javacpp.maxbytes=24G -Dorg.bytedeco.javacpp.maxphysicalbytes=28G\", or use a smaller batch or image)");
+            return 3;
+        }
     }
 
     static String oneLine(Throwable e) {
