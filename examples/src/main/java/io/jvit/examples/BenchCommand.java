@@ -38,8 +38,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "5", description = "measurement iterations of 1 s (default ${DEFAULT-VALUE})")
     int iterations;
 
+    @Option(names = "--alibi-overhead", description = "instead: the fused kernel's ALiBi cost over no bias, from interleaved pairs (robust to a noisy machine)")
+    boolean overhead;
+
+    @Option(names = "--pairs", defaultValue = "21", description = "interleaved pairs per N for --alibi-overhead (default ${DEFAULT-VALUE})")
+    int pairs;
+
     @Override
     public Integer call() throws Exception {
+        if (overhead) return alibiOverhead();
         boolean torch = classPresent("io.jvit.bench.TorchAttentionBench") && classPresent("ai.djl.ndarray.NDManager");
         List<String> include = new ArrayList<>(List.of("SgemmPeakBench.sgemm", "FusedAttentionBench.fused"));
         if (!noSameDiff) include.add("SameDiffAttentionBench.samediff");
@@ -80,6 +87,45 @@ final class BenchCommand implements Callable<Integer> {
             double gflops = flops / (ms * 1e6);
             System.out.printf(Locale.ROOT, "%-10s %-20s %6s %8.2f ± %-6.2f %9.1f %6.0f%%%n", impl, what, n == 0 ? "" : String.valueOf(n),
                     ms, Double.isNaN(err) ? 0 : err, gflops, 100 * gflops / peak);
+        }
+        return 0;
+    }
+
+    /**
+     * Runs no-bias and ALiBi back to back, alternating which goes first, {@code pairs} times per N, and reports
+     * the median of the per-pair time ratios: drifts in machine load hit both halves of a pair alike.
+     */
+    private int alibiOverhead() {
+        System.out.printf("%6s %12s %12s %16s%n", "N", "none (ms)", "ALiBi (ms)", "ALiBi / none");
+        for (String nn : tokens) {
+            Workload w = Workload.of(Integer.parseInt(nn), 1);
+            int width = w.width();
+            var q = new io.jvit.core.kernel.Strided(w.qkv(), 0, 3 * width);
+            var k = new io.jvit.core.kernel.Strided(w.qkv(), width, 3 * width);
+            var v = new io.jvit.core.kernel.Strided(w.qkv(), 2 * width, 3 * width);
+            var o = io.jvit.core.kernel.Strided.of(new float[w.n() * width], width);
+            io.jvit.core.kernel.AttentionBias none = new io.jvit.core.kernel.AttentionBias.None(), alibi = w.alibi();
+            for (int i = 0; i < 3; i++) {                              // warm up both paths
+                FusedAttention.forward(q, k, v, o, w.shape(), none, 1);
+                FusedAttention.forward(q, k, v, o, w.shape(), alibi, 1);
+            }
+            double[] ratio = new double[pairs], tn = new double[pairs], ta = new double[pairs];
+            for (int p = 0; p < pairs; p++) {
+                boolean alibiFirst = p % 2 == 1;
+                long a0 = System.nanoTime();
+                FusedAttention.forward(q, k, v, o, w.shape(), alibiFirst ? alibi : none, 1);
+                long a1 = System.nanoTime();
+                FusedAttention.forward(q, k, v, o, w.shape(), alibiFirst ? none : alibi, 1);
+                long a2 = System.nanoTime();
+                tn[p] = (alibiFirst ? a2 - a1 : a1 - a0) / 1e6;
+                ta[p] = (alibiFirst ? a1 - a0 : a2 - a1) / 1e6;
+                ratio[p] = ta[p] / tn[p];
+            }
+            java.util.Arrays.sort(ratio);
+            java.util.Arrays.sort(tn);
+            java.util.Arrays.sort(ta);
+            System.out.printf(Locale.ROOT, "%6d %12.1f %12.1f %9.3f (IQR %.3f–%.3f)%n", w.n(), tn[pairs / 2], ta[pairs / 2],
+                    ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4]);
         }
         return 0;
     }
