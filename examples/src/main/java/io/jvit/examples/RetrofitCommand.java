@@ -63,6 +63,10 @@ final class RetrofitCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8", description = "batch size (default ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(names = "--micro-batch", defaultValue = "2",
+            description = "images per forward/backward; gradients are accumulated to --batch (same step, less memory; default ${DEFAULT-VALUE})")
+    int microBatch;
+
     @Option(names = "--epochs", defaultValue = "1", description = "epochs (default ${DEFAULT-VALUE})")
     int epochs;
 
@@ -115,7 +119,7 @@ final class RetrofitCommand implements Callable<Integer> {
         ImageSet data = new ImageSet(images, size, val, seed);
         System.err.printf("retrofit: %d training + %d validation images at %d², student PE %s, %s loss, lr %.2g, batch %d, %d epochs%n",
                 data.train().size(), data.validation().size(), size, studentPe.name(), lossKind.name().toLowerCase(Locale.ROOT), lr, batch, epochs);
-        var opts = new Retrofit.Options(studentPe, lossKind, lr, weightDecay, batch, epochs, size, blank, val, seed, threads, probe);
+        var opts = new Retrofit.Options(studentPe, lossKind, lr, weightDecay, batch, epochs, size, blank, val, seed, threads, probe, microBatch);
         int stepsPerEpoch = (data.train().size() + batch - 1) / batch;
         List<Retrofit.Epoch> rows;
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("distilling").setInitialMax((long) stepsPerEpoch * epochs)

@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-Dorg.bytedeco.javacpp.maxbytes=20G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=22G"})
 public class DistillationStepBench {
+    /** Images per forward/backward (gradients accumulated to the batch of 8): 8 = no accumulation. */
+    @Param({"8", "2"}) public int microBatch;
+
     Distiller distiller;
     INDArray images;
 
@@ -37,7 +40,7 @@ public class DistillationStepBench {
         ViTConfig cfg = Presets.get("dinov2_vits14_reg4");
         VisionTransformer teacher = new VisionTransformer(cfg, ViTWeights.random(cfg, 0, 1e-5, DataType.FLOAT));
         distiller = new Distiller(teacher, Students.of(teacher, Alibi2d.paperDefault()), 16, 16, DistillationLoss.COSINE, new int[0],
-                new AdamW(1e-4, 0.9, 0.999, 1e-8, 0.05), 1);
+                new AdamW(1e-4, 0.9, 0.999, 1e-8, 0.05), 1).microBatch(microBatch);
         images = Nd4j.rand(DataType.FLOAT, 8, 3, 224, 224);
     }
 

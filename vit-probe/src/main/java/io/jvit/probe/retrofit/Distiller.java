@@ -69,13 +69,40 @@ public final class Distiller {
         return t;
     }
 
+    private int microBatch = Integer.MAX_VALUE;
+
+    /**
+     * Splits every batch into micro-batches of at most {@code n} images whose gradients are accumulated
+     * before the one AdamW update: the same step (the loss is a mean over images), with the activation
+     * memory of {@code n} images instead of the whole batch.
+     */
+    public Distiller microBatch(int n) {
+        if (n < 1) throw new IllegalArgumentException("micro-batch must be >= 1, got " + n);
+        this.microBatch = n;
+        return this;
+    }
+
     /** One AdamW step on a batch (B, 3, H, W); returns the loss before the update. */
     public double step(INDArray images) {
         SameDiff sd = graph.sameDiff();
-        Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, images, DistillationLoss.TARGET, targets(images));
-        var og = quietly(() -> sd.calculateGradientsAndOutputs(ph, List.of(DistillationLoss.LOSS), trainable));
-        optimizer.update(parameters(), og.getGradients());
-        return og.getOutputs().get(DistillationLoss.LOSS).getDouble(0);
+        long b = images.size(0);
+        Map<String, INDArray> grads = null;
+        double loss = 0;
+        for (long i = 0; i < b; i += microBatch) {
+            long j = Math.min(b, i + microBatch);
+            INDArray chunk = b <= microBatch ? images : images.get(NDArrayIndex.interval(i, j)).dup();
+            Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, chunk, DistillationLoss.TARGET, targets(chunk));
+            var og = quietly(() -> sd.calculateGradientsAndOutputs(ph, List.of(DistillationLoss.LOSS), trainable));
+            double w = (double) (j - i) / b;                          // the loss is a mean over images
+            loss += w * og.getOutputs().get(DistillationLoss.LOSS).getDouble(0);
+            if (grads == null) {
+                grads = new LinkedHashMap<>();
+                for (var e : og.getGradients().entrySet()) grads.put(e.getKey(), b <= microBatch ? e.getValue() : e.getValue().mul(w));
+            } else
+                for (var e : og.getGradients().entrySet()) grads.get(e.getKey()).addi(e.getValue().mul(w));
+        }
+        optimizer.update(parameters(), grads);
+        return loss;
     }
 
     private boolean gradientsBuilt;

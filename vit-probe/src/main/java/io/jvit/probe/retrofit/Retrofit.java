@@ -37,10 +37,11 @@ public final class Retrofit {
      * @param probe probe the student's lr+ud R² on 3 synthetic GRF images after every epoch (the paper's training loop does)
      */
     public record Options(PositionalEncoding pe, DistillationLoss loss, double lr, double weightDecay, int batchSize, int epochs,
-                          int imageSize, int[] blankChannels, double valFraction, long seed, int threads, boolean probe) {
+                          int imageSize, int[] blankChannels, double valFraction, long seed, int threads, boolean probe, int microBatch) {
         public Options {
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+            if (microBatch < 1) throw new IllegalArgumentException("micro-batch must be >= 1, got " + microBatch);
             if (!(valFraction > 0 && valFraction < 1)) throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + valFraction);
         }
     }
@@ -72,7 +73,7 @@ public final class Retrofit {
         VisionTransformer student = init != null ? init : Students.of(teacher, o.pe());
         int grid = o.imageSize() / p;
         Distiller d = new Distiller(teacher, student, grid, grid, o.loss(), o.blankChannels(),
-                new AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()), o.threads());
+                new AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()), o.threads()).microBatch(o.microBatch());
         Files.createDirectories(out);
         List<Epoch> rows = new ArrayList<>();
         int start = 0;

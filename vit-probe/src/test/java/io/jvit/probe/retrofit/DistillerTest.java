@@ -150,6 +150,19 @@ class DistillerTest {
     }
 
     @Test
+    void microBatchesGiveTheSameStep() {
+        VisionTransformer t = teacher(DataType.FLOAT);
+        Distiller whole = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3);
+        Distiller parts = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3).microBatch(2);
+        for (int i = 0; i < 3; i++) {
+            double a = whole.step(images(5, 20 + i)), b = parts.step(images(5, 20 + i));   // 5 = 2 + 2 + 1
+            assertThat(b).isCloseTo(a, org.assertj.core.api.Assertions.within(1e-5 * Math.abs(a) + 1e-7));
+        }
+        whole.parameters().forEach((k, v) -> assertThat(parts.parameters().get(k).sub(v).amaxNumber().doubleValue())
+                .as(k).isLessThan(1e-4 * Math.max(1, v.amaxNumber().doubleValue())));
+    }
+
+    @Test
     void badInput() {
         VisionTransformer t = teacher(DataType.FLOAT);
         assertThatThrownBy(() -> new Distiller(t, Students.of(t, new NoPE()), 3, 3, DistillationLoss.COSINE, new int[]{16},
