@@ -101,7 +101,14 @@ final class DemoCommand implements Callable<Integer> {
         ObjectNode s = json.createObjectNode();
         s.put("teacher_r2", rt.mean()).put("teacher_r2_std", rt.std()).put("student_r2", rs.mean()).put("student_r2_std", rs.std())
                 .put("retention", ret.retention()).put("patch_cosine", ret.meanPatchCosine())
-                .put("teacher_knn_accuracy", ret.teacherAccuracy()).put("student_knn_accuracy", ret.studentAccuracy());
+                .put("teacher_knn_accuracy", ret.teacherAccuracy()).put("student_knn_accuracy", ret.studentAccuracy())
+                .put("teacher_linear_accuracy", ret.teacherLinear()).put("student_linear_accuracy", ret.studentLinear())
+                .put("linear_retention", ret.linearRetention());
+        {   // k-means (k = 2) of the same two-phase image by both models: do they cut it the same way?
+            Image two = Microstructure.GRF.generate(probeSize, probeSize, 4242);
+            s.put("kmeans_agreement", Retention.kmeansAgreement(LayerFeatures.finalFeatures(ft.forward(pre.tensor(two)), 0, true),
+                    LayerFeatures.finalFeatures(fs.forward(pre.tensor(two)), 0, true), 2, 0));
+        }
         ObjectNode segNode = s.putObject("segmentation_corner_scribbles");
         for (var e : seg.entrySet()) {
             Metrics.Scores sc = Metrics.score(e.getValue().labels(), truth, new int[]{127, 254});
@@ -132,6 +139,7 @@ final class DemoCommand implements Callable<Integer> {
         rows.add(List.of("positional bias R² (lr+ud), mean ± std", String.format(Locale.ROOT, "%.3f ± %.3f", rt.mean(), rt.std()),
                 String.format(Locale.ROOT, "%.3f ± %.3f", rs.mean(), rs.std())));
         rows.add(List.of("k-NN accuracy (microstructure kind)", String.format(Locale.ROOT, "%.3f", ret.teacherAccuracy()), String.format(Locale.ROOT, "%.3f", ret.studentAccuracy())));
+        rows.add(List.of("linear-probe accuracy (microstructure kind)", String.format(Locale.ROOT, "%.3f", ret.teacherLinear()), String.format(Locale.ROOT, "%.3f", ret.studentLinear())));
         for (String k : List.of("teacher", "student")) {
             Metrics.Scores sc = Metrics.score(seg.get(k).labels(), truth, new int[]{127, 254});
             rows.add(List.of("segmentation mIoU, " + k + " features", k.equals("teacher") ? String.format(Locale.ROOT, "%.3f", sc.meanIou()) : "",

@@ -41,4 +41,22 @@ class RetentionTest {
         assertThat(r.trainImages()).isEqualTo(15);
         assertThat(r.testImages()).isEqualTo(10);
     }
+
+    @Test
+    void kmeansAgreementIsOneForRelabelledClustersAndLowForUnrelatedOnes() {
+        int h = 10, w = 12, c = 3;
+        float[] a = new float[h * w * c], b = new float[h * w * c], r = new float[h * w * c];
+        java.util.Random rnd = new java.util.Random(4);
+        for (int t = 0; t < h * w; t++) {
+            boolean left = t % w < w / 2;
+            for (int j = 0; j < c; j++) {
+                a[t * c + j] = (left ? 5 : -5) + (float) rnd.nextGaussian() * 0.1f;
+                b[t * c + j] = (left ? -3 : 7) * (j + 1) + (float) rnd.nextGaussian() * 0.1f;   // same split, other labels and scale
+                r[t * c + j] = (t / w < h / 2 ? 4 : -4) + (float) rnd.nextGaussian() * 0.1f;       // a top/bottom split instead
+            }
+        }
+        FeatureMap fa = new FeatureMap(a, h, w, c), fb = new FeatureMap(b, h, w, c), fr = new FeatureMap(r, h, w, c);
+        assertThat(Retention.kmeansAgreement(fa, fb, 2, 0)).isEqualTo(1.0);
+        assertThat(Retention.kmeansAgreement(fa, fr, 2, 0)).isCloseTo(0.5, within(0.01));
+    }
 }
