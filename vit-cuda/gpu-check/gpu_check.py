@@ -73,10 +73,11 @@ for r in ours["results"]:
     except torch.OutOfMemoryError:
         masked = float("nan")
     alibi = [r["ms_alibi_bf16"]] + ([r["ms_alibi_bf16_table"]] if r["max_rel_err_table"] < 2e-2 else []) \
-        + ([r["ms_alibi_bf16_wide"]] if r["max_rel_err_wide"] < 2e-2 else [])
+        + ([r["ms_alibi_bf16_wide"]] if r["max_rel_err_wide"] < 2e-2 else []) \
+        + ([r["ms_alibi_bf16_paired"]] if r["max_rel_err_paired"] < 2e-2 else [])
     none = [r["ms_none_bf16"]] + ([r["ms_none_bf16_wide"]] if r["max_rel_err_wide"] < 2e-2 else [])
     rows.append((n, min(alibi), min(none), flash, masked, r["flops"],
-                 max(r["max_rel_err"], r["max_rel_err_pipelined"], r["max_rel_err_table"], r["max_rel_err_wide"]), r["ms_alibi_bf16_simple"]))
+                 max(r["max_rel_err"], r["max_rel_err_pipelined"], r["max_rel_err_table"], r["max_rel_err_wide"], r["max_rel_err_paired"]), r["ms_alibi_bf16_simple"]))
     del q, k, v, mask
     torch.cuda.empty_cache()
 

@@ -57,7 +57,7 @@ public final class CudaAttention implements AutoCloseable {
 
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
-    private final CUfunction function, functionBf16, functionBf16V2, functionBf16V3, functionBf16V4;
+    private final CUfunction function, functionBf16, functionBf16V2, functionBf16V3, functionBf16V4, functionBf16V5;
     private final String deviceName;
 
     public CudaAttention() {
@@ -83,6 +83,8 @@ public final class CudaAttention implements AutoCloseable {
         cuModuleGetFunction(functionBf16V3, module, "alibi_attention_bf16_v3");
         functionBf16V4 = new CUfunction();
         cuModuleGetFunction(functionBf16V4, module, "alibi_attention_bf16_v4");
+        functionBf16V5 = new CUfunction();
+        cuModuleGetFunction(functionBf16V5, module, "alibi_attention_bf16_v5");
     }
 
     public String deviceName() { return deviceName; }
@@ -119,15 +121,16 @@ public final class CudaAttention implements AutoCloseable {
      */
     public void launch(boolean bf16, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
                        int batch, int heads, int n, Grid grid) {
-        launch(bf16 ? Kernel.BF16_PIPELINED : Kernel.F32, q, k, v, out, slopes, batch, heads, n, grid);
+        launch(bf16 ? Kernel.BF16_PAIRED : Kernel.F32, q, k, v, out, slopes, batch, heads, n, grid);
     }
 
     /**
      * The kernels in the module: fp32 inputs; bf16 with simple staging; bf16 with cp.async double buffering;
      * the same with the bias from a per-CTA table of distances (no sqrt per score); pipelined with 32 query rows
-     * per warp (128 per CTA), each K/V fragment feeding two products.
+     * per warp (128 per CTA), each K/V fragment feeding two products; pipelined with the key coordinates of a
+     * thread's key pair in one 16-byte shared load.
      */
-    public enum Kernel { F32, BF16_SIMPLE, BF16_PIPELINED, BF16_TABLE, BF16_WIDE }
+    public enum Kernel { F32, BF16_SIMPLE, BF16_PIPELINED, BF16_TABLE, BF16_WIDE, BF16_PAIRED }
 
     public void launch(Kernel kernel, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
                        int batch, int heads, int n, Grid grid) {
@@ -138,7 +141,7 @@ public final class CudaAttention implements AutoCloseable {
         params[7] = Float.floatToRawIntBits((float) (1.4426950408889634 / Math.sqrt(HEAD_DIM)));
         Pointer args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out),
                 slopes == null ? Pointer.to(new long[]{0}) : Pointer.to(slopes), Pointer.to(new int[]{heads}), Pointer.to(params));
-        CUfunction f = switch (kernel) { case F32 -> function; case BF16_SIMPLE -> functionBf16; case BF16_PIPELINED -> functionBf16V2; case BF16_TABLE -> functionBf16V3; case BF16_WIDE -> functionBf16V4; };
+        CUfunction f = switch (kernel) { case F32 -> function; case BF16_SIMPLE -> functionBf16; case BF16_PIPELINED -> functionBf16V2; case BF16_TABLE -> functionBf16V3; case BF16_WIDE -> functionBf16V4; case BF16_PAIRED -> functionBf16V5; };
         int rowsPerCta = kernel == Kernel.BF16_WIDE ? 128 : 64;
         cuLaunchKernel(f, (n + rowsPerCta - 1) / rowsPerCta, batch * heads, 1, 128, 1, 1, 0, null, args, null);
     }

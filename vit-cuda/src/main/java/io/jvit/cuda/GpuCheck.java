@@ -56,7 +56,7 @@ public final class GpuCheck {
                     write(out.resolve("v261.f32"), v); write(out.resolve("o261.f32"), o);
                 }
                 // timing on device buffers, bf16 inputs (what FlashAttention is timed with)
-                double msAlibi, msNone, msF32, msSimple, msTable, msWide, msWideNone, errV2, errV3, errV4;
+                double msAlibi, msNone, msF32, msSimple, msTable, msWide, msWideNone, msPaired, errV2, errV3, errV4, errV5;
                 long bytes16 = (long) count * 2;
                 try (CudaAttention.DeviceBuffers d16 = new CudaAttention.DeviceBuffers(bytes16, H);
                      CudaAttention.DeviceBuffers d32 = new CudaAttention.DeviceBuffers((long) count * Sizeof.FLOAT, H)) {
@@ -79,16 +79,18 @@ public final class GpuCheck {
                     errV3 = bf16Error(d16, count, q, k, v, batch, n, slopes, grid);
                     msWide = alibiMs.apply(CudaAttention.Kernel.BF16_WIDE);
                     errV4 = bf16Error(d16, count, q, k, v, batch, n, slopes, grid);
+                    msPaired = alibiMs.apply(CudaAttention.Kernel.BF16_PAIRED);
+                    errV5 = bf16Error(d16, count, q, k, v, batch, n, slopes, grid);
                     msWideNone = cuda.time(() -> cuda.launch(CudaAttention.Kernel.BF16_WIDE, dd.q, dd.k, dd.v, dd.out, null, batch, H, n, grid), 3, reps);
                     msSimple = alibiMs.apply(CudaAttention.Kernel.BF16_SIMPLE);
                     msF32 = cuda.time(() -> cuda.launch(CudaAttention.Kernel.F32, d32.q, d32.k, d32.v, d32.out, d32.slopes, batch, H, n, grid), 3, reps);
                 }
                 double flops = 4.0 * batch * H * (double) n * n * D;
-                System.out.printf(Locale.ROOT, "N=%5d  check max rel err: fp32-in %.2e, pipelined %.2e, table %.2e, wide %.2e | ALiBi bf16 pipelined %.3f ms, table %.3f ms, wide %.3f ms (%.0f TFLOP/s), no bias pipelined %.3f ms, wide %.3f ms, simple kernel %.3f ms, fp32-in %.3f ms%n",
-                        n, err, errV2, errV3, errV4, msAlibi, msTable, msWide, flops / msWide / 1e9, msNone, msWideNone, msSimple, msF32);
-                json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %.3e, \"max_rel_err_pipelined\": %.3e, \"max_rel_err_table\": %.3e, \"ms_alibi_bf16\": %.4f, \"ms_alibi_bf16_table\": %.4f, \"ms_alibi_bf16_wide\": %.4f, \"ms_none_bf16_wide\": %.4f, \"max_rel_err_wide\": %.3e, \"ms_none_bf16\": %.4f, \"ms_alibi_bf16_simple\": %.4f, \"ms_alibi_f32in\": %.4f, \"flops\": %.6e}%s\n",
-                        n, err, errV2, errV3, msAlibi, msTable, msWide, msWideNone, errV4, msNone, msSimple, msF32, flops, si + 1 < SIZES.length ? "," : ""));
-                if (err > 2e-2 || errV2 > 2e-2 || errV3 > 2e-2 || errV4 > 2e-2) {
+                System.out.printf(Locale.ROOT, "N=%5d  check max rel err: fp32-in %.2e, pipelined %.2e, table %.2e, wide %.2e, paired %.2e | ALiBi bf16 pipelined %.3f ms, table %.3f ms, wide %.3f ms, paired %.3f ms (%.0f TFLOP/s), no bias pipelined %.3f ms, wide %.3f ms, simple kernel %.3f ms, fp32-in %.3f ms%n",
+                        n, err, errV2, errV3, errV4, errV5, msAlibi, msTable, msWide, msPaired, flops / msPaired / 1e9, msNone, msWideNone, msSimple, msF32);
+                json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %.3e, \"max_rel_err_pipelined\": %.3e, \"max_rel_err_table\": %.3e, \"ms_alibi_bf16\": %.4f, \"ms_alibi_bf16_table\": %.4f, \"ms_alibi_bf16_wide\": %.4f, \"ms_none_bf16_wide\": %.4f, \"max_rel_err_wide\": %.3e, \"ms_alibi_bf16_paired\": %.4f, \"max_rel_err_paired\": %.3e, \"ms_none_bf16\": %.4f, \"ms_alibi_bf16_simple\": %.4f, \"ms_alibi_f32in\": %.4f, \"flops\": %.6e}%s\n",
+                        n, err, errV2, errV3, msAlibi, msTable, msWide, msWideNone, errV4, msPaired, errV5, msNone, msSimple, msF32, flops, si + 1 < SIZES.length ? "," : ""));
+                if (err > 2e-2 || errV2 > 2e-2 || errV3 > 2e-2 || errV4 > 2e-2 || errV5 > 2e-2) {
                     System.out.println("FAILED: a kernel disagrees with the CPU reference at N = " + n);
                     failed = true;
                 }
