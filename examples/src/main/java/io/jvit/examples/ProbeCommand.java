@@ -24,8 +24,6 @@ import io.jvit.probe.report.Figures;
 import io.jvit.probe.report.ReportPage;
 import io.jvit.probe.synthetic.Microstructure;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,7 +41,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * {@code ./vit probe}: the paper's positional-bias linear probe on saved feature maps, on a model's
@@ -278,12 +275,7 @@ final class ProbeCommand implements Callable<Integer> {
             }
             return list;
         }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(input.images)) {
-            files = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g|tiff?)$")).sorted().toList();
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IllegalArgumentException(input.images + ": no such folder");
-        }
+        List<Path> files = ImageLoader.listImages(input.images);
         if (files.isEmpty()) throw new IllegalArgumentException(input.images + ": no PNG, JPEG or TIFF images in this folder");
         for (Path f : files)
             list.add(new Source(f.toString(), () -> {
@@ -304,9 +296,7 @@ final class ProbeCommand implements Callable<Integer> {
         var pre = new Preprocessor(cfg.patchSize(), Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE);
         boolean fingerprint = !noFingerprint && out != null;
         Fingerprint.Accumulator acc = fingerprint ? new Fingerprint.Accumulator(fpProbe, LayerFeatures.layerNames(cfg.depth())) : null;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("featurising").setInitialMax(sources.size())
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().setConsumer(
-                        new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+        try (ProgressBar bar = Progress.bar("featurising", sources.size())) {
             for (Source src : sources) {
                 try {
                     Image img = src.image().get();

@@ -13,8 +13,6 @@ import io.jvit.probe.retrofit.ImageSet;
 import io.jvit.probe.retrofit.Retention;
 import io.jvit.probe.retrofit.Retrofit;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -122,9 +120,7 @@ final class RetrofitCommand implements Callable<Integer> {
         var opts = new Retrofit.Options(studentPe, lossKind, lr, weightDecay, batch, epochs, size, blank, val, seed, threads, probe, microBatch);
         int stepsPerEpoch = (data.train().size() + batch - 1) / batch;
         List<Retrofit.Epoch> rows;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("distilling").setInitialMax((long) stepsPerEpoch * epochs)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed()
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+        try (ProgressBar bar = Progress.bar("distilling", (long) stepsPerEpoch * epochs)) {
             rows = Retrofit.run(t, start, data, opts, out, resume ? state : null, new Retrofit.Listener() {
                 @Override public void step(int epoch, int step, int steps, double l) {
                     bar.stepTo((long) epoch * steps + step);

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code ./vit segment}: trainable (Weka-style) segmentation. Scribbles in (a label image, 0 = unlabelled,
@@ -143,12 +142,7 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     private void applyToFolder(Segmenter seg, FastViT vit) throws IOException {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(applyTo)) {
-            files = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g|tiff?)$")).sorted().toList();
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IllegalArgumentException(applyTo + ": no such folder");
-        }
+        List<Path> files = ImageLoader.listImages(applyTo);
         if (files.isEmpty()) throw new IllegalArgumentException(applyTo + ": no PNG, JPEG or TIFF images in this folder");
         Path dir = out != null && out.toAbsolutePath().getParent() != null ? out.toAbsolutePath().getParent() : Path.of(".");
         List<String> done = new ArrayList<>();

@@ -5,7 +5,7 @@ import java.util.Random;
 /**
  * The first principal components of a feature map (paper digest e.2, {@code do_2D_pca}): optional
  * per-channel standardisation over all tokens, PCA by orthogonal (subspace) iteration on the C × C
- * covariance in double precision, and each component min-max scaled to [0, 1]: three of them make the
+ * covariance in double precision ({@link PcaBasis}), and each component min-max scaled to [0, 1]: three of them make the
  * RGB picture in which positional bias shows at a glance (smooth colour ramps across a homogeneous image).
  */
 public final class Pca {
@@ -13,38 +13,11 @@ public final class Pca {
 
     /** Components as {@code out[token][k]} in [0, 1]. */
     public static double[][] components(FeatureMap f, int k, boolean standardise) {
-        int n = f.tokens(), c = f.c();
-        if (k < 1 || k > c) throw new IllegalArgumentException("PCA components must be in [1, " + c + "], got " + k);
-        double[][] x = new double[n][c];
-        double[] mu = new double[c], sd = new double[c];
-        for (int t = 0; t < n; t++) for (int j = 0; j < c; j++) mu[j] += f.data()[t * c + j] / (double) n;
-        for (int t = 0; t < n; t++) for (int j = 0; j < c; j++) { double d = f.data()[t * c + j] - mu[j]; sd[j] += d * d / n; }
-        for (int t = 0; t < n; t++)
-            for (int j = 0; j < c; j++) {
-                double s = standardise && sd[j] > 0 ? Math.sqrt(sd[j]) : 1;
-                x[t][j] = (f.data()[t * c + j] - mu[j]) / s;
-            }
-        double[][] cov = new double[c][c];
-        for (double[] row : x)
-            for (int i = 0; i < c; i++) {
-                double ri = row[i];
-                if (ri == 0) continue;
-                for (int j = 0; j <= i; j++) cov[i][j] += ri * row[j];
-            }
-        for (int i = 0; i < c; i++) for (int j = 0; j < i; j++) cov[j][i] = cov[i][j];
-        double[][] v = topEigenvectors(cov, k);
-        double[][] out = new double[n][k];
-        for (int q = 0; q < k; q++) {
-            double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
-            for (int t = 0; t < n; t++) {
-                double s = 0;
-                for (int j = 0; j < c; j++) s += x[t][j] * v[q][j];
-                out[t][q] = s;
-                lo = Math.min(lo, s);
-                hi = Math.max(hi, s);
-            }
-            for (int t = 0; t < n; t++) out[t][q] = hi > lo ? (out[t][q] - lo) / (hi - lo) : 0.5;
-        }
+        PcaBasis basis = PcaBasis.fit(f, k, standardise);
+        float[] p = basis.project(f);
+        double[][] out = new double[f.tokens()][k];
+        // on the fitting image the scaled components span [0, 1]; clamp the float rounding at the ends
+        for (int t = 0; t < out.length; t++) for (int q = 0; q < k; q++) out[t][q] = Math.min(1, Math.max(0, p[t * k + q]));
         return out;
     }
 

@@ -20,6 +20,15 @@ import java.util.Iterator;
 public final class ImageLoader {
     private ImageLoader() {}
 
+    /** The PNG, JPEG and TIFF files of a folder (by extension), sorted by name; refuses a missing folder. */
+    public static java.util.List<Path> listImages(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) throw new IllegalArgumentException(folder + ": no such folder");
+        try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+            return s.filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(png|jpe?g|tiff?)$"))
+                    .sorted().toList();
+        }
+    }
+
     public static Image read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException(file + ": no such file");
         BufferedImage img;

@@ -6,10 +6,10 @@ import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTGraph;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.probe.retrofit.AdamW;
+import io.jvit.probe.retrofit.GraphTraining;
 import io.jvit.probe.synthetic.Microstructure;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -59,7 +59,7 @@ public final class SimMim {
         SDVariable err = pred.sub(target);
         SDVariable loss = err.mul(err).mul(mask).sum().div(mask.sum().mul(out).add(1e-6));
         sd.setLossVariables(sd.identity(LOSS, loss));
-        for (SDVariable v : sd.variables()) if (v.getVariableType() == VariableType.VARIABLE) trainable.add(v.name());
+        trainable.addAll(GraphTraining.trainable(sd));
     }
 
     /** One step on a fresh batch of generated microstructures (random kind, seed and contrast); returns the loss. */
@@ -90,17 +90,9 @@ public final class SimMim {
         Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, Nd4j.create(masked, x.shape()),
                 TARGET, Nd4j.create(target, new long[]{(long) batch * tokens, out}), MASK, Nd4j.create(mask, new long[]{(long) batch * tokens, 1}));
         SameDiff sd = graph.sameDiff();
-        java.io.PrintStream o = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));   // ND4J's "Added differentiated op" lines
-        try {
-            var og = sd.calculateGradientsAndOutputs(ph, List.of(LOSS), trainable);
-            Map<String, INDArray> params = new LinkedHashMap<>();
-            for (String n : trainable) params.put(n, sd.getVariable(n).getArr());
-            optimizer.update(params, og.getGradients());
-            return og.getOutputs().get(LOSS).getDouble(0);
-        } finally {
-            System.setOut(o);
-        }
+        var og = GraphTraining.lossAndGradients(sd, ph, LOSS, trainable);
+        optimizer.update(GraphTraining.parameters(sd, trainable), og.getGradients());
+        return og.getOutputs().get(LOSS).getDouble(0);
     }
 
     /** The backbone with its trained weights (the head dropped). */

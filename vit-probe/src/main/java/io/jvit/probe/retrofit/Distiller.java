@@ -7,9 +7,7 @@ import io.jvit.core.fast.FastViT;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTGraph;
 import io.jvit.core.model.ViTWeights;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -55,8 +53,7 @@ public final class Distiller {
         this.blankChannels = blankChannels.clone();
         this.optimizer = optimizer;
         loss.addTo(graph, DataType.FLOAT);
-        for (SDVariable v : graph.sameDiff().variables())
-            if (v.getVariableType() == VariableType.VARIABLE) trainable.add(v.name());
+        trainable.addAll(GraphTraining.trainable(graph.sameDiff()));
     }
 
     public VisionTransformer teacher() { return teacher; }
@@ -92,7 +89,7 @@ public final class Distiller {
             long j = Math.min(b, i + microBatch);
             INDArray chunk = b <= microBatch ? images : images.get(NDArrayIndex.interval(i, j)).dup();
             Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, chunk, DistillationLoss.TARGET, targets(chunk));
-            var og = quietly(() -> sd.calculateGradientsAndOutputs(ph, List.of(DistillationLoss.LOSS), trainable));
+            var og = GraphTraining.lossAndGradients(sd, ph, DistillationLoss.LOSS, trainable);
             double w = (double) (j - i) / b;                          // the loss is a mean over images
             loss += w * og.getOutputs().get(DistillationLoss.LOSS).getDouble(0);
             if (grads == null) {
@@ -105,21 +102,6 @@ public final class Distiller {
         return loss;
     }
 
-    private boolean gradientsBuilt;
-
-    /** ND4J M2.1 prints one "Added differentiated op" line per op to stdout while it builds the backward graph. */
-    private <T> T quietly(java.util.function.Supplier<T> f) {
-        if (gradientsBuilt) return f.get();
-        java.io.PrintStream out = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        try {
-            return f.get();
-        } finally {
-            System.setOut(out);
-            gradientsBuilt = true;
-        }
-    }
-
     /** The loss on a batch, no update. */
     public double loss(INDArray images) {
         Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, images, DistillationLoss.TARGET, targets(images));
@@ -127,11 +109,7 @@ public final class Distiller {
     }
 
     /** The student's parameters as the graph holds them (updated in place by the optimiser). */
-    public Map<String, INDArray> parameters() {
-        Map<String, INDArray> p = new LinkedHashMap<>();
-        for (String n : trainable) p.put(n, graph.sameDiff().getVariable(n).getArr());
-        return p;
-    }
+    public Map<String, INDArray> parameters() { return GraphTraining.parameters(graph.sameDiff(), trainable); }
 
     /** The student as a model with the current weights (shared arrays). */
     public VisionTransformer student() { return new VisionTransformer(student.config(), new ViTWeights(parameters())); }

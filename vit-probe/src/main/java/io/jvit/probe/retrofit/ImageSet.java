@@ -7,14 +7,11 @@ import io.jvit.core.util.Resampler;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * A folder of training images: split once (seeded) into training and held-out validation files; each
@@ -29,12 +26,7 @@ public final class ImageSet {
 
     public ImageSet(Path folder, int size, double valFraction, long seed) throws IOException {
         if (size < 1) throw new IllegalArgumentException("image size must be positive, got " + size);
-        List<Path> files;
-        try (Stream<Path> s = Files.list(folder)) {
-            files = new ArrayList<>(s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g|tiff?)$")).sorted().toList());
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IllegalArgumentException(folder + ": no such folder");
-        }
+        List<Path> files = new ArrayList<>(ImageLoader.listImages(folder));
         if (files.size() < 2) throw new IllegalArgumentException(folder + ": needs at least 2 images (training + validation), found " + files.size());
         Collections.shuffle(files, new Random(seed));
         int nVal = Math.max(1, (int) Math.round(valFraction * files.size()));

@@ -10,6 +10,7 @@ import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.AtomicFiles;
 import io.jvit.probe.FeatureMap;
 import io.jvit.probe.LayerFeatures;
+import io.jvit.probe.PcaBasis;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

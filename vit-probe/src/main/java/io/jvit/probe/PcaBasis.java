@@ -1,7 +1,4 @@
-package io.jvit.probe.segment;
-
-import io.jvit.probe.FeatureMap;
-import io.jvit.probe.Pca;
+package io.jvit.probe;
 
 /**
  * A PCA fitted on one image's patch features and reusable on others (so a classifier trained on one
@@ -11,14 +8,17 @@ import io.jvit.probe.Pca;
  */
 public record PcaBasis(float[] mean, float[] std, float[][] components, float[] min, float[] max) {
 
-    public static PcaBasis fit(FeatureMap f, int k) {
+    public static PcaBasis fit(FeatureMap f, int k) { return fit(f, k, true); }
+
+    /** Fits on {@code f}; without {@code standardise} channels are only centred (std taken as 1). */
+    public static PcaBasis fit(FeatureMap f, int k, boolean standardise) {
         int n = f.tokens(), c = f.c();
         if (k < 1 || k > c) throw new IllegalArgumentException("PCA components must be in [1, " + c + "], got " + k);
         double[] mu = new double[c], sd = new double[c];
         for (int t = 0; t < n; t++) for (int j = 0; j < c; j++) mu[j] += f.data()[t * c + j] / (double) n;
         for (int t = 0; t < n; t++) for (int j = 0; j < c; j++) { double d = f.data()[t * c + j] - mu[j]; sd[j] += d * d / n; }
         float[] mean = new float[c], std = new float[c];
-        for (int j = 0; j < c; j++) { mean[j] = (float) mu[j]; std[j] = sd[j] > 0 ? (float) Math.sqrt(sd[j]) : 1f; }
+        for (int j = 0; j < c; j++) { mean[j] = (float) mu[j]; std[j] = standardise && sd[j] > 0 ? (float) Math.sqrt(sd[j]) : 1f; }
         double[][] cov = new double[c][c];
         double[] z = new double[c];
         for (int t = 0; t < n; t++) {
