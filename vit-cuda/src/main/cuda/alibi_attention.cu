@@ -13,6 +13,7 @@
 // Compiled to PTX at build time (nvcc -arch=compute_80 -ptx); loaded with cuModuleLoadData.
 
 #include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <stdint.h>
 
 #define D 64
@@ -796,4 +797,273 @@ alibi_attention_bf16_v5(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16
         if (row0 < p.n) *reinterpret_cast<__nv_bfloat162*>(&out[base + (size_t)row0 * D + col]) = __floats2bfloat162_rn(o[nt][0] * inv0, o[nt][1] * inv0);
         if (row1 < p.n) *reinterpret_cast<__nv_bfloat162*>(&out[base + (size_t)row1 * D + col]) = __floats2bfloat162_rn(o[nt][2] * inv1, o[nt][3] * inv1);
     }
+}
+
+// v6: v5 with the bias read, not computed. Every per-score instruction counts here: d = 64 gives the tensor
+// cores only 256 FLOPs per score, and v5 spends about ten instructions per score on the bias (two
+// subtractions, the wrap, the squares, a sqrt, the slope) beside the eight of the softmax; without bias v5
+// is 1.8× faster. M is translation invariant on the torus, so one table per head, T[dy + H − 1][dx + W − 1]
+// = m_h·M(dy, dx)·log2e for dy ∈ (−H, H), dx ∈ (−W, W), holds every bias (built on the host: AlibiTable).
+// A CTA's 64 queries span at most `span` + 1 grid rows, so the rows it can reach form a window of H + span
+// table rows (≈ 2·H·W entries), copied into shared memory once per CTA. The bias of (query i, key j) is
+// then window[qOff(i) + kOff(j)], byte offsets precomputed per row and per key: one integer add and one
+// bank-conflict-free shared load per score (neighbouring lanes read neighbouring entries). Two pads after the
+// window, (span + 1) rows each, hold 0 and −∞: prefix keys point into the first, keys past N into the second,
+// so every key tile takes the same branch-free path. The CTA that holds prefix queries (at most one) and
+// launches without a table or bias take v5's computed path.
+// Also: K and V B-fragments by ldmatrix.x4 (one instruction per two mma, was one per mma or two 32-bit
+// loads), Q A-fragments straight from global memory (no Q staging in shared memory).
+// The table is fp16 (half the shared memory: 24 KB at 74 × 74, three CTAs per SM) or fp32 (no conversion).
+
+struct TableParams {
+    int stride;          // entries per table row: 2W − 1 rounded up to 8 (16-byte rows)
+    int rowsPerHead;     // 2H − 1 + span: the last window of a head stays inside its block
+    int windowRows;      // H + span, copied from the table; then 2·(span + 1) pad rows (0, then −∞)
+    int padRows;         // span + 1
+};
+
+__device__ __forceinline__ float tab_f32(float x) { return x; }
+__device__ __forceinline__ float tab_f32(__half x) { return __half2float(x); }
+template <typename TabT> __device__ __forceinline__ TabT tab_from(float x);
+template <> __device__ __forceinline__ float tab_from<float>(float x) { return x; }
+template <> __device__ __forceinline__ __half tab_from<__half>(float x) { return __float2half_rn(x); }
+
+// Four 8×8 b16 matrices; lanes 8m … 8m + 7 give the row addresses of matrix m.
+__device__ __forceinline__ void ldmatrix_x4(uint32_t r[4], const void* row) {
+    uint32_t a = (uint32_t)__cvta_generic_to_shared(row);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t r[4], const void* row) {
+    uint32_t a = (uint32_t)__cvta_generic_to_shared(row);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+}
+
+enum { SCORES_PLAIN, SCORES_TABLE, SCORES_COMPUTED };
+
+// One warp's 16 query rows (two per thread) against one staged key tile: S = Q·Kᵀ, the bias, the online
+// softmax, O += P·V. MODE picks how the bias is formed.
+struct WindowWarp {
+    uint32_t qa[D / 16][4];            // Q A-fragments
+    float o[D / 8][4];                 // output accumulator
+    float m0, m1, l0, l1;              // running max and sum of the two rows
+    float y0, x0, y1, x1;              // grid coordinates of the rows (computed path; y < 0: prefix or past N)
+    int qOff0, qOff1;                  // byte offsets of the rows in the window (table path)
+
+    template <int MODE, typename TabT>
+    __device__ __forceinline__ void tile(const __nv_bfloat16 (*sK)[D + PAD], const __nv_bfloat16 (*sV)[D + PAD],
+                                         const float (*sKyx)[2], const int* sKoff, const unsigned char* sWin,
+                                         int k0, int lane, const AlibiParams& p, bool biased, float biasScale) {
+        const int t4 = lane & 3;
+        float s[BK / 8][4];
+#pragma unroll
+        for (int nt = 0; nt < BK / 8; nt++) {
+            s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+#pragma unroll
+            for (int kp = 0; kp < D / 32; kp++) {                 // k-chunks 2·kp and 2·kp + 1 in one ldmatrix.x4
+                uint32_t b[4];
+                ldmatrix_x4(b, &sK[nt * 8 + (lane & 7)][(kp * 2 + (lane >> 4)) * 16 + ((lane >> 3) & 1) * 8]);
+                mma_bf16(s[nt], qa[2 * kp], b);
+                mma_bf16(s[nt], qa[2 * kp + 1], b + 2);
+            }
+        }
+        float mx0 = m0, mx1 = m1;
+#pragma unroll
+        for (int nt = 0; nt < BK / 8; nt++) {
+            if (MODE == SCORES_PLAIN) {
+#pragma unroll
+                for (int c = 0; c < 4; c++) s[nt][c] *= p.scaleLog2;
+            } else if (MODE == SCORES_TABLE) {
+                int2 ko = *reinterpret_cast<const int2*>(&sKoff[nt * 8 + t4 * 2]);
+                s[nt][0] = fmaf(s[nt][0], p.scaleLog2, tab_f32(*reinterpret_cast<const TabT*>(sWin + qOff0 + ko.x)));
+                s[nt][1] = fmaf(s[nt][1], p.scaleLog2, tab_f32(*reinterpret_cast<const TabT*>(sWin + qOff0 + ko.y)));
+                s[nt][2] = fmaf(s[nt][2], p.scaleLog2, tab_f32(*reinterpret_cast<const TabT*>(sWin + qOff1 + ko.x)));
+                s[nt][3] = fmaf(s[nt][3], p.scaleLog2, tab_f32(*reinterpret_cast<const TabT*>(sWin + qOff1 + ko.y)));
+            } else {
+                float4 kk = *reinterpret_cast<const float4*>(&sKyx[nt * 8 + t4 * 2][0]);
+                const float gh = (float)p.gridH, gw = (float)p.gridW;
+#pragma unroll
+                for (int c = 0; c < 2; c++) {
+                    int kj = k0 + nt * 8 + t4 * 2 + c;
+                    float ky = c == 0 ? kk.x : kk.z, kx = c == 0 ? kk.y : kk.w;
+                    float b0 = 0.f, b1 = 0.f;
+                    if (biased && ky >= 0.f) {
+                        float dy0 = fabsf(y0 - ky), dx0 = fabsf(x0 - kx), dy1 = fabsf(y1 - ky), dx1 = fabsf(x1 - kx);
+                        if (p.wrap) { dy0 = fminf(dy0, gh - dy0); dx0 = fminf(dx0, gw - dx0); dy1 = fminf(dy1, gh - dy1); dx1 = fminf(dx1, gw - dx1); }
+                        if (y0 >= 0.f) b0 = biasScale * (p.manhattan ? dy0 + dx0 : sqrtf(dy0 * dy0 + dx0 * dx0));
+                        if (y1 >= 0.f) b1 = biasScale * (p.manhattan ? dy1 + dx1 : sqrtf(dy1 * dy1 + dx1 * dx1));
+                    }
+                    s[nt][c] = kj < p.n ? s[nt][c] * p.scaleLog2 + b0 : -INFINITY;
+                    s[nt][2 + c] = kj < p.n ? s[nt][2 + c] * p.scaleLog2 + b1 : -INFINITY;
+                }
+            }
+            mx0 = fmaxf(mx0, fmaxf(s[nt][0], s[nt][1]));
+            mx1 = fmaxf(mx1, fmaxf(s[nt][2], s[nt][3]));
+        }
+#pragma unroll
+        for (int off = 1; off < 4; off <<= 1) {
+            mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffff, mx0, off));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffff, mx1, off));
+        }
+        float c0 = exp2f(m0 - mx0), c1 = exp2f(m1 - mx1);
+        m0 = mx0; m1 = mx1;
+        float sum0 = 0.f, sum1 = 0.f;
+#pragma unroll
+        for (int nt = 0; nt < BK / 8; nt++) {
+            s[nt][0] = exp2f(s[nt][0] - m0); s[nt][1] = exp2f(s[nt][1] - m0);
+            s[nt][2] = exp2f(s[nt][2] - m1); s[nt][3] = exp2f(s[nt][3] - m1);
+            sum0 += s[nt][0] + s[nt][1];
+            sum1 += s[nt][2] + s[nt][3];
+        }
+        l0 = l0 * c0 + sum0;
+        l1 = l1 * c1 + sum1;
+#pragma unroll
+        for (int nt = 0; nt < D / 8; nt++) { o[nt][0] *= c0; o[nt][1] *= c0; o[nt][2] *= c1; o[nt][3] *= c1; }
+#pragma unroll
+        for (int kc = 0; kc < BK / 16; kc++) {
+            uint32_t pa[4];
+            pa[0] = pack_bf16(s[2 * kc][0], s[2 * kc][1]);
+            pa[1] = pack_bf16(s[2 * kc][2], s[2 * kc][3]);
+            pa[2] = pack_bf16(s[2 * kc + 1][0], s[2 * kc + 1][1]);
+            pa[3] = pack_bf16(s[2 * kc + 1][2], s[2 * kc + 1][3]);
+#pragma unroll
+            for (int np = 0; np < D / 16; np++) {                 // output n-tiles 2·np and 2·np + 1 in one ldmatrix.x4.trans
+                uint32_t b[4];
+                ldmatrix_x4_trans(b, &sV[kc * 16 + (lane & 15)][(np * 2 + (lane >> 4)) * 8]);
+                mma_bf16(o[2 * np], pa, b);
+                mma_bf16(o[2 * np + 1], pa, b + 2);
+            }
+        }
+    }
+};
+
+template <typename TabT>
+__device__ __forceinline__ void alibi_attention_window(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
+                                                       const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
+                                                       const float* __restrict__ slopes, int heads, AlibiParams p,
+                                                       const TabT* __restrict__ table, TableParams tp) {
+    extern __shared__ __align__(16) unsigned char sWin[];       // (windowRows + 2·padRows) × stride entries of TabT
+    __shared__ __align__(16) __nv_bfloat16 sK[2][BK][D + PAD];
+    __shared__ __align__(16) __nv_bfloat16 sV[2][BK][D + PAD];
+    __shared__ __align__(16) float sKyx[2][BK][2];                // key (y, x), y < 0: prefix token or past N (computed path)
+    __shared__ __align__(16) int sKoff[2][BK];                    // key byte offset in the window (table path)
+
+    const int bh = blockIdx.y, h = bh % heads, q0 = blockIdx.x * BQ;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t4 = lane & 3;
+    const size_t base = (size_t)bh * p.n * D;
+    const float slope = slopes ? slopes[h] : 0.f;
+    const bool biased = slope != 0.f;
+    const float biasScale = -slope * p.invMaxDist * 1.4426950408889634f;
+    const int W = p.gridW;
+
+    // this CTA's window: its queries' rows run up to yMax; window row r is table row H − 1 − yMax + r
+    const bool tableCta = biased && table != nullptr && q0 >= p.prefix;
+    const int yMax = tableCta ? (min(q0 + BQ, p.n) - 1 - p.prefix) / W : 0;
+    const int padStart = tp.windowRows * tp.stride * (int)sizeof(TabT);              // bytes: zeros, then −∞
+    const int padBytes = tp.padRows * tp.stride * (int)sizeof(TabT);
+    if (tableCta) {
+        const unsigned char* src = reinterpret_cast<const unsigned char*>(table + ((size_t)h * tp.rowsPerHead + (p.gridH - 1 - yMax)) * tp.stride);
+        for (int c = tid; c < padStart / 16; c += WARPS * 32) cp_async16(sWin + c * 16, src + c * 16, true);
+        TabT* pad = reinterpret_cast<TabT*>(sWin + padStart);
+        for (int e = tid; e < 2 * tp.padRows * tp.stride; e += WARPS * 32)
+            pad[e] = tab_from<TabT>(e < tp.padRows * tp.stride ? 0.f : -INFINITY);
+    }
+
+    auto load_tile = [&](int buf, int k0) {                       // 64 keys × 64 dims × 2 tensors, 16 B per copy
+        for (int c = tid; c < BK * D / 8; c += WARPS * 32) {
+            int r = c / (D / 8), col = (c % (D / 8)) * 8, kj = k0 + r;
+            bool in = kj < p.n;
+            size_t off = base + (size_t)(in ? kj : 0) * D + col;
+            cp_async16(&sK[buf][r][col], k + off, in);
+            cp_async16(&sV[buf][r][col], v + off, in);
+        }
+        if (tid < BK) {
+            int kj = k0 + tid, b = kj - p.prefix;
+            bool patch = kj < p.n && b >= 0;
+            int ky = patch ? b / W : 0, kx = patch ? b % W : 0;
+            sKyx[buf][tid][0] = patch ? (float)ky : -1.f;
+            sKyx[buf][tid][1] = (float)kx;
+            sKoff[buf][tid] = patch ? (ky * tp.stride + kx) * (int)sizeof(TabT) : kj < p.n ? padStart : padStart + padBytes;
+        }
+    };
+    load_tile(0, 0);
+    cp_async_commit();
+
+    WindowWarp w;
+    const int row0 = q0 + warp * 16 + g, row1 = row0 + 8;
+    {
+        const uint32_t* q0p = reinterpret_cast<const uint32_t*>(q + base + (size_t)min(row0, p.n - 1) * D);
+        const uint32_t* q1p = reinterpret_cast<const uint32_t*>(q + base + (size_t)min(row1, p.n - 1) * D);
+#pragma unroll
+        for (int kc = 0; kc < D / 16; kc++) {
+            w.qa[kc][0] = q0p[kc * 8 + t4];
+            w.qa[kc][1] = q1p[kc * 8 + t4];
+            w.qa[kc][2] = q0p[kc * 8 + t4 + 4];
+            w.qa[kc][3] = q1p[kc * 8 + t4 + 4];
+        }
+    }
+    w.y0 = -1.f; w.x0 = 0.f; w.y1 = -1.f; w.x1 = 0.f;
+    if (row0 >= p.prefix && row0 < p.n) { w.y0 = (float)((row0 - p.prefix) / W); w.x0 = (float)((row0 - p.prefix) % W); }
+    if (row1 >= p.prefix && row1 < p.n) { w.y1 = (float)((row1 - p.prefix) / W); w.x1 = (float)((row1 - p.prefix) % W); }
+    w.qOff0 = w.qOff1 = 0;
+    if (tableCta) {                                               // rows past N: the last row's offset (in the window)
+        int a0 = min(row0, p.n - 1) - p.prefix, a1 = min(row1, p.n - 1) - p.prefix;
+        w.qOff0 = ((yMax - a0 / W) * tp.stride + W - 1 - a0 % W) * (int)sizeof(TabT);
+        w.qOff1 = ((yMax - a1 / W) * tp.stride + W - 1 - a1 % W) * (int)sizeof(TabT);
+    }
+    w.m0 = w.m1 = -INFINITY;
+    w.l0 = w.l1 = 0.f;
+#pragma unroll
+    for (int t = 0; t < D / 8; t++) w.o[t][0] = w.o[t][1] = w.o[t][2] = w.o[t][3] = 0.f;
+
+    const int tiles = (p.n + BK - 1) / BK;
+    for (int t = 0; t < tiles; t++) {
+        const int buf = t & 1, k0 = t * BK;
+        if (t + 1 < tiles) { load_tile(buf ^ 1, k0 + BK); cp_async_commit(); cp_async_wait1(); }
+        else cp_async_wait0();
+        __syncthreads();
+        if (tableCta)
+            w.tile<SCORES_TABLE, TabT>(sK[buf], sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
+        else if (!biased && k0 >= p.prefix && k0 + BK <= p.n)
+            w.tile<SCORES_PLAIN, TabT>(sK[buf], sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
+        else
+            w.tile<SCORES_COMPUTED, TabT>(sK[buf], sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
+        __syncthreads();                                          // buffer `buf` is refilled two tiles later
+    }
+    float l0 = w.l0, l1 = w.l1;
+#pragma unroll
+    for (int off = 1; off < 4; off <<= 1) {
+        l0 += __shfl_xor_sync(0xffffffff, l0, off);
+        l1 += __shfl_xor_sync(0xffffffff, l1, off);
+    }
+    float inv0 = 1.f / l0, inv1 = 1.f / l1;
+#pragma unroll
+    for (int nt = 0; nt < D / 8; nt++) {
+        int col = nt * 8 + t4 * 2;
+        if (row0 < p.n) *reinterpret_cast<__nv_bfloat162*>(&out[base + (size_t)row0 * D + col]) = __floats2bfloat162_rn(w.o[nt][0] * inv0, w.o[nt][1] * inv0);
+        if (row1 < p.n) *reinterpret_cast<__nv_bfloat162*>(&out[base + (size_t)row1 * D + col]) = __floats2bfloat162_rn(w.o[nt][2] * inv1, w.o[nt][3] * inv1);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+alibi_attention_bf16_v6h(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
+                         const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
+                         const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
+    alibi_attention_window<__half>(q, k, v, out, slopes, heads, p, table, tp);
+}
+
+// the same, capped at 128 registers (ptxas spills 12 bytes) so that four CTAs fit an SM where the window allows
+extern "C" __global__ void __launch_bounds__(WARPS * 32, 4)
+alibi_attention_bf16_v6h4(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
+                          const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
+                          const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
+    alibi_attention_window<__half>(q, k, v, out, slopes, heads, p, table, tp);
+}
+
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+alibi_attention_bf16_v6f(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
+                         const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
+                         const float* __restrict__ slopes, int heads, AlibiParams p, const float* __restrict__ table, TableParams tp) {
+    alibi_attention_window<float>(q, k, v, out, slopes, heads, p, table, tp);
 }

@@ -4,6 +4,8 @@ import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
@@ -57,8 +59,10 @@ public final class CudaAttention implements AutoCloseable {
 
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
-    private final CUfunction function, functionBf16, functionBf16V2, functionBf16V3, functionBf16V4, functionBf16V5;
+    private final CUfunction function, functionBf16, functionBf16V2, functionBf16V3, functionBf16V4, functionBf16V5,
+            functionWindowF16, functionWindowF16Narrow, functionWindowF32;
     private final String deviceName;
+    private final int sharedOptIn;                                   // most shared memory one CTA may ask for
 
     public CudaAttention() {
         JCudaDriver.setExceptionsEnabled(true);
@@ -85,6 +89,15 @@ public final class CudaAttention implements AutoCloseable {
         cuModuleGetFunction(functionBf16V4, module, "alibi_attention_bf16_v4");
         functionBf16V5 = new CUfunction();
         cuModuleGetFunction(functionBf16V5, module, "alibi_attention_bf16_v5");
+        functionWindowF16 = new CUfunction();
+        cuModuleGetFunction(functionWindowF16, module, "alibi_attention_bf16_v6h");
+        functionWindowF16Narrow = new CUfunction();
+        cuModuleGetFunction(functionWindowF16Narrow, module, "alibi_attention_bf16_v6h4");
+        functionWindowF32 = new CUfunction();
+        cuModuleGetFunction(functionWindowF32, module, "alibi_attention_bf16_v6f");
+        int[] optIn = {0};
+        cuDeviceGetAttribute(optIn, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev);
+        sharedOptIn = optIn[0];
     }
 
     public String deviceName() { return deviceName; }
@@ -128,22 +141,94 @@ public final class CudaAttention implements AutoCloseable {
      * The kernels in the module: fp32 inputs; bf16 with simple staging; bf16 with cp.async double buffering;
      * the same with the bias from a per-CTA table of distances (no sqrt per score); pipelined with 32 query rows
      * per warp (128 per CTA), each K/V fragment feeding two products; pipelined with the key coordinates of a
-     * thread's key pair in one 16-byte shared load.
+     * thread's key pair in one 16-byte shared load; the window kernels (v6), which read the bias from a per-CTA
+     * window of an {@link AlibiTable} in shared memory (fp16; fp16 capped at 128 registers for four CTAs per SM;
+     * fp32) and take K and V fragments by ldmatrix.x4. The window kernels need a {@link DeviceTable} for
+     * ALiBi ({@link #launch(Kernel, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUdeviceptr, int, int, int, Grid, DeviceTable)});
+     * without one they compute the bias as v5 does.
      */
-    public enum Kernel { F32, BF16_SIMPLE, BF16_PIPELINED, BF16_TABLE, BF16_WIDE, BF16_PAIRED }
+    public enum Kernel {
+        F32, BF16_SIMPLE, BF16_PIPELINED, BF16_TABLE, BF16_WIDE, BF16_PAIRED, BF16_WINDOW, BF16_WINDOW_NARROW, BF16_WINDOW_F32;
+
+        public boolean window() { return this == BF16_WINDOW || this == BF16_WINDOW_NARROW || this == BF16_WINDOW_F32; }
+
+        /** Bytes per table entry of a window kernel. */
+        int entryBytes() { return this == BF16_WINDOW_F32 ? 4 : 2; }
+    }
+
+    /** An {@link AlibiTable} on the device, in the entry type of one window kernel. */
+    public static final class DeviceTable implements AutoCloseable {
+        public final AlibiTable table;
+        final CUdeviceptr pointer = new CUdeviceptr();
+        final int entryBytes;
+
+        public DeviceTable(AlibiTable table, Kernel kernel) {
+            if (!kernel.window()) throw new IllegalArgumentException(kernel + " reads no table");
+            this.table = table;
+            this.entryBytes = kernel.entryBytes();
+            long bytes = (long) table.values().length * entryBytes;
+            cuMemAlloc(pointer, bytes);
+            if (entryBytes == 2) cuMemcpyHtoD(pointer, Pointer.to(table.halfBits()), bytes);
+            else cuMemcpyHtoD(pointer, Pointer.to(table.values()), bytes);
+        }
+
+        /** Dynamic shared memory of one CTA. */
+        int windowBytes() { return table.windowEntries() * entryBytes; }
+
+        @Override public void close() { cuMemFree(pointer); }
+    }
+
+    /** True when {@code kernel} can run with {@code table}: its CTA window fits this GPU's shared memory. */
+    public boolean fits(Kernel kernel, AlibiTable table) {
+        if (!kernel.window()) return true;
+        int[] staticBytes = {0};
+        cuFuncGetAttribute(staticBytes, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, function(kernel));
+        return staticBytes[0] + (long) table.windowEntries() * kernel.entryBytes() <= sharedOptIn;
+    }
+
+    private CUfunction function(Kernel kernel) {
+        return switch (kernel) {
+            case F32 -> function; case BF16_SIMPLE -> functionBf16; case BF16_PIPELINED -> functionBf16V2;
+            case BF16_TABLE -> functionBf16V3; case BF16_WIDE -> functionBf16V4; case BF16_PAIRED -> functionBf16V5;
+            case BF16_WINDOW -> functionWindowF16; case BF16_WINDOW_NARROW -> functionWindowF16Narrow; case BF16_WINDOW_F32 -> functionWindowF32;
+        };
+    }
 
     public void launch(Kernel kernel, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
                        int batch, int heads, int n, Grid grid) {
+        launch(kernel, q, k, v, out, slopes, batch, heads, n, grid, null);
+    }
+
+    /** As above; a window kernel reads the ALiBi bias from {@code table} (null: computed, as v5). */
+    public void launch(Kernel kernel, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
+                       int batch, int heads, int n, Grid grid, DeviceTable table) {
         int[] params = new int[8];
         params[0] = n; params[1] = grid.prefix(); params[2] = grid.gridH(); params[3] = grid.gridW();
         params[4] = grid.wrap() ? 1 : 0; params[5] = grid.manhattan() ? 1 : 0;
         params[6] = Float.floatToRawIntBits(grid.invMaxDist());
         params[7] = Float.floatToRawIntBits((float) (1.4426950408889634 / Math.sqrt(HEAD_DIM)));
-        Pointer args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out),
-                slopes == null ? Pointer.to(new long[]{0}) : Pointer.to(slopes), Pointer.to(new int[]{heads}), Pointer.to(params));
-        CUfunction f = switch (kernel) { case F32 -> function; case BF16_SIMPLE -> functionBf16; case BF16_PIPELINED -> functionBf16V2; case BF16_TABLE -> functionBf16V3; case BF16_WIDE -> functionBf16V4; case BF16_PAIRED -> functionBf16V5; };
-        int rowsPerCta = kernel == Kernel.BF16_WIDE ? 128 : 64;
-        cuLaunchKernel(f, (n + rowsPerCta - 1) / rowsPerCta, batch * heads, 1, 128, 1, 1, 0, null, args, null);
+        Pointer slopesArg = slopes == null ? Pointer.to(new long[]{0}) : Pointer.to(slopes);
+        CUfunction f = function(kernel);
+        int rowsPerCta = kernel == Kernel.BF16_WIDE ? 128 : 64, dynamicShared = 0;
+        Pointer args;
+        if (kernel.window()) {
+            boolean useTable = table != null && slopes != null;
+            if (useTable) {
+                if (table.entryBytes != kernel.entryBytes()) throw new IllegalArgumentException(kernel + " needs a table of " + kernel.entryBytes() + "-byte entries");
+                Grid tg = table.table.grid();
+                if (tg.gridH() != grid.gridH() || tg.gridW() != grid.gridW() || tg.prefix() != grid.prefix() || table.table.heads() != heads)
+                    throw new IllegalArgumentException("the table was built for another grid or head count");
+                if (!fits(kernel, table.table)) throw new IllegalArgumentException("the " + table.windowBytes() + "-byte window does not fit this GPU's shared memory");
+                dynamicShared = table.windowBytes();
+                cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dynamicShared);
+            }
+            args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out), slopesArg, Pointer.to(new int[]{heads}),
+                    Pointer.to(params), useTable ? Pointer.to(table.pointer) : Pointer.to(new long[]{0}),
+                    Pointer.to(useTable ? table.table.params() : new int[4]));
+        } else {
+            args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out), slopesArg, Pointer.to(new int[]{heads}), Pointer.to(params));
+        }
+        cuLaunchKernel(f, (n + rowsPerCta - 1) / rowsPerCta, batch * heads, 1, 128, 1, 1, dynamicShared, null, args, null);
     }
 
     /** Milliseconds per launch, from CUDA events around {@code reps} launches after {@code warmup}. */

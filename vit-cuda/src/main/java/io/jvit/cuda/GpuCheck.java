@@ -8,9 +8,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 /**
@@ -55,9 +59,10 @@ public final class GpuCheck {
                     write(out.resolve("q261.f32"), q); write(out.resolve("k261.f32"), k);
                     write(out.resolve("v261.f32"), v); write(out.resolve("o261.f32"), o);
                 }
-                // timing on device buffers, bf16 inputs (what FlashAttention is timed with)
-                double msAlibi, msNone, msF32, msSimple, msTable, msWide, msWideNone, msPaired, errV2, errV3, errV4, errV5;
+                // every kernel on device buffers with bf16 inputs (what FlashAttention is timed with): checked, then timed
+                List<Run> runs = new ArrayList<>();
                 long bytes16 = (long) count * 2;
+                float[] zero = new float[H];
                 try (CudaAttention.DeviceBuffers d16 = new CudaAttention.DeviceBuffers(bytes16, H);
                      CudaAttention.DeviceBuffers d32 = new CudaAttention.DeviceBuffers((long) count * Sizeof.FLOAT, H)) {
                     cuMemcpyHtoD(d16.q, Pointer.to(bf16(q)), bytes16);
@@ -69,31 +74,42 @@ public final class GpuCheck {
                     cuMemcpyHtoD(d32.v, Pointer.to(v), (long) count * 4);
                     cuMemcpyHtoD(d32.slopes, Pointer.to(slopes), (long) H * Sizeof.FLOAT);
                     int reps = n > 3000 ? 5 : 20;
-                    CudaAttention.DeviceBuffers dd = d16;
-                    java.util.function.Function<CudaAttention.Kernel, Double> alibiMs = kern ->
-                            cuda.time(() -> cuda.launch(kern, dd.q, dd.k, dd.v, dd.out, dd.slopes, batch, H, n, grid), 3, reps);
-                    msNone = cuda.time(() -> cuda.launch(CudaAttention.Kernel.BF16_PIPELINED, dd.q, dd.k, dd.v, dd.out, null, batch, H, n, grid), 3, reps);
-                    msAlibi = alibiMs.apply(CudaAttention.Kernel.BF16_PIPELINED);
-                    errV2 = bf16Error(d16, count, q, k, v, batch, n, slopes, grid);
-                    msTable = alibiMs.apply(CudaAttention.Kernel.BF16_TABLE);
-                    errV3 = bf16Error(d16, count, q, k, v, batch, n, slopes, grid);
-                    msWide = alibiMs.apply(CudaAttention.Kernel.BF16_WIDE);
-                    errV4 = bf16Error(d16, count, q, k, v, batch, n, slopes, grid);
-                    msPaired = alibiMs.apply(CudaAttention.Kernel.BF16_PAIRED);
-                    errV5 = bf16Error(d16, count, q, k, v, batch, n, slopes, grid);
-                    msWideNone = cuda.time(() -> cuda.launch(CudaAttention.Kernel.BF16_WIDE, dd.q, dd.k, dd.v, dd.out, null, batch, H, n, grid), 3, reps);
-                    msSimple = alibiMs.apply(CudaAttention.Kernel.BF16_SIMPLE);
-                    msF32 = cuda.time(() -> cuda.launch(CudaAttention.Kernel.F32, d32.q, d32.k, d32.v, d32.out, d32.slopes, batch, H, n, grid), 3, reps);
+                    AlibiTable table = AlibiTable.of(grid, slopes);
+                    for (CudaAttention.Kernel kern : CudaAttention.Kernel.values()) {
+                        boolean f32 = kern == CudaAttention.Kernel.F32;
+                        CudaAttention.DeviceBuffers d = f32 ? d32 : d16;
+                        for (boolean biased : new boolean[]{true, false}) {
+                            if (!biased && !NO_BIAS_TIMED.contains(kern)) continue;
+                            if (kern.window() && biased && !cuda.fits(kern, table)) {
+                                System.out.printf(Locale.ROOT, "N=%5d  %s: the window does not fit shared memory, skipped%n", n, kern);
+                                continue;
+                            }
+                            try (CudaAttention.DeviceTable dt = kern.window() && biased ? new CudaAttention.DeviceTable(table, kern) : null) {
+                                Runnable launch = () -> cuda.launch(kern, d.q, d.k, d.v, d.out, biased ? d.slopes : null, batch, H, n, grid, dt);
+                                launch.run();
+                                cuCtxSynchronize();
+                                double e = f32 ? outputError(d, count, false, q, k, v, batch, n, biased ? slopes : zero, grid)
+                                        : outputError(d, count, true, q, k, v, batch, n, biased ? slopes : zero, grid);
+                                double ms = cuda.time(launch, 3, reps);
+                                runs.add(new Run(kern.name(), biased, ms, e));
+                            }
+                        }
+                    }
                 }
                 double flops = 4.0 * batch * H * (double) n * n * D;
-                System.out.printf(Locale.ROOT, "N=%5d  check max rel err: fp32-in %.2e, pipelined %.2e, table %.2e, wide %.2e, paired %.2e | ALiBi bf16 pipelined %.3f ms, table %.3f ms, wide %.3f ms, paired %.3f ms (%.0f TFLOP/s), no bias pipelined %.3f ms, wide %.3f ms, simple kernel %.3f ms, fp32-in %.3f ms%n",
-                        n, err, errV2, errV3, errV4, errV5, msAlibi, msTable, msWide, msPaired, flops / msPaired / 1e9, msNone, msWideNone, msSimple, msF32);
-                json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %.3e, \"max_rel_err_pipelined\": %.3e, \"max_rel_err_table\": %.3e, \"ms_alibi_bf16\": %.4f, \"ms_alibi_bf16_table\": %.4f, \"ms_alibi_bf16_wide\": %.4f, \"ms_none_bf16_wide\": %.4f, \"max_rel_err_wide\": %.3e, \"ms_alibi_bf16_paired\": %.4f, \"max_rel_err_paired\": %.3e, \"ms_none_bf16\": %.4f, \"ms_alibi_bf16_simple\": %.4f, \"ms_alibi_f32in\": %.4f, \"flops\": %.6e}%s\n",
-                        n, err, errV2, errV3, msAlibi, msTable, msWide, msWideNone, errV4, msPaired, errV5, msNone, msSimple, msF32, flops, si + 1 < SIZES.length ? "," : ""));
-                if (err > 2e-2 || errV2 > 2e-2 || errV3 > 2e-2 || errV4 > 2e-2 || errV5 > 2e-2) {
-                    System.out.println("FAILED: a kernel disagrees with the CPU reference at N = " + n);
-                    failed = true;
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "N=%5d  fp32-in forward() check max rel err %.2e%n", n, err));
+                StringBuilder kernels = new StringBuilder();
+                for (Run run : runs) {
+                    line.append(String.format(Locale.ROOT, "         %-20s %-7s %9.3f ms %6.0f TFLOP/s  max rel err %.2e%s%n", run.kernel, run.biased ? "ALiBi" : "no bias",
+                            run.ms, flops / run.ms / 1e9, run.err, run.err > TOLERANCE ? "  FAILED" : ""));
+                    if (kernels.length() > 0) kernels.append(", ");
+                    kernels.append(String.format(Locale.ROOT, "{\"kernel\": \"%s\", \"alibi\": %b, \"ms\": %.4f, \"max_rel_err\": %.3e}", run.kernel, run.biased, run.ms, run.err));
+                    if (run.err > TOLERANCE) failed = true;
                 }
+                System.out.print(line);
+                json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %.3e, \"flops\": %.6e, \"kernels\": [%s]}%s\n",
+                        n, err, flops, kernels, si + 1 < SIZES.length ? "," : ""));
+                if (err > TOLERANCE) failed = true;
             }
         }
         json.append("  ]\n}\n");
@@ -101,12 +117,27 @@ public final class GpuCheck {
         if (failed) System.exit(1);
     }
 
-    /** Error of the bf16 output now in {@code d.out}. */
-    static double bf16Error(CudaAttention.DeviceBuffers d, int count, float[] q, float[] k, float[] v, int batch, int n, float[] slopes, CudaAttention.Grid grid) {
-        short[] o16 = new short[count];
-        jcuda.driver.JCudaDriver.cuMemcpyDtoH(Pointer.to(o16), d.out, (long) count * 2);
+    /** One kernel's check and timing at one N. */
+    record Run(String kernel, boolean biased, double ms, double err) {}
+
+    /** Largest error (relative to the largest reference value) a kernel may show: bf16 P and inputs. */
+    static final double TOLERANCE = 2e-2;
+
+    /** Kernels also timed without bias (the rest only with ALiBi). */
+    static final java.util.Set<CudaAttention.Kernel> NO_BIAS_TIMED = java.util.EnumSet.of(
+            CudaAttention.Kernel.BF16_PIPELINED, CudaAttention.Kernel.BF16_WIDE, CudaAttention.Kernel.BF16_PAIRED,
+            CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW);
+
+    /** Error of the output now in {@code d.out} (bf16 or fp32). */
+    static double outputError(CudaAttention.DeviceBuffers d, int count, boolean bf16, float[] q, float[] k, float[] v, int batch, int n, float[] slopes, CudaAttention.Grid grid) {
         float[] o = new float[count];
-        for (int i = 0; i < count; i++) o[i] = Float.intBitsToFloat((o16[i] & 0xFFFF) << 16);
+        if (bf16) {
+            short[] o16 = new short[count];
+            cuMemcpyDtoH(Pointer.to(o16), d.out, (long) count * 2);
+            for (int i = 0; i < count; i++) o[i] = Float.intBitsToFloat((o16[i] & 0xFFFF) << 16);
+        } else {
+            cuMemcpyDtoH(Pointer.to(o), d.out, (long) count * 4);
+        }
         return maxRelError(q, k, v, o, batch, n, slopes, grid, new Random(n + 1));
     }
 

@@ -67,4 +67,34 @@ class CudaAttentionTest {
             assertThat(GpuCheck.maxRelError(q, k, v, o, batch, n, zero, g, new Random(2))).isLessThan(1e-2);
         }
     }
+
+    /** The window kernels (bias read from the AlibiTable) against the CPU reference, with and without bias. */
+    @Test
+    void windowKernelsEqualTheCpuReference() {
+        assumeTrue(CudaAttention.available(), "no CUDA device: " + CudaAttention.unavailableReason());
+        int side = 37, prefix = 5, n = prefix + side * side, batch = 2, count = batch * 6 * n * 64;
+        CudaAttention.Grid g = new CudaAttention.Grid(side, side, prefix, true, false, true);
+        Random r = new Random(4);
+        float[] q = new float[count], k = new float[count], v = new float[count];
+        for (int i = 0; i < count; i++) { q[i] = (float) r.nextGaussian(); k[i] = (float) r.nextGaussian(); v[i] = (float) r.nextGaussian(); }
+        float[] slopes = {1f, 0.5f, 0.25f, 0.125f, 0.0625f, 0.03125f};
+        AlibiTable table = AlibiTable.of(g, slopes);
+        try (CudaAttention cuda = new CudaAttention();
+             CudaAttention.DeviceBuffers d = new CudaAttention.DeviceBuffers((long) count * 2, 6)) {
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.q, jcuda.Pointer.to(GpuCheck.bf16(q)), (long) count * 2);
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.k, jcuda.Pointer.to(GpuCheck.bf16(k)), (long) count * 2);
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.v, jcuda.Pointer.to(GpuCheck.bf16(v)), (long) count * 2);
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.slopes, jcuda.Pointer.to(slopes), 6L * 4);
+            for (CudaAttention.Kernel kern : new CudaAttention.Kernel[]{CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_F32}) {
+                try (CudaAttention.DeviceTable dt = new CudaAttention.DeviceTable(table, kern)) {
+                    cuda.launch(kern, d.q, d.k, d.v, d.out, d.slopes, batch, 6, n, g, dt);
+                    jcuda.driver.JCudaDriver.cuCtxSynchronize();
+                    assertThat(GpuCheck.outputError(d, count, true, q, k, v, batch, n, slopes, g)).as(kern.name()).isLessThan(1e-2);
+                }
+                cuda.launch(kern, d.q, d.k, d.v, d.out, null, batch, 6, n, g, null);
+                jcuda.driver.JCudaDriver.cuCtxSynchronize();
+                assertThat(GpuCheck.outputError(d, count, true, q, k, v, batch, n, new float[6], g)).as(kern.name() + " no bias").isLessThan(1e-2);
+            }
+        }
+    }
 }
