@@ -105,6 +105,25 @@ class FusedAttentionTest {
         assertThat(worst).isLessThan(3e-7);
     }
 
+    /** The softmax's exp2 (base-2 scores) against Math.pow over [−126, 0], at every integer and half-integer too. */
+    @Test
+    void exp2IsAccurate() {
+        if (!FusedAttention.vectorized()) return;
+        var f = VectorAttention.F;
+        float[] xs = new float[f.length()], e = new float[f.length()];
+        double worst = 0;
+        for (double x0 = -126; x0 <= 0; x0 += 0.00731 * f.length()) {
+            for (int i = 0; i < xs.length; i++) xs[i] = (float) Math.min(0, x0 + 0.00731 * i);
+            if (x0 < -125) xs[0] = -126f;
+            xs[1] = (float) Math.rint(x0);                              // integers and halves: the ends of r's range
+            xs[2] = (float) (Math.rint(x0) + 0.5);
+            if (xs[2] > 0) xs[2] = -0.5f;
+            VectorAttention.exp2(jdk.incubator.vector.FloatVector.fromArray(f, xs, 0)).intoArray(e, 0);
+            for (int i = 0; i < xs.length; i++) worst = Math.max(worst, Math.abs(e[i] / Math.pow(2, xs[i]) - 1));
+        }
+        assertThat(worst).isLessThan(3e-7);
+    }
+
     @Test
     void badInputFailsClearly() {
         AttentionShape s = new AttentionShape(1, 10, 2, 8);
