@@ -48,6 +48,30 @@ public sealed interface AttentionBias {
             return ext;
         }
 
+        /** Largest {@link #columnRows()} table built (floats): 16 M, a 128 × 128 grid; larger grids read {@link #extendedRows()}. */
+        static final long COLUMN_ROWS_LIMIT = 1L << 24;
+        /** The limit in force: tests lower it to exercise the extended-rows path on small grids. */
+        static volatile long columnRowsLimit = COLUMN_ROWS_LIMIT;
+
+        /**
+         * M's rows in raster key order, per query column: {@code cols[jq·(2h−1)·w + (h−1 + ib − iq)·w + jb]} =
+         * M((iq, jq), (ib, jb)), so the bias of a patch query against any run of patch keys, across grid rows, is one
+         * contiguous slice (starting at {@code jq·(2h−1)·w + (h−1−iq)·w}, key patch index added). (2h−1)·w² floats;
+         * null above {@link #COLUMN_ROWS_LIMIT} (3.2 MB at 74 × 74).
+         */
+        float[] columnRows() {
+            int w = gridW, h = gridH;
+            long size = (long) (2 * h - 1) * w * w;
+            if (size > columnRowsLimit) return null;
+            float[] cols = new float[(int) size];
+            for (int jq = 0; jq < w; jq++)
+                for (int t = 0; t < 2 * h - 1; t++) {
+                    int o = (jq * (2 * h - 1) + t) * w, dy = Math.abs(t - (h - 1));
+                    for (int jb = 0; jb < w; jb++) cols[o + jb] = table[dy * w + Math.abs(jb - jq)];
+                }
+            return cols;
+        }
+
         /** M's row for token {@code query} over all {@code n} key tokens (prefix columns 0), into {@code row[off…off+n)}. */
         void row(float[] ext, int query, float[] row, int off, int n) {
             Arrays.fill(row, off, off + prefix, 0f);

@@ -66,14 +66,14 @@ public final class FusedAttention {
             for (int t = from; t < to; t++) packed[t] = VectorAttention.pack(k, v, s, t / s.heads(), t % s.heads());
         });
         AttentionBias.Alibi alibi = bias instanceof AttentionBias.Alibi a ? a : null;
-        float[] ext = alibi == null ? null : alibi.extendedRows();
-        int dp = packed[0].dp(), nPad = packed[0].nPad();
-        // task t = ((b·qBlocks) + qb)·H + h: the heads of one query block are neighbours and share its M rows
+        float[] cols = alibi == null ? null : alibi.columnRows(), ext = alibi == null || cols != null ? null : alibi.extendedRows();
+        int dp = packed[0].dp();
+        // task t = ((b·qBlocks) + qb)·H + h: the heads of one query block are neighbours (their Q rows share cache lines)
         Parallel.forRange(s.batch() * qBlocks * s.heads(), threads, (w, from, to) -> {
-            VectorAttention.Scratch scratch = new VectorAttention.Scratch(dp, nPad, alibi != null);
+            VectorAttention.Scratch scratch = new VectorAttention.Scratch(dp);
             for (int t = from; t < to; t++) {
                 int h = t % s.heads(), bq = t / s.heads(), qb = bq % qBlocks, b = bq / qBlocks;
-                VectorAttention.block(q, packed[b * s.heads() + h], out, s, alibi, ext, b, h, qb * VectorAttention.BQ, qb, scratch);
+                VectorAttention.block(q, packed[b * s.heads() + h], out, s, alibi, cols, ext, b, h, qb * VectorAttention.BQ, scratch);
             }
         });
     }

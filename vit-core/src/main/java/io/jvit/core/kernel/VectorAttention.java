@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The fused attention kernel with the Vector API, flash-style (FlashAttention's tiling on a CPU core):
  * a block of {@link #BQ} queries walks the keys in blocks of {@link #BK}; per key block it computes the
  * scores S = Q·Kᵀ (+ m_h·M), updates each query's running max and sum, and accumulates P·V. Neither
- * an N × N score matrix nor an N × N bias exists: M's rows come from the ALiBi table per query (shared
- * by all heads). Both products run a 6 × 2L register-blocked micro-kernel (6 queries × two vectors of
+ * an N × N score matrix nor an N × N bias exists: the bias is read in place from the ALiBi table's
+ * extended rows, a grid row of keys at a time ({@link #addBias}). Both products run a 6 × 2L register-blocked micro-kernel (6 queries × two vectors of
  * keys or channels: 12 accumulators, 2 loads and 6 broadcasts per step), on K packed per key block as
  * (d, BK) and V as (N, d).
  *
@@ -46,30 +46,24 @@ final class VectorAttention {
 
     /** Per-thread scratch, allocated once per call and thread. */
     static final class Scratch {
-        final float[] q, o, sc, m, l, mRows;
-        int rowsFor = -1;                       // the query block whose M rows are in mRows
-        Scratch(int dp, int nPad, boolean alibi) {
+        final float[] q, o, sc, m, l;
+        Scratch(int dp) {
             q = new float[BQ * dp];
             o = new float[BQ * dp];
             sc = new float[BQ * BK];
             m = new float[BQ];
             l = new float[BQ];
-            mRows = alibi ? new float[BQ * nPad] : null;
         }
     }
 
     /** Queries [q0, q0 + BQ) ∩ [0, N) of image b, head h. */
-    static void block(Strided q, Packed kv, Strided out, AttentionShape s, AttentionBias.Alibi alibi, float[] ext,
-                      int b, int h, int q0, int rowsKey, Scratch w) {
+    static void block(Strided q, Packed kv, Strided out, AttentionShape s, AttentionBias.Alibi alibi, float[] cols, float[] ext,
+                      int b, int h, int q0, Scratch w) {
         int n = s.tokens(), d = s.headDim(), dp = kv.dp(), nPad = kv.nPad();
         int rows = Math.min(BQ, n - q0), rows6 = (rows + 5) / 6 * 6;
         float scale = (float) (LOG2E / Math.sqrt(d));               // scores in base 2: the softmax takes exp2
         float slope = alibi == null ? 0f : alibi.slopes()[h];
         boolean biased = alibi != null && slope != 0f;
-        if (biased && w.rowsFor != rowsKey) {                        // M rows: built once, used by every head
-            for (int r = 0; r < rows; r++) alibi.row(ext, q0 + r, w.mRows, r * nPad, n);
-            w.rowsFor = rowsKey;
-        }
         java.util.Arrays.fill(w.q, 0f);
         for (int r = 0; r < rows; r++) {
             int qi = q.offset() + (b * n + q0 + r) * q.stride() + h * d;
@@ -78,16 +72,22 @@ final class VectorAttention {
         java.util.Arrays.fill(w.o, 0f);
         java.util.Arrays.fill(w.m, Float.NEGATIVE_INFINITY);
         java.util.Arrays.fill(w.l, 0f);
-        FloatVector slopeV = FloatVector.broadcast(F, (float) (slope * LOG2E));
+        float slope2 = (float) (slope * LOG2E);
         for (int j0 = 0; j0 < nPad; j0 += BK) {
             int kBase = j0 * d;                                       // block j0/BK starts at (j0/BK)·d·BK = j0·d
             for (int r = 0; r < rows6; r += 6) scores6(w.q, r, dp, kv.k(), kBase, d, w.sc);
-            if (biased)
-                for (int r = 0; r < rows; r++) {
-                    int so = r * BK, mo = r * nPad + j0;
-                    for (int jj = 0; jj < BK; jj += L)
-                        FloatVector.fromArray(F, w.mRows, mo + jj).fma(slopeV, FloatVector.fromArray(F, w.sc, so + jj)).intoArray(w.sc, so + jj);
+            if (biased) {
+                int prefix = alibi.prefix(), gw = alibi.gridW(), from = Math.max(0, prefix - j0), end = Math.min(BK, n - j0);
+                int kb = j0 + from - prefix, ib = kb / gw, jb = kb % gw;  // the block's first patch key on the grid
+                int gh = alibi.gridH(), colStride = (2 * gh - 1) * gw;
+                for (int r = Math.max(0, prefix - q0), qa = q0 + r - prefix, iq = qa / gw, jq = qa % gw; r < rows; r++) {
+                    if (from < end) {
+                        if (cols != null) addBias(cols, jq * colStride + (gh - 1 - iq) * gw + kb, from, end, slope2, w.sc, r * BK);
+                        else addBias(ext, gw, iq, jq, from, end, ib, jb, slope2, w.sc, r * BK);
+                    }
+                    if (++jq == gw) { jq = 0; iq++; }                   // the next query's grid position
                 }
+            }
             if (j0 + BK > n)                                          // padded keys take no weight
                 for (int r = 0; r < rows6; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
             for (int r = 0; r < rows6; r++) softmaxStep(w, r, dp);
@@ -97,6 +97,34 @@ final class VectorAttention {
             int oi = out.offset() + (b * n + q0 + r) * out.stride() + h * d;
             float inv = 1f / w.l[r];
             for (int c = 0; c < d; c++) out.data()[oi + c] = w.o[r * dp + c] * inv;
+        }
+    }
+
+    /** S[so + j] += slope · cols[c + j − from] for j ∈ [from, end): the query's M row from {@link AttentionBias.Alibi#columnRows()}. */
+    private static void addBias(float[] cols, int c, int from, int end, float slope, float[] sc, int so) {
+        FloatVector sv = FloatVector.broadcast(F, slope);
+        int s = so + from, e = c, len = end - from, t = 0;
+        for (int upper = F.loopBound(len); t < upper; t += L)
+            FloatVector.fromArray(F, cols, e + t).fma(sv, FloatVector.fromArray(F, sc, s + t)).intoArray(sc, s + t);
+        for (; t < len; t++) sc[s + t] = Math.fma(cols[e + t], slope, sc[s + t]);
+    }
+
+    /**
+     * S[so + (j − from)] += slope · M(query, j) for keys j ∈ [from, end), the query at grid (iq, jq): M's row over
+     * one grid row of keys is a contiguous slice of the extended rows {@code ext}, so the bias is read in place, a
+     * run of ≤ w keys at a time, and never materialised (an M-row buffer of BQ × N floats would stream more bytes
+     * from L3 than K and V). No division per run: the key block's first grid position comes in as (ib, jb).
+     */
+    private static void addBias(float[] ext, int w, int iq, int jq, int from, int end, int ib, int jb, float slope, float[] sc, int so) {
+        int ew = 2 * w - 1;
+        FloatVector sv = FloatVector.broadcast(F, slope);
+        for (int j = from; j < end; ib++, jb = 0) {
+            int run = Math.min(w - jb, end - j);
+            int e = Math.abs(iq - ib) * ew + (w - 1 - jq) + jb, s = so + j, t = 0;
+            for (int upper = F.loopBound(run); t < upper; t += L)
+                FloatVector.fromArray(F, ext, e + t).fma(sv, FloatVector.fromArray(F, sc, s + t)).intoArray(sc, s + t);
+            for (; t < run; t++) sc[s + t] = Math.fma(ext[e + t], slope, sc[s + t]);
+            j += run;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jvit.core.kernel;
 
 import io.jvit.core.pe.Alibi2d;
+import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.Rope2d;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,8 @@ class FusedAttentionTest {
             "none,   1, 1, 1, 0, 1, 8",         // N = 1
             "rope,   2, 10, 12, 5, 2, 16",      // N = 125
             "alibi,  1, 37, 37, 5, 2, 64",      // N = 1374, the paper's 518² grid
+            "alibi-open, 1, 20, 23, 1, 2, 64",  // N = 461: Manhattan, no wrap, grid rows crossing key blocks, 3 query blocks
+            "alibi-open, 1, 3, 150, 1, 2, 32",  // N = 451: grid rows longer than a key block
     })
     void vectorAndScalarEqualTheNaiveReference(String mode, int batch, int gh, int gw, int prefix, int heads, int d) {
         int n = prefix + gh * gw, width = heads * d;
@@ -53,7 +56,8 @@ class FusedAttentionTest {
             float[] slopes = new float[heads];
             double[] fixed = AlibiSlopes.FIXED.values(heads);
             for (int h = 0; h < heads; h++) slopes[h] = mode.equals("alibi") ? 1f : (float) fixed[h] * 8f;
-            bias = AttentionBias.Alibi.of(Alibi2d.paperDefault(), gh, gw, prefix, slopes);
+            Alibi2d pe = mode.equals("alibi-open") ? new Alibi2d(AlibiDistance.Metric.MANHATTAN, false, true, AlibiSlopes.FIXED) : Alibi2d.paperDefault();
+            bias = AttentionBias.Alibi.of(pe, gh, gw, prefix, slopes);
         } else if (mode.equals("rope")) {
             var t = new Rope2d(100).ropeTables(gh, gw, d);
             Rope.apply(q, s, prefix, t);
@@ -68,6 +72,19 @@ class FusedAttentionTest {
             float[] vec = new float[ref.length];
             FusedAttention.forward(q, k, v, Strided.of(vec, width), s, bias, 3, FusedAttention.Impl.VECTOR);
             assertThat(relError(vec, ref)).as("vector").isLessThan(1e-5);
+        }
+    }
+
+    /** Grids too large for the per-column M table read the extended rows a grid row of keys at a time: same answers. */
+    @ParameterizedTest(name = "{0}: grid {1}x{2} + {3} prefix")
+    @CsvSource({"alibi, 37, 37, 5", "alibi-open, 20, 23, 1", "alibi-open, 3, 150, 1", "alibi-fixed, 13, 11, 1"})
+    void theExtendedRowsPathEqualsTheNaiveReference(String mode, int gh, int gw, int prefix) {
+        long saved = AttentionBias.Alibi.columnRowsLimit;
+        AttentionBias.Alibi.columnRowsLimit = 0;
+        try {
+            vectorAndScalarEqualTheNaiveReference(mode, 1, gh, gw, prefix, 2, 64);
+        } finally {
+            AttentionBias.Alibi.columnRowsLimit = saved;
         }
     }
 
