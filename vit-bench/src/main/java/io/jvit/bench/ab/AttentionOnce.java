@@ -1,0 +1,44 @@
+package io.jvit.bench.ab;
+
+import io.jvit.core.kernel.AttentionBias;
+import io.jvit.core.kernel.AttentionShape;
+import io.jvit.core.kernel.FusedAttention;
+import io.jvit.core.kernel.Strided;
+import io.jvit.core.pe.Alibi2d;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.function.DoubleSupplier;
+
+/**
+ * One fused ALiBi attention call (ViT-S heads: 6 × 64, one image, a side × side grid, 1 thread) per
+ * {@link #getAsDouble()}, which returns the calling thread's CPU seconds. {@link KernelAB} loads this class once
+ * per build of vit-core, each in its own class loader.
+ */
+public final class AttentionOnce implements DoubleSupplier {
+    private static final int HEADS = 6, D = 64;
+    private final AttentionShape shape;
+    private final float[] x, out;
+    private final AttentionBias bias;
+    private final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+
+    public AttentionOnce(int side) {
+        int n = side * side, width = HEADS * D;
+        shape = new AttentionShape(1, n, HEADS, D);
+        x = new float[n * 3 * width];
+        out = new float[n * width];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        float[] slopes = new float[HEADS];
+        for (int h = 0; h < HEADS; h++) slopes[h] = (float) Math.pow(2, -8.0 * (h + 1) / HEADS);
+        bias = AttentionBias.Alibi.of(Alibi2d.paperDefault(), side, side, 0, slopes);
+    }
+
+    @Override public double getAsDouble() {
+        int width = HEADS * D;
+        Strided q = new Strided(x, 0, 3 * width), k = new Strided(x, width, 3 * width), v = new Strided(x, 2 * width, 3 * width);
+        long t0 = cpu.getCurrentThreadCpuTime();
+        FusedAttention.forward(q, k, v, Strided.of(out, width), shape, bias, 1);
+        return (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
+    }
+}

@@ -1,0 +1,50 @@
+package io.jvit.bench.ab;
+
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.DoubleSupplier;
+
+/**
+ * An A/B of two builds of vit-core's attention kernel in one JVM, for a machine too noisy for separate runs:
+ * each build is loaded in its own class loader, calls alternate (order flipping every pair), and the median of
+ * the per-pair ratios B/A is reported with its interquartile range. An A/A run shows the noise floor.
+ *
+ * <pre>
+ * mvn -q -o compile -pl vit-core && cp -r vit-core/target/classes /tmp/A     # baseline
+ * (change the kernel) mvn -q -o compile -pl vit-core && cp -r vit-core/target/classes /tmp/B
+ * java --add-modules jdk.incubator.vector -cp vit-bench/target/classes io.jvit.bench.ab.KernelAB /tmp/A /tmp/B [pairs=16] [side=74]
+ * </pre>
+ */
+public final class KernelAB {
+    private KernelAB() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: KernelAB CLASSES_A CLASSES_B [pairs=16] [grid side=74]");
+            System.exit(2);
+        }
+        int pairs = args.length > 2 ? Integer.parseInt(args[2]) : 16, side = args.length > 3 ? Integer.parseInt(args[3]) : 74;
+        URL self = KernelAB.class.getProtectionDomain().getCodeSource().getLocation();
+        DoubleSupplier[] run = new DoubleSupplier[2];
+        for (int i = 0; i < 2; i++) {
+            Path dir = Path.of(args[i]);
+            if (!dir.resolve("io/jvit/core/kernel/FusedAttention.class").toFile().isFile())
+                throw new IllegalArgumentException(dir + " holds no compiled vit-core (io/jvit/core/kernel/FusedAttention.class)");
+            URLClassLoader loader = new URLClassLoader(new URL[]{self, dir.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+            run[i] = (DoubleSupplier) loader.loadClass(AttentionOnce.class.getName()).getConstructor(int.class).newInstance(side);
+        }
+        for (int w = 0; w < 3; w++) { run[0].getAsDouble(); run[1].getAsDouble(); }   // JIT both
+        double[] a = new double[pairs], b = new double[pairs], ratio = new double[pairs];
+        for (int p = 0; p < pairs; p++) {
+            if (p % 2 == 0) { a[p] = run[0].getAsDouble(); b[p] = run[1].getAsDouble(); }
+            else { b[p] = run[1].getAsDouble(); a[p] = run[0].getAsDouble(); }
+            ratio[p] = b[p] / a[p];
+        }
+        Arrays.sort(a); Arrays.sort(b); Arrays.sort(ratio);
+        System.out.printf(Locale.ROOT, "N = %d: A median %.3f s, B median %.3f s (CPU time); B/A median %.3f, IQR %.3f–%.3f over %d pairs%n",
+                side * side, a[pairs / 2], b[pairs / 2], ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4], pairs);
+    }
+}
