@@ -45,7 +45,7 @@ public final class CudaAttention implements AutoCloseable {
     public static synchronized boolean available() {
         if (available == null) {
             try (CudaAttention c = new CudaAttention()) {
-                available = c.function != null;
+                available = c.functions.size() == Kernel.values().length;
             } catch (Throwable t) {                                   // no libcuda, no device, old driver, …
                 unavailableReason = t.getClass().getSimpleName() + ": " + t.getMessage();
                 available = false;
@@ -59,8 +59,7 @@ public final class CudaAttention implements AutoCloseable {
 
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
-    private final CUfunction function, functionBf16, functionBf16V2, functionBf16V3, functionBf16V4, functionBf16V5,
-            functionWindowF16, functionWindowF16Narrow, functionWindowF32;
+    private final java.util.EnumMap<Kernel, CUfunction> functions = new java.util.EnumMap<>(Kernel.class);
     private final String deviceName;
     private final int sharedOptIn;                                   // most shared memory one CTA may ask for
 
@@ -77,24 +76,11 @@ public final class CudaAttention implements AutoCloseable {
         deviceName = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
         cuCtxCreate(context, 0, dev);
         cuModuleLoadData(module, ptx());
-        function = new CUfunction();
-        cuModuleGetFunction(function, module, "alibi_attention_f32");
-        functionBf16 = new CUfunction();
-        cuModuleGetFunction(functionBf16, module, "alibi_attention_bf16");
-        functionBf16V2 = new CUfunction();
-        cuModuleGetFunction(functionBf16V2, module, "alibi_attention_bf16_v2");
-        functionBf16V3 = new CUfunction();
-        cuModuleGetFunction(functionBf16V3, module, "alibi_attention_bf16_v3");
-        functionBf16V4 = new CUfunction();
-        cuModuleGetFunction(functionBf16V4, module, "alibi_attention_bf16_v4");
-        functionBf16V5 = new CUfunction();
-        cuModuleGetFunction(functionBf16V5, module, "alibi_attention_bf16_v5");
-        functionWindowF16 = new CUfunction();
-        cuModuleGetFunction(functionWindowF16, module, "alibi_attention_bf16_v6h");
-        functionWindowF16Narrow = new CUfunction();
-        cuModuleGetFunction(functionWindowF16Narrow, module, "alibi_attention_bf16_v6h4");
-        functionWindowF32 = new CUfunction();
-        cuModuleGetFunction(functionWindowF32, module, "alibi_attention_bf16_v6f");
+        for (Kernel k : Kernel.values()) {
+            CUfunction f = new CUfunction();
+            cuModuleGetFunction(f, module, k.entry);
+            functions.put(k, f);
+        }
         int[] optIn = {0};
         cuDeviceGetAttribute(optIn, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev);
         sharedOptIn = optIn[0];
@@ -148,7 +134,14 @@ public final class CudaAttention implements AutoCloseable {
      * without one they compute the bias as v5 does.
      */
     public enum Kernel {
-        F32, BF16_SIMPLE, BF16_PIPELINED, BF16_TABLE, BF16_WIDE, BF16_PAIRED, BF16_WINDOW, BF16_WINDOW_NARROW, BF16_WINDOW_F32;
+        F32("alibi_attention_f32"), BF16_SIMPLE("alibi_attention_bf16"), BF16_PIPELINED("alibi_attention_bf16_v2"),
+        BF16_TABLE("alibi_attention_bf16_v3"), BF16_WIDE("alibi_attention_bf16_v4"), BF16_PAIRED("alibi_attention_bf16_v5"),
+        BF16_WINDOW("alibi_attention_bf16_v6h"), BF16_WINDOW_NARROW("alibi_attention_bf16_v6h4"), BF16_WINDOW_F32("alibi_attention_bf16_v6f");
+
+        /** The kernel's entry in the PTX module. */
+        final String entry;
+
+        Kernel(String entry) { this.entry = entry; }
 
         public boolean window() { return this == BF16_WINDOW || this == BF16_WINDOW_NARROW || this == BF16_WINDOW_F32; }
 
@@ -186,13 +179,7 @@ public final class CudaAttention implements AutoCloseable {
         return staticBytes[0] + (long) table.windowEntries() * kernel.entryBytes() <= sharedOptIn;
     }
 
-    private CUfunction function(Kernel kernel) {
-        return switch (kernel) {
-            case F32 -> function; case BF16_SIMPLE -> functionBf16; case BF16_PIPELINED -> functionBf16V2;
-            case BF16_TABLE -> functionBf16V3; case BF16_WIDE -> functionBf16V4; case BF16_PAIRED -> functionBf16V5;
-            case BF16_WINDOW -> functionWindowF16; case BF16_WINDOW_NARROW -> functionWindowF16Narrow; case BF16_WINDOW_F32 -> functionWindowF32;
-        };
-    }
+    private CUfunction function(Kernel kernel) { return functions.get(kernel); }
 
     public void launch(Kernel kernel, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
                        int batch, int heads, int n, Grid grid) {

@@ -24,7 +24,8 @@ class CudaAttentionTest {
     @Test
     void ptxIsShippedAsAResource() {
         String ptx = new String(CudaAttention.ptx(), java.nio.charset.StandardCharsets.US_ASCII);
-        assertThat(ptx).contains(".entry alibi_attention_f32").contains(".entry alibi_attention_bf16").contains("mma.sync.aligned.m16n8k16");
+        for (CudaAttention.Kernel k : CudaAttention.Kernel.values()) assertThat(ptx).as(k.name()).contains(".entry " + k.entry + "(");
+        assertThat(ptx).contains("mma.sync.aligned.m16n8k16").contains("ldmatrix.sync.aligned.m8n8.x4.trans");
     }
 
     /** With or without a GPU, the accelerated entry point gives the reference's answer (bf16 tolerance on the GPU). */
