@@ -40,81 +40,116 @@ public final class GpuCheck {
             System.out.println("CUDA unavailable: " + CudaAttention.unavailableReason());
             System.exit(3);
         }
-        StringBuilder json = new StringBuilder("{\n");
-        boolean failed = false;
+        // Established kernels first at every N, then the new ones: a new kernel that crashes (and takes the CUDA
+        // context with it) cannot lose the other results, which are written out whatever happens.
+        java.util.Map<Integer, List<Run>> runs = new java.util.LinkedHashMap<>();
+        java.util.Map<Integer, Double> fp32Error = new java.util.HashMap<>();
+        String device = "?", crash = null;
         try (CudaAttention cuda = new CudaAttention()) {
-            json.append(String.format(Locale.ROOT, "  \"device\": \"%s\",\n  \"batch\": %d,\n  \"results\": [\n", cuda.deviceName(), batch));
-            for (int si = 0; si < SIZES.length; si++) {
-                int n = SIZES[si][0], side = SIZES[si][1], prefix = SIZES[si][2];
-                CudaAttention.Grid grid = new CudaAttention.Grid(side, side, prefix, true, false, true);
-                int count = batch * H * n * D;
-                Random r = new Random(n);
-                float[] q = new float[count], k = new float[count], v = new float[count];
-                for (int i = 0; i < count; i++) { q[i] = (float) r.nextGaussian(); k[i] = (float) r.nextGaussian(); v[i] = (float) r.nextGaussian(); }
-                float[] slopes = {1f, 1f, 1f, 1f, 1f, 1f};
-                float[] o = new float[count];
-                cuda.forward(q, k, v, o, batch, H, n, slopes, grid);    // fp32 in, bf16 tensor-core math
-                double err = maxRelError(q, k, v, o, batch, n, slopes, grid, r);
-                if (n == 261) {
-                    write(out.resolve("q261.f32"), q); write(out.resolve("k261.f32"), k);
-                    write(out.resolve("v261.f32"), v); write(out.resolve("o261.f32"), o);
-                }
-                // every kernel on device buffers with bf16 inputs (what FlashAttention is timed with): checked, then timed
-                List<Run> runs = new ArrayList<>();
-                long bytes16 = (long) count * 2;
-                float[] zero = new float[H];
-                try (CudaAttention.DeviceBuffers d16 = new CudaAttention.DeviceBuffers(bytes16, H);
-                     CudaAttention.DeviceBuffers d32 = new CudaAttention.DeviceBuffers((long) count * Sizeof.FLOAT, H)) {
-                    cuMemcpyHtoD(d16.q, Pointer.to(bf16(q)), bytes16);
-                    cuMemcpyHtoD(d16.k, Pointer.to(bf16(k)), bytes16);
-                    cuMemcpyHtoD(d16.v, Pointer.to(bf16(v)), bytes16);
-                    cuMemcpyHtoD(d16.slopes, Pointer.to(slopes), (long) H * Sizeof.FLOAT);
-                    cuMemcpyHtoD(d32.q, Pointer.to(q), (long) count * 4);
-                    cuMemcpyHtoD(d32.k, Pointer.to(k), (long) count * 4);
-                    cuMemcpyHtoD(d32.v, Pointer.to(v), (long) count * 4);
-                    cuMemcpyHtoD(d32.slopes, Pointer.to(slopes), (long) H * Sizeof.FLOAT);
-                    int reps = n > 3000 ? 5 : 20;
-                    AlibiTable table = AlibiTable.of(grid, slopes);
-                    for (CudaAttention.Kernel kern : CudaAttention.Kernel.values()) {
-                        boolean f32 = kern == CudaAttention.Kernel.F32;
-                        CudaAttention.DeviceBuffers d = f32 ? d32 : d16;
-                        for (boolean biased : new boolean[]{true, false}) {
-                            if (!biased && !NO_BIAS_TIMED.contains(kern)) continue;
-                            if (kern.window() && biased && !cuda.fits(kern, table)) {
-                                System.out.printf(Locale.ROOT, "N=%5d  %s: the window does not fit shared memory, skipped%n", n, kern);
-                                continue;
-                            }
-                            try (CudaAttention.DeviceTable dt = kern.window() && biased ? new CudaAttention.DeviceTable(table, kern) : null) {
-                                Runnable launch = () -> cuda.launch(kern, d.q, d.k, d.v, d.out, biased ? d.slopes : null, batch, H, n, grid, dt);
-                                launch.run();
-                                cuCtxSynchronize();
-                                double e = f32 ? outputError(d, count, false, q, k, v, batch, n, biased ? slopes : zero, grid)
-                                        : outputError(d, count, true, q, k, v, batch, n, biased ? slopes : zero, grid);
-                                double ms = cuda.time(launch, 3, reps);
-                                runs.add(new Run(kern.name(), biased, ms, e));
-                            }
-                        }
+            device = cuda.deviceName();
+            phases:
+            for (boolean newKernels : new boolean[]{false, true})
+                for (int[] size : SIZES) {
+                    List<CudaAttention.Kernel> kernels = new ArrayList<>();
+                    for (CudaAttention.Kernel kern : CudaAttention.Kernel.values()) if (NEW.contains(kern) == newKernels) kernels.add(kern);
+                    try {
+                        measure(cuda, size[0], size[1], size[2], batch, kernels, !newKernels, out, runs.computeIfAbsent(size[0], x -> new ArrayList<>()), fp32Error);
+                    } catch (RuntimeException e) {                    // a launch or copy failed: the context is gone
+                        crash = "N = " + size[0] + ": " + e;
+                        System.out.println("STOPPED: " + crash);
+                        break phases;
                     }
                 }
-                double flops = 4.0 * batch * H * (double) n * n * D;
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "N=%5d  fp32-in forward() check max rel err %.2e%n", n, err));
-                StringBuilder kernels = new StringBuilder();
-                for (Run run : runs) {
-                    line.append(String.format(Locale.ROOT, "         %-20s %-7s %9.3f ms %6.0f TFLOP/s  max rel err %.2e%s%n", run.kernel, run.biased ? "ALiBi" : "no bias",
-                            run.ms, flops / run.ms / 1e9, run.err, run.err > TOLERANCE ? "  FAILED" : ""));
-                    if (kernels.length() > 0) kernels.append(", ");
-                    kernels.append(String.format(Locale.ROOT, "{\"kernel\": \"%s\", \"alibi\": %b, \"ms\": %.4f, \"max_rel_err\": %.3e}", run.kernel, run.biased, run.ms, run.err));
-                    if (run.err > TOLERANCE) failed = true;
-                }
-                System.out.print(line);
-                json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %.3e, \"flops\": %.6e, \"kernels\": [%s]}%s\n",
-                        n, err, flops, kernels, si + 1 < SIZES.length ? "," : ""));
-                if (err > TOLERANCE) failed = true;
+        } catch (RuntimeException e) {                                // closing a context a crash left broken
+            if (crash == null) crash = e.toString();
+        }
+        boolean failed = crash != null;
+        StringBuilder json = new StringBuilder(String.format(Locale.ROOT, "{\n  \"device\": \"%s\",\n  \"batch\": %d,\n  \"crash\": %s,\n  \"results\": [\n",
+                device, batch, crash == null ? "null" : "\"" + crash.replace("\\", "/").replace("\"", "'") + "\""));
+        int written = 0;
+        for (var entry : runs.entrySet()) {
+            int n = entry.getKey();
+            double flops = 4.0 * batch * H * (double) n * n * D, err = fp32Error.getOrDefault(n, Double.NaN);
+            StringBuilder kernels = new StringBuilder();
+            for (Run run : entry.getValue()) {
+                if (kernels.length() > 0) kernels.append(", ");
+                kernels.append(String.format(Locale.ROOT, "{\"kernel\": \"%s\", \"alibi\": %b, \"ms\": %.4f, \"max_rel_err\": %.3e}", run.kernel, run.biased, run.ms, run.err));
+                if (!(run.err <= TOLERANCE)) failed = true;
             }
+            if (!(err <= TOLERANCE)) failed = true;
+            json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %.3e, \"flops\": %.6e, \"kernels\": [%s]}%s\n",
+                    n, err, flops, kernels, ++written < runs.size() ? "," : ""));
         }
         json.append("  ]\n}\n");
         Files.writeString(out.resolve("java.json"), json);
         if (failed) System.exit(1);
+    }
+
+    /** Kernels new since the last GPU run: measured after all the others. */
+    static final java.util.Set<CudaAttention.Kernel> NEW = java.util.EnumSet.of(
+            CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_F32);
+
+    /**
+     * Checks, then times, {@code kernels} at one N on bf16 inputs (what FlashAttention is timed with), appending to
+     * {@code runs}; with {@code fp32Check}, first the fp32-input {@link CudaAttention#forward} path (and, at N = 261,
+     * writes the inputs and its output for the PyTorch cross-check). Prints a line per kernel as it goes.
+     */
+    static void measure(CudaAttention cuda, int n, int side, int prefix, int batch, List<CudaAttention.Kernel> kernels, boolean fp32Check,
+                        Path out, List<Run> runs, java.util.Map<Integer, Double> fp32Error) throws IOException {
+        CudaAttention.Grid grid = new CudaAttention.Grid(side, side, prefix, true, false, true);
+        int count = batch * H * n * D;
+        Random r = new Random(n);
+        float[] q = new float[count], k = new float[count], v = new float[count];
+        for (int i = 0; i < count; i++) { q[i] = (float) r.nextGaussian(); k[i] = (float) r.nextGaussian(); v[i] = (float) r.nextGaussian(); }
+        float[] slopes = {1f, 1f, 1f, 1f, 1f, 1f}, zero = new float[H];
+        double flops = 4.0 * batch * H * (double) n * n * D;
+        if (fp32Check) {
+            float[] o = new float[count];
+            cuda.forward(q, k, v, o, batch, H, n, slopes, grid);        // fp32 in, bf16 tensor-core math
+            double err = maxRelError(q, k, v, o, batch, n, slopes, grid, r);
+            fp32Error.put(n, err);
+            System.out.printf(Locale.ROOT, "N=%5d  fp32-in forward() check max rel err %.2e%s%n", n, err, err > TOLERANCE ? "  FAILED" : "");
+            if (n == 261) {
+                write(out.resolve("q261.f32"), q); write(out.resolve("k261.f32"), k);
+                write(out.resolve("v261.f32"), v); write(out.resolve("o261.f32"), o);
+            }
+        }
+        long bytes16 = (long) count * 2;
+        try (CudaAttention.DeviceBuffers d16 = new CudaAttention.DeviceBuffers(bytes16, H);
+             CudaAttention.DeviceBuffers d32 = new CudaAttention.DeviceBuffers((long) count * Sizeof.FLOAT, H)) {
+            cuMemcpyHtoD(d16.q, Pointer.to(bf16(q)), bytes16);
+            cuMemcpyHtoD(d16.k, Pointer.to(bf16(k)), bytes16);
+            cuMemcpyHtoD(d16.v, Pointer.to(bf16(v)), bytes16);
+            cuMemcpyHtoD(d16.slopes, Pointer.to(slopes), (long) H * Sizeof.FLOAT);
+            cuMemcpyHtoD(d32.q, Pointer.to(q), (long) count * 4);
+            cuMemcpyHtoD(d32.k, Pointer.to(k), (long) count * 4);
+            cuMemcpyHtoD(d32.v, Pointer.to(v), (long) count * 4);
+            cuMemcpyHtoD(d32.slopes, Pointer.to(slopes), (long) H * Sizeof.FLOAT);
+            int reps = n > 3000 ? 5 : 20;
+            AlibiTable table = AlibiTable.of(grid, slopes);
+            for (CudaAttention.Kernel kern : kernels) {
+                boolean f32 = kern == CudaAttention.Kernel.F32;
+                CudaAttention.DeviceBuffers d = f32 ? d32 : d16;
+                for (boolean biased : new boolean[]{true, false}) {
+                    if (!biased && !NO_BIAS_TIMED.contains(kern)) continue;
+                    if (kern.window() && biased && !cuda.fits(kern, table)) {
+                        System.out.printf(Locale.ROOT, "N=%5d  %-20s the window does not fit shared memory, skipped%n", n, kern);
+                        continue;
+                    }
+                    System.out.printf(Locale.ROOT, "N=%5d  %-20s %-7s ", n, kern, biased ? "ALiBi" : "no bias");
+                    System.out.flush();                                   // a crash still shows which kernel it was
+                    try (CudaAttention.DeviceTable dt = kern.window() && biased ? new CudaAttention.DeviceTable(table, kern) : null) {
+                        Runnable launch = () -> cuda.launch(kern, d.q, d.k, d.v, d.out, biased ? d.slopes : null, batch, H, n, grid, dt);
+                        launch.run();
+                        cuCtxSynchronize();
+                        double e = outputError(d, count, !f32, q, k, v, batch, n, biased ? slopes : zero, grid);
+                        double ms = cuda.time(launch, 3, reps);
+                        runs.add(new Run(kern.name(), biased, ms, e));
+                        System.out.printf(Locale.ROOT, "%9.3f ms %6.0f TFLOP/s  max rel err %.2e%s%n", ms, flops / ms / 1e9, e, e > TOLERANCE ? "  FAILED" : "");
+                    }
+                }
+            }
+        }
     }
 
     /** One kernel's check and timing at one N. */
