@@ -63,27 +63,34 @@ public final class GpuCheck {
         } catch (RuntimeException e) {                                // closing a context a crash left broken
             if (crash == null) crash = e.toString();
         }
-        boolean failed = crash != null;
+        Files.writeString(out.resolve("java.json"), json(device, batch, crash, runs, fp32Error));
+        boolean failed = crash != null || runs.entrySet().stream().anyMatch(e -> !(fp32Error.getOrDefault(e.getKey(), 0.0) <= TOLERANCE)
+                || e.getValue().stream().anyMatch(run -> !(run.err <= TOLERANCE)));
+        if (failed) System.exit(1);
+    }
+
+    /** What gpu_check.py reads: device, batch, crash (or null), per N the fp32 check and every kernel's run. */
+    static String json(String device, int batch, String crash, java.util.Map<Integer, List<Run>> runs, java.util.Map<Integer, Double> fp32Error) {
         StringBuilder json = new StringBuilder(String.format(Locale.ROOT, "{\n  \"device\": \"%s\",\n  \"batch\": %d,\n  \"crash\": %s,\n  \"results\": [\n",
-                device, batch, crash == null ? "null" : "\"" + crash.replace("\\", "/").replace("\"", "'") + "\""));
+                device, batch, crash == null ? "null" : "\"" + crash.replace("\\", "/").replace("\"", "'").replace('\n', ' ') + "\""));
         int written = 0;
         for (var entry : runs.entrySet()) {
             int n = entry.getKey();
-            double flops = 4.0 * batch * H * (double) n * n * D, err = fp32Error.getOrDefault(n, Double.NaN);
+            double flops = 4.0 * batch * H * (double) n * n * D;
+            Double err = fp32Error.get(n);
             StringBuilder kernels = new StringBuilder();
             for (Run run : entry.getValue()) {
                 if (kernels.length() > 0) kernels.append(", ");
-                kernels.append(String.format(Locale.ROOT, "{\"kernel\": \"%s\", \"alibi\": %b, \"ms\": %.4f, \"max_rel_err\": %.3e}", run.kernel, run.biased, run.ms, run.err));
-                if (!(run.err <= TOLERANCE)) failed = true;
+                kernels.append(String.format(Locale.ROOT, "{\"kernel\": \"%s\", \"alibi\": %b, \"ms\": %s, \"max_rel_err\": %s}", run.kernel, run.biased, number(run.ms), number(run.err)));
             }
-            if (!(err <= TOLERANCE)) failed = true;
-            json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %.3e, \"flops\": %.6e, \"kernels\": [%s]}%s\n",
-                    n, err, flops, kernels, ++written < runs.size() ? "," : ""));
+            json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %s, \"flops\": %.6e, \"kernels\": [%s]}%s\n",
+                    n, err == null ? "null" : number(err), flops, kernels, ++written < runs.size() ? "," : ""));
         }
-        json.append("  ]\n}\n");
-        Files.writeString(out.resolve("java.json"), json);
-        if (failed) System.exit(1);
+        return json.append("  ]\n}\n").toString();
     }
+
+    /** A JSON number, or null for NaN and infinities (which JSON has no words for). */
+    private static String number(double x) { return Double.isFinite(x) ? String.format(Locale.ROOT, "%.4e", x) : "null"; }
 
     /** Kernels new since the last GPU run: measured after all the others. */
     static final java.util.Set<CudaAttention.Kernel> NEW = java.util.EnumSet.of(
