@@ -9,10 +9,12 @@ import jdk.incubator.vector.VectorSpecies;
  * The fused attention kernel with the Vector API, flash-style (FlashAttention's tiling on a CPU core):
  * a block of {@link #BQ} queries walks the keys in blocks of {@link #BK}; per key block it computes the
  * scores S = Q·Kᵀ (+ m_h·M), updates each query's running max and sum, and accumulates P·V. Neither
- * an N × N score matrix nor an N × N bias exists: the bias is read in place from the ALiBi table's
- * extended rows, a grid row of keys at a time ({@link #addBias}). Both products run a 6 × 2L register-blocked micro-kernel (6 queries × two vectors of
- * keys or channels: 12 accumulators, 2 loads and 6 broadcasts per step), on K packed per key block as
- * (d, BK) and V as (N, d).
+ * an N × N score matrix nor an N × N bias exists: a query's bias over a key block is read in place, one
+ * contiguous slice of a per-query-column table ({@link AttentionBias.Alibi#columnRows()}; for very large grids,
+ * a slice of the extended rows per grid row of keys). Scores are kept in base 2 (log2 e folded into the query
+ * scale and the slope) for {@link #exp2}. Both products run a 6 × 2L register-blocked micro-kernel (6 queries ×
+ * two vectors of keys or channels: 12 accumulators, 2 loads and 6 broadcasts per step), on K packed per key
+ * block as (d, BK) and V as (N, d).
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present ({@link FusedAttention} checks).
  */
