@@ -51,10 +51,13 @@ final class BenchCommand implements Callable<Integer> {
         List<String> include = new ArrayList<>(List.of("SgemmPeakBench.sgemm", "FusedAttentionBench.fused"));
         if (!noSameDiff) include.add("SameDiffAttentionBench.samediff");
         if (torch) include.add("TorchAttentionBench.torch");
+        boolean gpu = io.jvit.cuda.CudaAttention.available();
+        if (gpu) include.add("CudaAttentionBench.cuda");
         if (model) include.add("ModelForwardBench.forward");
         System.err.printf("vit bench: %s; fused kernel %s (%d lanes); PyTorch peer %s; load %s%n", String.join(", ", include),
                 FusedAttention.vectorized() ? "Vector API" : "scalar", FusedAttention.lanes(),
                 torch ? "on" : "off (build with mvn -Pdjl to add it)", loadAverage());
+        if (!gpu) System.err.println("vit bench: no CUDA device (" + io.jvit.cuda.CudaAttention.unavailableReason().lines().findFirst().orElse("") + "), GPU kernels not timed");
         ChainedOptionsBuilder o = new OptionsBuilder().include("io\\.jvit\\.bench\\.(" + String.join("|", include) + ")$")
                 .param("n", tokens.toArray(String[]::new)).forks(1)
                 .warmupIterations(2).warmupTime(TimeValue.seconds(1))
@@ -79,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
                 impl = "model";
             } else {
                 n = Integer.parseInt(r.getParams().getParam("n"));
-                what = r.getParams().getParam("bias");
+                what = r.getParams().getParam("bias") + (b.endsWith("cuda") ? " " + r.getParams().getParam("kernel") : "");
                 Workload w = Workload.of(n, 1);
                 flops = w.shape().flops();
             }

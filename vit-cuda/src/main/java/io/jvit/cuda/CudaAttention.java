@@ -218,6 +218,19 @@ public final class CudaAttention implements AutoCloseable {
         cuLaunchKernel(f, (n + rowsPerCta - 1) / rowsPerCta, batch * heads, 1, 128, 1, 1, dynamicShared, null, args, null);
     }
 
+    /** bfloat16 bits of x, rounded to nearest even (what the bf16 kernels take). */
+    public static int bf16Bits(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        return (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
+    }
+
+    /** An fp32 array as bfloat16 bits, for upload to the bf16 kernels. */
+    public static short[] bf16(float[] a) {
+        short[] s = new short[a.length];
+        for (int i = 0; i < a.length; i++) s[i] = (short) bf16Bits(a[i]);
+        return s;
+    }
+
     /** Milliseconds per launch, from CUDA events around {@code reps} launches after {@code warmup}. */
     public double time(Runnable launch, int warmup, int reps) {
         for (int i = 0; i < warmup; i++) launch.run();

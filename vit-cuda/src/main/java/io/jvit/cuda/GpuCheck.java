@@ -232,16 +232,9 @@ public final class GpuCheck {
     /** Round to bfloat16 (nearest even) and back. */
     static double round(float x) { return Float.intBitsToFloat(bf16Bits(x) << 16); }
 
-    static int bf16Bits(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        return (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
-    }
+    static int bf16Bits(float x) { return CudaAttention.bf16Bits(x); }
 
-    static short[] bf16(float[] a) {
-        short[] s = new short[a.length];
-        for (int i = 0; i < a.length; i++) s[i] = (short) bf16Bits(a[i]);
-        return s;
-    }
+    static short[] bf16(float[] a) { return CudaAttention.bf16(a); }
 
     static void write(Path p, float[] a) throws IOException {
         ByteBuffer bb = ByteBuffer.allocate(a.length * 4).order(ByteOrder.LITTLE_ENDIAN);
