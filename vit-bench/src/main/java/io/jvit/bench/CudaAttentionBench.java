@@ -72,6 +72,10 @@ public class CudaAttentionBench {
         cuCtxSynchronize();
     }
 
+    /** The floor under {@link #cuda()}: a device synchronise with nothing queued. */
+    @Benchmark
+    public void baseline() { cuCtxSynchronize(); }
+
     @TearDown
     public void tearDown() {
         if (table != null) table.close();
