@@ -28,7 +28,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 public class CudaAttentionBench {
     @Param({"261", "1374", "5476"}) public int n;
     @Param({"none", "alibi"}) public String bias;
-    @Param({"BF16_PAIRED", "BF16_WINDOW"}) public String kernel;
+    @Param({"BF16_PAIRED", "BF16_WINDOW", "BF16_WINDOW_128"}) public String kernel;
 
     CudaAttention cuda;
     CudaAttention.DeviceBuffers buffers;
@@ -52,7 +52,7 @@ public class CudaAttentionBench {
         cuMemcpyHtoD(buffers.v, Pointer.to(CudaAttention.bf16(qkv[2])), count * 2);
         float[] slopes = w.alibi().slopes();
         cuMemcpyHtoD(buffers.slopes, Pointer.to(slopes), (long) slopes.length * Sizeof.FLOAT);
-        if (kern.window() && bias.equals("alibi")) table = new CudaAttention.DeviceTable(AlibiTable.of(grid, slopes), kern);
+        if (kern.window() && bias.equals("alibi")) table = new CudaAttention.DeviceTable(AlibiTable.of(grid, slopes, kern.queriesPerCta()), kern);
     }
 
     /** q, k, v of the workload in the kernels' (B, H, N, d) layout. */

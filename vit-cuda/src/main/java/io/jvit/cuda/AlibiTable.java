@@ -6,7 +6,7 @@ package io.jvit.cuda;
  *
  * <p>M is translation invariant (on the torus and off it), so per head one table of offsets,
  * {@code T[dy + H − 1][dx + W − 1] = m_h · M(dy, dx) · log2 e} for dy ∈ (−H, H), dx ∈ (−W, W), holds every
- * bias. A CTA's {@value #QUERIES_PER_CTA} consecutive queries span at most {@code span + 1} grid rows, so it
+ * bias. A CTA's {@code queriesPerCta} consecutive queries span at most {@code span + 1} grid rows, so it
  * copies a window of {@code H + span} table rows into shared memory, followed by two pads of
  * {@code span + 1} rows holding 0 (where prefix keys point) and −∞ (where keys past N point). The bias of
  * query i and key j is then {@code window[queryOffset(i) + keyOffset(j)]}.
@@ -17,17 +17,21 @@ package io.jvit.cuda;
  *
  * @param values heads × rowsPerHead × stride entries, zero outside the (2H − 1) × (2W − 1) offsets
  */
-public record AlibiTable(CudaAttention.Grid grid, int heads, int stride, int span, int rowsPerHead, int windowRows, int padRows,
-                         float[] values) {
-    /** Queries per CTA (BQ in the kernel). */
+public record AlibiTable(CudaAttention.Grid grid, int heads, int queriesPerCta, int stride, int span, int rowsPerHead, int windowRows,
+                         int padRows, float[] values) {
+    /** Queries per CTA of the four-warp kernels (BQ in the kernel); the eight-warp kernel takes 128. */
     public static final int QUERIES_PER_CTA = 64;
     private static final double LOG2E = 1.4426950408889634;
 
-    public static AlibiTable of(CudaAttention.Grid g, float[] slopes) {
+    public static AlibiTable of(CudaAttention.Grid g, float[] slopes) { return of(g, slopes, QUERIES_PER_CTA); }
+
+    /** The table for a kernel whose CTAs hold {@code queriesPerCta} consecutive queries. */
+    public static AlibiTable of(CudaAttention.Grid g, float[] slopes, int queriesPerCta) {
         int h = g.gridH(), w = g.gridW();
+        if (queriesPerCta < 1) throw new IllegalArgumentException("queries per CTA must be positive, got " + queriesPerCta);
         if (h < 1 || w < 1) throw new IllegalArgumentException("grid must be at least 1×1, got " + h + "×" + w);
         int stride = (2 * w - 1 + 7) / 8 * 8;                         // 16-byte rows in fp16 and fp32
-        int span = Math.min(h - 1, (QUERIES_PER_CTA - 1 + w - 1) / w);
+        int span = Math.min(h - 1, (queriesPerCta - 1 + w - 1) / w);
         int rowsPerHead = 2 * h - 1 + span, windowRows = h + span, padRows = span + 1;
         double norm = g.invMaxDist();
         float[] t = new float[slopes.length * rowsPerHead * stride];
@@ -39,7 +43,7 @@ public record AlibiTable(CudaAttention.Grid grid, int heads, int stride, int spa
                     double d = g.manhattan() ? dy + dx : Math.sqrt((double) dy * dy + (double) dx * dx);
                     t[(head * rowsPerHead + a) * stride + b] = (float) (-slopes[head] * d * norm * LOG2E);
                 }
-        return new AlibiTable(g, slopes.length, stride, span, rowsPerHead, windowRows, padRows, t);
+        return new AlibiTable(g, slopes.length, queriesPerCta, stride, span, rowsPerHead, windowRows, padRows, t);
     }
 
     /** Entries of one CTA's shared window: the rows, the zero pad, the −∞ pad. */
@@ -51,7 +55,7 @@ public record AlibiTable(CudaAttention.Grid grid, int heads, int stride, int spa
     // ---- the kernel's index arithmetic, in entries (the kernel multiplies by the entry size) ----
 
     /** The last grid row among the queries of the CTA starting at {@code q0} (needs q0 ≥ prefix). */
-    public int yMax(int q0, int n) { return (Math.min(q0 + QUERIES_PER_CTA, n) - 1 - grid.prefix()) / grid.gridW(); }
+    public int yMax(int q0, int n) { return (Math.min(q0 + queriesPerCta, n) - 1 - grid.prefix()) / grid.gridW(); }
 
     /** Offset of query {@code row} in its CTA's window; rows past N take the last row's. */
     public int queryOffset(int row, int yMax, int n) {

@@ -129,21 +129,28 @@ public final class CudaAttention implements AutoCloseable {
      * per warp (128 per CTA), each K/V fragment feeding two products; pipelined with the key coordinates of a
      * thread's key pair in one 16-byte shared load; the window kernels (v6), which read the bias from a per-CTA
      * window of an {@link AlibiTable} in shared memory (fp16; fp16 capped at 128 registers for four CTAs per SM;
-     * fp32) and take K and V fragments by ldmatrix.x4. The window kernels need a {@link DeviceTable} for
+     * fp32; fp16 with eight warps and 128 queries per CTA) and take K and V fragments by ldmatrix.x4. The window kernels need a {@link DeviceTable} for
      * ALiBi ({@link #launch(Kernel, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUdeviceptr, int, int, int, Grid, DeviceTable)});
      * without one they compute the bias as v5 does.
      */
     public enum Kernel {
         F32("alibi_attention_f32"), BF16_SIMPLE("alibi_attention_bf16"), BF16_PIPELINED("alibi_attention_bf16_v2"),
         BF16_TABLE("alibi_attention_bf16_v3"), BF16_WIDE("alibi_attention_bf16_v4"), BF16_PAIRED("alibi_attention_bf16_v5"),
-        BF16_WINDOW("alibi_attention_bf16_v6h"), BF16_WINDOW_NARROW("alibi_attention_bf16_v6h4"), BF16_WINDOW_F32("alibi_attention_bf16_v6f");
+        BF16_WINDOW("alibi_attention_bf16_v6h"), BF16_WINDOW_NARROW("alibi_attention_bf16_v6h4"), BF16_WINDOW_F32("alibi_attention_bf16_v6f"),
+        BF16_WINDOW_128("alibi_attention_bf16_v6h8");
 
         /** The kernel's entry in the PTX module. */
         final String entry;
 
         Kernel(String entry) { this.entry = entry; }
 
-        public boolean window() { return this == BF16_WINDOW || this == BF16_WINDOW_NARROW || this == BF16_WINDOW_F32; }
+        public boolean window() { return this == BF16_WINDOW || this == BF16_WINDOW_NARROW || this == BF16_WINDOW_F32 || this == BF16_WINDOW_128; }
+
+        /** Consecutive queries per CTA: 16 per warp. */
+        public int queriesPerCta() { return this == BF16_WIDE || this == BF16_WINDOW_128 ? 128 : 64; }
+
+        /** Threads per CTA. */
+        int threads() { return this == BF16_WINDOW_128 ? 256 : 128; }
 
         /** Bytes per table entry of a window kernel. */
         int entryBytes() { return this == BF16_WINDOW_F32 ? 4 : 2; }
@@ -157,6 +164,8 @@ public final class CudaAttention implements AutoCloseable {
 
         public DeviceTable(AlibiTable table, Kernel kernel) {
             if (!kernel.window()) throw new IllegalArgumentException(kernel + " reads no table");
+            if (table.queriesPerCta() != kernel.queriesPerCta())
+                throw new IllegalArgumentException(kernel + " needs a table for " + kernel.queriesPerCta() + " queries per CTA, got " + table.queriesPerCta());
             this.table = table;
             this.entryBytes = kernel.entryBytes();
             long bytes = (long) table.values().length * entryBytes;
@@ -196,12 +205,13 @@ public final class CudaAttention implements AutoCloseable {
         params[7] = Float.floatToRawIntBits((float) (1.4426950408889634 / Math.sqrt(HEAD_DIM)));
         Pointer slopesArg = slopes == null ? Pointer.to(new long[]{0}) : Pointer.to(slopes);
         CUfunction f = function(kernel);
-        int rowsPerCta = kernel == Kernel.BF16_WIDE ? 128 : 64, dynamicShared = 0;
+        int rowsPerCta = kernel.queriesPerCta(), dynamicShared = 0;
         Pointer args;
         if (kernel.window()) {
             boolean useTable = table != null && slopes != null;
             if (useTable) {
-                if (table.entryBytes != kernel.entryBytes()) throw new IllegalArgumentException(kernel + " needs a table of " + kernel.entryBytes() + "-byte entries");
+                if (table.entryBytes != kernel.entryBytes() || table.table.queriesPerCta() != kernel.queriesPerCta())
+                    throw new IllegalArgumentException(kernel + " needs a table of " + kernel.entryBytes() + "-byte entries for " + kernel.queriesPerCta() + " queries per CTA");
                 Grid tg = table.table.grid();
                 if (tg.gridH() != grid.gridH() || tg.gridW() != grid.gridW() || tg.prefix() != grid.prefix() || table.table.heads() != heads)
                     throw new IllegalArgumentException("the table was built for another grid or head count");
@@ -215,7 +225,7 @@ public final class CudaAttention implements AutoCloseable {
         } else {
             args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out), slopesArg, Pointer.to(new int[]{heads}), Pointer.to(params));
         }
-        cuLaunchKernel(f, (n + rowsPerCta - 1) / rowsPerCta, batch * heads, 1, 128, 1, 1, dynamicShared, null, args, null);
+        cuLaunchKernel(f, (n + rowsPerCta - 1) / rowsPerCta, batch * heads, 1, kernel.threads(), 1, 1, dynamicShared, null, args, null);
     }
 
     /** bfloat16 bits of x, rounded to nearest even (what the bf16 kernels take). */

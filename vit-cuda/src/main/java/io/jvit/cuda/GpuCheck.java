@@ -94,7 +94,8 @@ public final class GpuCheck {
 
     /** Kernels new since the last GPU run: measured after all the others. */
     static final java.util.Set<CudaAttention.Kernel> NEW = java.util.EnumSet.of(
-            CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_F32);
+            CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_F32,
+            CudaAttention.Kernel.BF16_WINDOW_128);
 
     /**
      * Checks, then times, {@code kernels} at one N on bf16 inputs (what FlashAttention is timed with), appending to
@@ -133,8 +134,8 @@ public final class GpuCheck {
             cuMemcpyHtoD(d32.v, Pointer.to(v), (long) count * 4);
             cuMemcpyHtoD(d32.slopes, Pointer.to(slopes), (long) H * Sizeof.FLOAT);
             int reps = n > 3000 ? 5 : 20;
-            AlibiTable table = AlibiTable.of(grid, slopes);
             for (CudaAttention.Kernel kern : kernels) {
+                AlibiTable table = AlibiTable.of(grid, slopes, kern.queriesPerCta());
                 boolean f32 = kern == CudaAttention.Kernel.F32;
                 CudaAttention.DeviceBuffers d = f32 ? d32 : d16;
                 for (boolean biased : new boolean[]{true, false}) {
@@ -168,7 +169,7 @@ public final class GpuCheck {
     /** Kernels also timed without bias (the rest only with ALiBi). */
     static final java.util.Set<CudaAttention.Kernel> NO_BIAS_TIMED = java.util.EnumSet.of(
             CudaAttention.Kernel.BF16_PIPELINED, CudaAttention.Kernel.BF16_WIDE, CudaAttention.Kernel.BF16_PAIRED,
-            CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW);
+            CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_128);
 
     /** Error of the output now in {@code d.out} (bf16 or fp32). */
     static double outputError(CudaAttention.DeviceBuffers d, int count, boolean bf16, float[] q, float[] k, float[] v, int batch, int n, float[] slopes, CudaAttention.Grid grid) {

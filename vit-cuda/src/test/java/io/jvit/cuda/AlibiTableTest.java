@@ -20,21 +20,22 @@ class AlibiTableTest {
         for (int[] gr : grids)
             for (boolean wrap : new boolean[]{true, false})
                 for (boolean manhattan : new boolean[]{false, true})
-                    checkEveryCta(new CudaAttention.Grid(gr[0], gr[1], gr[2], wrap, manhattan, true), new float[]{1f, 0.25f, 0.0625f});
+                    for (int queriesPerCta : new int[]{64, 128})
+                        checkEveryCta(new CudaAttention.Grid(gr[0], gr[1], gr[2], wrap, manhattan, true), new float[]{1f, 0.25f, 0.0625f}, queriesPerCta);
     }
 
-    private static void checkEveryCta(CudaAttention.Grid g, float[] slopes) {
-        AlibiTable t = AlibiTable.of(g, slopes);
+    private static void checkEveryCta(CudaAttention.Grid g, float[] slopes, int queriesPerCta) {
+        AlibiTable t = AlibiTable.of(g, slopes, queriesPerCta);
         int n = g.prefix() + g.gridH() * g.gridW();
         float[] m = AlibiDistance.matrix(g.gridH(), g.gridW(), g.prefix(), g.manhattan() ? AlibiDistance.Metric.MANHATTAN : AlibiDistance.Metric.EUCLIDEAN, g.wrap(), true);
-        int keys = (n + 63) / 64 * 64;                              // the last tile runs past N
+        int keys = (n + 63) / 64 * 64;                              // the last key tile (64 keys) runs past N
         int heads = n > 2000 ? 1 : slopes.length, checked = 0;      // the largest grid: one head (10⁸ pairs are enough)
         for (int head = 0; head < heads; head++)
-            for (int q0 = 0; q0 < n; q0 += AlibiTable.QUERIES_PER_CTA) {
+            for (int q0 = 0; q0 < n; q0 += queriesPerCta) {
                 if (q0 < g.prefix()) continue;                         // that CTA computes its bias (v5's path)
                 int yMax = t.yMax(q0, n);
                 float[] win = t.window(head, q0, n);
-                for (int row = q0; row < q0 + AlibiTable.QUERIES_PER_CTA; row++) {
+                for (int row = q0; row < q0 + queriesPerCta; row++) {
                     int qOff = t.queryOffset(row, yMax, n);
                     for (int key = 0; key < keys; key++) {
                         int at = qOff + t.keyOffset(key, n);
@@ -47,7 +48,7 @@ class AlibiTableTest {
                     }
                 }
             }
-        int firstTableRow = (g.prefix() + 63) / 64 * 64;           // CTAs from here on read the table
+        int firstTableRow = (g.prefix() + queriesPerCta - 1) / queriesPerCta * queriesPerCta;   // CTAs from here on read the table
         assertThat(checked).as("pairs checked for %s", g).isEqualTo(heads * Math.max(0, n - firstTableRow) * keys);
     }
 
@@ -61,6 +62,8 @@ class AlibiTableTest {
         assertThat(t.values()).hasSize(6 * (2 * 74 - 1 + 1) * 152);
         AlibiTable small = AlibiTable.of(new CudaAttention.Grid(16, 16, 5, true, false, true), new float[1]);
         assertThat(small.span()).isEqualTo(4);                        // 64 queries span up to five rows of 16
+        assertThat(AlibiTable.of(new CudaAttention.Grid(16, 16, 5, true, false, true), new float[1], 128).span()).isEqualTo(8);
+        assertThat(AlibiTable.of(new CudaAttention.Grid(74, 74, 0, true, false, true), new float[1], 128).span()).isEqualTo(2);
         assertThatThrownBy(() -> AlibiTable.of(new CudaAttention.Grid(0, 5, 0, true, false, true), new float[1]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0×5");
     }

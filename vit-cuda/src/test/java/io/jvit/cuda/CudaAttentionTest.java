@@ -79,15 +79,15 @@ class CudaAttentionTest {
         float[] q = new float[count], k = new float[count], v = new float[count];
         for (int i = 0; i < count; i++) { q[i] = (float) r.nextGaussian(); k[i] = (float) r.nextGaussian(); v[i] = (float) r.nextGaussian(); }
         float[] slopes = {1f, 0.5f, 0.25f, 0.125f, 0.0625f, 0.03125f};
-        AlibiTable table = AlibiTable.of(g, slopes);
         try (CudaAttention cuda = new CudaAttention();
              CudaAttention.DeviceBuffers d = new CudaAttention.DeviceBuffers((long) count * 2, 6)) {
             jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.q, jcuda.Pointer.to(GpuCheck.bf16(q)), (long) count * 2);
             jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.k, jcuda.Pointer.to(GpuCheck.bf16(k)), (long) count * 2);
             jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.v, jcuda.Pointer.to(GpuCheck.bf16(v)), (long) count * 2);
             jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.slopes, jcuda.Pointer.to(slopes), 6L * 4);
-            for (CudaAttention.Kernel kern : new CudaAttention.Kernel[]{CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_F32}) {
-                try (CudaAttention.DeviceTable dt = new CudaAttention.DeviceTable(table, kern)) {
+            for (CudaAttention.Kernel kern : CudaAttention.Kernel.values()) {
+                if (!kern.window()) continue;
+                try (CudaAttention.DeviceTable dt = new CudaAttention.DeviceTable(AlibiTable.of(g, slopes, kern.queriesPerCta()), kern)) {
                     cuda.launch(kern, d.q, d.k, d.v, d.out, d.slopes, batch, 6, n, g, dt);
                     jcuda.driver.JCudaDriver.cuCtxSynchronize();
                     assertThat(GpuCheck.outputError(d, count, true, q, k, v, batch, n, slopes, g)).as(kern.name()).isLessThan(1e-2);
