@@ -8,7 +8,6 @@ import io.jvit.core.image.Image;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.AtomicFiles;
 import io.jvit.core.model.VisionTransformer;
-import io.jvit.core.util.Threads;
 import io.jvit.probe.BiasProbe;
 import io.jvit.probe.FeatureMap;
 import io.jvit.probe.LayerFeatures;
@@ -24,6 +23,7 @@ import io.jvit.probe.segment.PixelClassifier;
 import io.jvit.probe.segment.Segmenter;
 import io.jvit.probe.synthetic.Microstructure;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.awt.image.BufferedImage;
@@ -52,13 +52,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--teacher", paramLabel = "FILE", description = "teacher (default: the embedded one)") Path teacherFile;
     @Option(names = "--student", paramLabel = "FILE", description = "ALiBi student (default: the embedded one)") Path studentFile;
     @Option(names = "--probe-size", defaultValue = "128", description = "side of the probed microstructures (default ${DEFAULT-VALUE})") int probeSize;
-    @Option(names = {"-t", "--threads"}, defaultValue = "1") int threads;
+    @Mixin ThreadsOption threadsOption;
+    private int threads;                       // set from threadsOption when the command runs
 
     static final String EMBEDDED = "/io/jvit/examples/embedded/";
 
     @Override
     public Integer call() throws Exception {
-        Threads.configure(threads);
+        threads = threadsOption.configure();
         long t0 = System.nanoTime();
         VisionTransformer teacher = load(teacherFile, "teacher.safetensors"), student = load(studentFile, "student.safetensors");
         FastViT ft = new FastViT(teacher, threads), fs = new FastViT(student, threads);

@@ -7,9 +7,9 @@ import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.Npy;
 import io.jvit.core.model.ViTOutput;
-import io.jvit.core.util.Threads;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -46,8 +46,8 @@ final class FeaturesCommand implements Callable<Integer> {
             description = "fast (fused attention kernel + BLAS, O(N·C) memory) or samediff (the autodiff graph); default ${DEFAULT-VALUE}")
     String engine;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "1", description = "compute threads (default ${DEFAULT-VALUE})")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
+    private int threads;                       // set from threadsOption when the command runs
 
     @Override
     public Integer call() throws Exception {
@@ -57,7 +57,7 @@ final class FeaturesCommand implements Callable<Integer> {
             case "closest" -> Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE;
             default -> throw new IllegalArgumentException("--resize must be none or closest, got '" + resize + "'");
         };
-        Threads.configure(threads);
+        threads = threadsOption.configure();
         long t0 = System.nanoTime();
         Checkpoints.Loaded loaded = Checkpoints.load(weights, arch, pe);
         ViTConfig c = loaded.model().config();

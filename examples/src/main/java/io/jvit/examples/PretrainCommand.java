@@ -6,11 +6,11 @@ import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.LearnedAbsolute;
-import io.jvit.core.util.Threads;
 import io.jvit.probe.pretrain.SimMim;
 import io.jvit.probe.retrofit.AdamW;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -38,11 +38,11 @@ final class PretrainCommand implements Callable<Integer> {
             description = "std of the learned PE table at init (default ${DEFAULT-VALUE}: as large as the patch embeddings, where a long SSL run ends up; timm uses 0.02)")
     double peInitStd;
     @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = {"-t", "--threads"}, defaultValue = "1") int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Override
     public Integer call() throws Exception {
-        Threads.configure(threads);
+        threadsOption.configure();
         ViTConfig cfg = new ViTConfig(patch, width, depth, heads, MlpKind.GELU, 4 * width, true, true, 4, 1e-6, true,
                 LearnedAbsolute.dinov2(side / patch));
         var w = new java.util.LinkedHashMap<>(ViTWeights.random(cfg, seed, 0.1, DataType.FLOAT).asMap());

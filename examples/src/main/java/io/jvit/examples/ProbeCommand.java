@@ -12,7 +12,6 @@ import io.jvit.core.io.AtomicFiles;
 import io.jvit.core.io.Npy;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTOutput;
-import io.jvit.core.util.Threads;
 import io.jvit.probe.BiasProbe;
 import io.jvit.probe.FeatureMap;
 import io.jvit.probe.Fingerprint;
@@ -26,6 +25,7 @@ import io.jvit.probe.synthetic.Microstructure;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.awt.image.BufferedImage;
@@ -117,8 +117,8 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "fast", description = "fast or samediff (default ${DEFAULT-VALUE})")
     String engine;
 
-    @Option(names = {"-t", "--threads"}, defaultValue = "1", description = "compute threads (default ${DEFAULT-VALUE})")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
+    private int threads;                       // set from threadsOption when the command runs
 
     /** One input image, decoded on demand (so a folder of large images is never all in memory). */
     private record Source(String name, Supplier<Image> image) {}
@@ -133,7 +133,7 @@ final class ProbeCommand implements Callable<Integer> {
         };
         SampleMask sampleMask = new SampleMask(random, step, cutoff);
         Ramp fpRamp = Ramp.parse(fingerprintRamp);
-        Threads.configure(threads);
+        threads = threadsOption.configure();
 
         List<String> names = new ArrayList<>();
         List<FeatureMap> maps = new ArrayList<>();

@@ -7,13 +7,13 @@ import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.PositionalEncoding;
-import io.jvit.core.util.Threads;
 import io.jvit.probe.retrofit.DistillationLoss;
 import io.jvit.probe.retrofit.ImageSet;
 import io.jvit.probe.retrofit.Retention;
 import io.jvit.probe.retrofit.Retrofit;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
@@ -92,12 +92,12 @@ final class RetrofitCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "data order and split seed (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = {"-t", "--threads"}, defaultValue = "1", description = "compute threads (default ${DEFAULT-VALUE})")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
+    private int threads;                       // set from threadsOption when the command runs
 
     @Override
     public Integer call() throws Exception {
-        Threads.configure(threads);
+        threads = threadsOption.configure();
         PositionalEncoding studentPe = switch (pe.toLowerCase(Locale.ROOT)) {
             case "alibi" -> new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, switch (slopes.toLowerCase(Locale.ROOT)) {
                 case "constant" -> AlibiSlopes.CONSTANT;

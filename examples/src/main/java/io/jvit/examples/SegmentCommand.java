@@ -5,12 +5,12 @@ import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.io.AtomicFiles;
-import io.jvit.core.util.Threads;
 import io.jvit.probe.segment.LabelImage;
 import io.jvit.probe.segment.Metrics;
 import io.jvit.probe.segment.PixelClassifier;
 import io.jvit.probe.segment.Segmenter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import javax.imageio.ImageIO;
@@ -74,12 +74,12 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "classifier seed (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = {"-t", "--threads"}, defaultValue = "1", description = "compute threads (default ${DEFAULT-VALUE})")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
+    private int threads;                       // set from threadsOption when the command runs
 
     @Override
     public Integer call() throws Exception {
-        Threads.configure(threads);
+        threads = threadsOption.configure();
         if (image == null) throw new IllegalArgumentException("--image is required");
         if (loadModel == null && labels == null) throw new IllegalArgumentException("give --labels to train, or --load-model");
         PixelClassifier.Kind kind = PixelClassifier.Kind.parse(classifier);

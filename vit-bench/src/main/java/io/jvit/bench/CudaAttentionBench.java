@@ -1,9 +1,12 @@
 package io.jvit.bench;
 
+import io.jvit.core.kernel.Strided;
+import io.jvit.cuda.AcceleratedAttention;
 import io.jvit.cuda.AlibiTable;
 import io.jvit.cuda.CudaAttention;
 import jcuda.Pointer;
 import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
 import org.openjdk.jmh.annotations.*;
 
 import java.util.concurrent.TimeUnit;
@@ -46,24 +49,13 @@ public class CudaAttentionBench {
         cuda = new CudaAttention();
         long count = (long) w.heads() * n * w.headDim();
         buffers = new CudaAttention.DeviceBuffers(count * 2, w.heads());
-        float[][] qkv = headMajor(w);
-        cuMemcpyHtoD(buffers.q, Pointer.to(CudaAttention.bf16(qkv[0])), count * 2);
-        cuMemcpyHtoD(buffers.k, Pointer.to(CudaAttention.bf16(qkv[1])), count * 2);
-        cuMemcpyHtoD(buffers.v, Pointer.to(CudaAttention.bf16(qkv[2])), count * 2);
+        int width = w.heads() * w.headDim();
+        CUdeviceptr[] to = {buffers.q, buffers.k, buffers.v};
+        for (int part = 0; part < 3; part++)                          // q, k, v side by side in each token's row
+            cuMemcpyHtoD(to[part], Pointer.to(CudaAttention.bf16(AcceleratedAttention.headMajor(new Strided(w.qkv(), part * width, 3 * width), w.shape()))), count * 2);
         float[] slopes = w.alibi().slopes();
         cuMemcpyHtoD(buffers.slopes, Pointer.to(slopes), (long) slopes.length * Sizeof.FLOAT);
         if (kern.window() && bias.equals("alibi")) table = new CudaAttention.DeviceTable(AlibiTable.of(grid, slopes, kern.queriesPerCta()), kern);
-    }
-
-    /** q, k, v of the workload in the kernels' (B, H, N, d) layout. */
-    static float[][] headMajor(Workload w) {
-        int n = w.n(), h = w.heads(), d = w.headDim(), width = h * d;
-        float[][] out = new float[3][h * n * d];
-        for (int part = 0; part < 3; part++)
-            for (int head = 0; head < h; head++)
-                for (int t = 0; t < n; t++)
-                    System.arraycopy(w.qkv(), t * 3 * width + part * width + head * d, out[part], (head * n + t) * d, d);
-        return out;
     }
 
     @Benchmark

@@ -38,7 +38,8 @@ public final class AcceleratedAttention {
         lastBackend = "cuda";
     }
 
-    static float[] headMajor(Strided x, AttentionShape s) {
+    /** One of q, k, v (rows of tokens, heads side by side) in the kernels' (B, H, N, d) layout. */
+    public static float[] headMajor(Strided x, AttentionShape s) {
         int n = s.tokens(), d = s.headDim();
         float[] o = new float[s.batch() * s.heads() * n * d];
         for (int b = 0; b < s.batch(); b++)

@@ -134,26 +134,34 @@ public final class CudaAttention implements AutoCloseable {
      * without one they compute the bias as v5 does.
      */
     public enum Kernel {
-        F32("alibi_attention_f32"), BF16_SIMPLE("alibi_attention_bf16"), BF16_PIPELINED("alibi_attention_bf16_v2"),
-        BF16_TABLE("alibi_attention_bf16_v3"), BF16_WIDE("alibi_attention_bf16_v4"), BF16_PAIRED("alibi_attention_bf16_v5"),
-        BF16_WINDOW("alibi_attention_bf16_v6h"), BF16_WINDOW_NARROW("alibi_attention_bf16_v6h4"), BF16_WINDOW_F32("alibi_attention_bf16_v6f"),
-        BF16_WINDOW_128("alibi_attention_bf16_v6h8");
+        F32("alibi_attention_f32", 64, 128, 0), BF16_SIMPLE("alibi_attention_bf16", 64, 128, 0),
+        BF16_PIPELINED("alibi_attention_bf16_v2", 64, 128, 0), BF16_TABLE("alibi_attention_bf16_v3", 64, 128, 0),
+        BF16_WIDE("alibi_attention_bf16_v4", 128, 128, 0), BF16_PAIRED("alibi_attention_bf16_v5", 64, 128, 0),
+        BF16_WINDOW("alibi_attention_bf16_v6h", 64, 128, 2), BF16_WINDOW_NARROW("alibi_attention_bf16_v6h4", 64, 128, 2),
+        BF16_WINDOW_F32("alibi_attention_bf16_v6f", 64, 128, 4), BF16_WINDOW_128("alibi_attention_bf16_v6h8", 128, 256, 2);
 
         /** The kernel's entry in the PTX module. */
         final String entry;
+        private final int queriesPerCta, threads, entryBytes;
 
-        Kernel(String entry) { this.entry = entry; }
+        Kernel(String entry, int queriesPerCta, int threads, int entryBytes) {
+            this.entry = entry;
+            this.queriesPerCta = queriesPerCta;
+            this.threads = threads;
+            this.entryBytes = entryBytes;
+        }
 
-        public boolean window() { return this == BF16_WINDOW || this == BF16_WINDOW_NARROW || this == BF16_WINDOW_F32 || this == BF16_WINDOW_128; }
+        /** True for the window kernels (v6), which read the ALiBi bias from an {@link AlibiTable}. */
+        public boolean window() { return entryBytes > 0; }
 
-        /** Consecutive queries per CTA: 16 per warp. */
-        public int queriesPerCta() { return this == BF16_WIDE || this == BF16_WINDOW_128 ? 128 : 64; }
+        /** Consecutive queries per CTA. */
+        public int queriesPerCta() { return queriesPerCta; }
 
         /** Threads per CTA. */
-        int threads() { return this == BF16_WINDOW_128 ? 256 : 128; }
+        int threads() { return threads; }
 
-        /** Bytes per table entry of a window kernel. */
-        int entryBytes() { return this == BF16_WINDOW_F32 ? 4 : 2; }
+        /** Bytes per table entry of a window kernel (0: reads no table). */
+        int entryBytes() { return entryBytes; }
     }
 
     /** An {@link AlibiTable} on the device, in the entry type of one window kernel. */

@@ -125,9 +125,9 @@ public final class GpuCheck {
         long bytes16 = (long) count * 2;
         try (CudaAttention.DeviceBuffers d16 = new CudaAttention.DeviceBuffers(bytes16, H);
              CudaAttention.DeviceBuffers d32 = new CudaAttention.DeviceBuffers((long) count * Sizeof.FLOAT, H)) {
-            cuMemcpyHtoD(d16.q, Pointer.to(bf16(q)), bytes16);
-            cuMemcpyHtoD(d16.k, Pointer.to(bf16(k)), bytes16);
-            cuMemcpyHtoD(d16.v, Pointer.to(bf16(v)), bytes16);
+            cuMemcpyHtoD(d16.q, Pointer.to(CudaAttention.bf16(q)), bytes16);
+            cuMemcpyHtoD(d16.k, Pointer.to(CudaAttention.bf16(k)), bytes16);
+            cuMemcpyHtoD(d16.v, Pointer.to(CudaAttention.bf16(v)), bytes16);
             cuMemcpyHtoD(d16.slopes, Pointer.to(slopes), (long) H * Sizeof.FLOAT);
             cuMemcpyHtoD(d32.q, Pointer.to(q), (long) count * 4);
             cuMemcpyHtoD(d32.k, Pointer.to(k), (long) count * 4);
@@ -231,11 +231,7 @@ public final class GpuCheck {
     }
 
     /** Round to bfloat16 (nearest even) and back. */
-    static double round(float x) { return Float.intBitsToFloat(bf16Bits(x) << 16); }
-
-    static int bf16Bits(float x) { return CudaAttention.bf16Bits(x); }
-
-    static short[] bf16(float[] a) { return CudaAttention.bf16(a); }
+    static double round(float x) { return Float.intBitsToFloat(CudaAttention.bf16Bits(x) << 16); }
 
     static void write(Path p, float[] a) throws IOException {
         ByteBuffer bb = ByteBuffer.allocate(a.length * 4).order(ByteOrder.LITTLE_ENDIAN);

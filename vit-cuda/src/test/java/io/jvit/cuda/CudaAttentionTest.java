@@ -81,9 +81,9 @@ class CudaAttentionTest {
         float[] slopes = {1f, 0.5f, 0.25f, 0.125f, 0.0625f, 0.03125f};
         try (CudaAttention cuda = new CudaAttention();
              CudaAttention.DeviceBuffers d = new CudaAttention.DeviceBuffers((long) count * 2, 6)) {
-            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.q, jcuda.Pointer.to(GpuCheck.bf16(q)), (long) count * 2);
-            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.k, jcuda.Pointer.to(GpuCheck.bf16(k)), (long) count * 2);
-            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.v, jcuda.Pointer.to(GpuCheck.bf16(v)), (long) count * 2);
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.q, jcuda.Pointer.to(CudaAttention.bf16(q)), (long) count * 2);
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.k, jcuda.Pointer.to(CudaAttention.bf16(k)), (long) count * 2);
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.v, jcuda.Pointer.to(CudaAttention.bf16(v)), (long) count * 2);
             jcuda.driver.JCudaDriver.cuMemcpyHtoD(d.slopes, jcuda.Pointer.to(slopes), 6L * 4);
             for (CudaAttention.Kernel kern : CudaAttention.Kernel.values()) {
                 if (!kern.window()) continue;

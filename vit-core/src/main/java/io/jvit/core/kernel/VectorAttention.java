@@ -102,13 +102,13 @@ final class VectorAttention {
         }
     }
 
-    /** S[so + j] += slope · cols[c + j − from] for j ∈ [from, end): the query's M row from {@link AttentionBias.Alibi#columnRows()}. */
-    private static void addBias(float[] cols, int c, int from, int end, float slope, float[] sc, int so) {
+    /** S[so + j] += slope · m[c + j − from] for j ∈ [from, end): a contiguous slice of M's values (a column-rows or extended-rows table). */
+    private static void addBias(float[] m, int c, int from, int end, float slope, float[] sc, int so) {
         FloatVector sv = FloatVector.broadcast(F, slope);
-        int s = so + from, e = c, len = end - from, t = 0;
+        int s = so + from, len = end - from, t = 0;
         for (int upper = F.loopBound(len); t < upper; t += L)
-            FloatVector.fromArray(F, cols, e + t).fma(sv, FloatVector.fromArray(F, sc, s + t)).intoArray(sc, s + t);
-        for (; t < len; t++) sc[s + t] = Math.fma(cols[e + t], slope, sc[s + t]);
+            FloatVector.fromArray(F, m, c + t).fma(sv, FloatVector.fromArray(F, sc, s + t)).intoArray(sc, s + t);
+        for (; t < len; t++) sc[s + t] = Math.fma(m[c + t], slope, sc[s + t]);
     }
 
     /**
@@ -119,13 +119,9 @@ final class VectorAttention {
      */
     private static void addBias(float[] ext, int w, int iq, int jq, int from, int end, int ib, int jb, float slope, float[] sc, int so) {
         int ew = 2 * w - 1;
-        FloatVector sv = FloatVector.broadcast(F, slope);
         for (int j = from; j < end; ib++, jb = 0) {
             int run = Math.min(w - jb, end - j);
-            int e = Math.abs(iq - ib) * ew + (w - 1 - jq) + jb, s = so + j, t = 0;
-            for (int upper = F.loopBound(run); t < upper; t += L)
-                FloatVector.fromArray(F, ext, e + t).fma(sv, FloatVector.fromArray(F, sc, s + t)).intoArray(sc, s + t);
-            for (; t < run; t++) sc[s + t] = Math.fma(ext[e + t], slope, sc[s + t]);
+            addBias(ext, Math.abs(iq - ib) * ew + (w - 1 - jq) + jb, j, j + run, slope, sc, so);
             j += run;
         }
     }

@@ -1,0 +1,16 @@
+package io.jvit.examples;
+
+import io.jvit.core.util.Threads;
+import picocli.CommandLine.Option;
+
+/** {@code -t/--threads N}, shared by the commands: the compute threads of every engine. */
+final class ThreadsOption {
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "1", description = "compute threads (default ${DEFAULT-VALUE})")
+    int threads;
+
+    /** Sets the threads of ND4J and BLAS (the {@code ./vit} launcher exports OMP_NUM_THREADS from the same option); returns N. */
+    int configure() {
+        Threads.configure(threads);
+        return threads;
+    }
+}
