@@ -66,9 +66,12 @@ def num(x):
 def best_of(kernels):
     """Fastest checked bf16 kernel with ALiBi and without bias: (ms, name, its error) each, plus the simple kernel's ms."""
     ok = [k for k in kernels if num(k["max_rel_err"]) < 2e-2 and k["ms"] is not None and k["kernel"] != "F32"]
-    nothing = (float("nan"), "none passed", float("nan"))
-    alibi = min(((k["ms"], k["kernel"], k["max_rel_err"]) for k in ok if k["alibi"]), default=nothing)
-    none = min(((k["ms"], k["kernel"], k["max_rel_err"]) for k in ok if not k["alibi"]), default=nothing)
+    nothing = (float("nan"), "none passed", float("nan"), "")
+    def entry(k):   # the kernel's footprint as the driver compiled it (absent in results from before it was recorded)
+        use = f'{k["registers"]} reg, {k["ctas_per_sm"]} CTA/SM' if "registers" in k else ""
+        return k["ms"], k["kernel"], k["max_rel_err"], use
+    alibi = min((entry(k) for k in ok if k["alibi"]), default=nothing)
+    none = min((entry(k) for k in ok if not k["alibi"]), default=nothing)
     simple = next((k["ms"] for k in kernels if k["kernel"] == "BF16_SIMPLE" and k["alibi"]), float("nan"))
     return alibi + none + (simple,)
 
@@ -96,8 +99,8 @@ print(f"device: {ours['device']} | torch {torch.__version__} | batch {batch}, {H
 if ours.get("crash"):
     print(f"our check STOPPED early (results so far below): {ours['crash']}")
 print(f"cross-check vs PyTorch SDPA + float mask at N = 261: max rel err {cross:.2e} (bf16-rounded inputs), {cross_fp32:.2e} (fp32 inputs)")
-print(f"{'N':>6} | {'ours ALiBi':>11} | {'kernel':>18} | {'ours no bias':>12} | {'SDPA flash':>10} | {'SDPA+mask':>10} | {'ALiBi/flash thr.':>16} | {'vs mask':>8} | {'TFLOP/s':>8} | {'CPU-ref err':>11} | {'simple kernel':>13}")
-for n, ma, kname, kerr, mn, _, _, simple, fl, mk, flops, err in rows:
-    print(f"{n:>6} | {ma:>8.3f} ms | {kname:>18} | {mn:>9.3f} ms | {fl:>7.3f} ms | {mk:>7.3f} ms | {fl / ma:>16.2f} | {mk / ma:>7.2f}× | {flops / ma / 1e9:>8.0f} | {max(err, kerr):>11.1e} | {simple:>10.3f} ms")
+print(f"{'N':>6} | {'ours ALiBi':>11} | {'kernel':>18} | {'its footprint':>18} | {'ours no bias':>12} | {'SDPA flash':>10} | {'SDPA+mask':>10} | {'ALiBi/flash thr.':>16} | {'vs mask':>8} | {'TFLOP/s':>8} | {'CPU-ref err':>11} | {'simple kernel':>13}")
+for n, ma, kname, kerr, use, mn, _, _, _, simple, fl, mk, flops, err in rows:
+    print(f"{n:>6} | {ma:>8.3f} ms | {kname:>18} | {use:>18} | {mn:>9.3f} ms | {fl:>7.3f} ms | {mk:>7.3f} ms | {fl / ma:>16.2f} | {mk / ma:>7.2f}× | {flops / ma / 1e9:>8.0f} | {max(err, kerr):>11.1e} | {simple:>10.3f} ms")
 json.dump({"rows": rows, "cross_check": cross, "cross_check_fp32": cross_fp32, "device": ours["device"], "torch": torch.__version__},
           open(f"{out_dir}/table.json", "w"), indent=1)

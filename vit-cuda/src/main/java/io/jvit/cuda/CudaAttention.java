@@ -198,6 +198,24 @@ public final class CudaAttention implements AutoCloseable {
 
     private CUfunction function(Kernel kernel) { return functions.get(kernel); }
 
+    /**
+     * What a kernel takes from an SM as the driver compiled it for this GPU: registers and local (spilled) bytes
+     * per thread, static shared bytes per CTA, and how many CTAs fit one SM with {@code dynamicShared} bytes more
+     * (the occupancy that limits how well the SM hides latency).
+     */
+    public record Footprint(int registers, int localBytes, int staticShared, int ctasPerSm) {}
+
+    public Footprint footprint(Kernel kernel, int dynamicShared) {
+        CUfunction f = function(kernel);
+        int[] regs = {0}, local = {0}, shared = {0}, ctas = {0};
+        cuFuncGetAttribute(regs, CUfunction_attribute.CU_FUNC_ATTRIBUTE_NUM_REGS, f);
+        cuFuncGetAttribute(local, CUfunction_attribute.CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, f);
+        cuFuncGetAttribute(shared, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, f);
+        if (dynamicShared > 0) cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dynamicShared);
+        cuOccupancyMaxActiveBlocksPerMultiprocessor(ctas, f, kernel.threads(), dynamicShared);
+        return new Footprint(regs[0], local[0], shared[0], ctas[0]);
+    }
+
     public void launch(Kernel kernel, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
                        int batch, int heads, int n, Grid grid) {
         launch(kernel, q, k, v, out, slopes, batch, heads, n, grid, null);

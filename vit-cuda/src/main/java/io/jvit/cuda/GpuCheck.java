@@ -81,7 +81,8 @@ public final class GpuCheck {
             StringBuilder kernels = new StringBuilder();
             for (Run run : entry.getValue()) {
                 if (kernels.length() > 0) kernels.append(", ");
-                kernels.append(String.format(Locale.ROOT, "{\"kernel\": \"%s\", \"alibi\": %b, \"ms\": %s, \"max_rel_err\": %s}", run.kernel, run.biased, number(run.ms), number(run.err)));
+                kernels.append(String.format(Locale.ROOT, "{\"kernel\": \"%s\", \"alibi\": %b, \"ms\": %s, \"max_rel_err\": %s, \"registers\": %d, \"local_bytes\": %d, \"ctas_per_sm\": %d}",
+                        run.kernel, run.biased, number(run.ms), number(run.err), run.use.registers(), run.use.localBytes(), run.use.ctasPerSm()));
             }
             json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %s, \"flops\": %.6e, \"kernels\": [%s]}%s\n",
                     n, err == null ? "null" : number(err), flops, kernels, ++written < runs.size() ? "," : ""));
@@ -152,16 +153,18 @@ public final class GpuCheck {
                         cuCtxSynchronize();
                         double e = outputError(d, count, !f32, q, k, v, batch, n, biased ? slopes : zero, grid);
                         double ms = cuda.time(launch, 3, reps);
-                        runs.add(new Run(kern.name(), biased, ms, e));
-                        System.out.printf(Locale.ROOT, "%9.3f ms %6.0f TFLOP/s  max rel err %.2e%s%n", ms, flops / ms / 1e9, e, e > TOLERANCE ? "  FAILED" : "");
+                        CudaAttention.Footprint use = cuda.footprint(kern, dt == null ? 0 : dt.windowBytes());
+                        runs.add(new Run(kern.name(), biased, ms, e, use));
+                        System.out.printf(Locale.ROOT, "%9.3f ms %6.0f TFLOP/s  max rel err %.2e%s  (%d registers, %d B local, %d CTAs/SM)%n",
+                                ms, flops / ms / 1e9, e, e > TOLERANCE ? "  FAILED" : "", use.registers(), use.localBytes(), use.ctasPerSm());
                     }
                 }
             }
         }
     }
 
-    /** One kernel's check and timing at one N. */
-    record Run(String kernel, boolean biased, double ms, double err) {}
+    /** One kernel's check, timing and footprint at one N. */
+    record Run(String kernel, boolean biased, double ms, double err, CudaAttention.Footprint use) {}
 
     /** Largest error (relative to the largest reference value) a kernel may show: bf16 P and inputs. */
     static final double TOLERANCE = 2e-2;

@@ -4,6 +4,7 @@ import io.jvit.core.config.MlpKind;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.kernel.AttentionBias;
 import io.jvit.core.kernel.AttentionShape;
+import io.jvit.core.kernel.AttentionWorkspace;
 import io.jvit.core.kernel.FusedAttention;
 import io.jvit.core.kernel.Rope;
 import io.jvit.core.kernel.ScalarMath;
@@ -37,6 +38,7 @@ public final class FastViT {
     private final VisionTransformer model;
     private final int threads;
     private final Gemm gemm = new Gemm();
+    private final AttentionWorkspace attention = new AttentionWorkspace();   // packed K/V and ALiBi tables, reused by every block
     private final Map<Long, float[]> patchPe = new HashMap<>();
     /** -Djvit.profile=true: print where a forward pass spends its time (stderr). */
     private static final boolean PROFILE = Boolean.getBoolean("jvit.profile");
@@ -97,7 +99,7 @@ public final class FastViT {
                 Rope.apply(q, shape, prefix, rope);
                 Rope.apply(k, shape, prefix, rope);
             }
-            FusedAttention.forward(q, k, v, Strided.of(att, dim), shape, bias(i, gh, gw), threads);
+            FusedAttention.forward(q, k, v, Strided.of(att, dim), shape, bias(i, gh, gw), threads, attention);
             lap(2);
             gemm.linear(att, rows, dim, wts.get(b + "attn.proj.weight"), wts.get(b + "attn.proj.bias"), branch);
             lap(1);

@@ -41,6 +41,17 @@ public final class FusedAttention {
     }
 
     public static void forward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads, Impl impl) {
+        forward(q, k, v, out, s, bias, threads, impl, new AttentionWorkspace());
+    }
+
+    /** The same, reusing {@code workspace}'s memory from earlier calls (see {@link AttentionWorkspace}). */
+    public static void forward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads,
+                               AttentionWorkspace workspace) {
+        forward(q, k, v, out, s, bias, threads, Impl.AUTO, workspace);
+    }
+
+    public static void forward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads, Impl impl,
+                               AttentionWorkspace workspace) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         q.check("q", s);
         k.check("k", s);
@@ -55,18 +66,20 @@ public final class FusedAttention {
                 yield true;
             }
         };
-        if (vector) vectorForward(q, k, v, out, s, bias, threads);
-        else scalarForward(q, k, v, out, s, bias, threads);
+        if (vector) vectorForward(q, k, v, out, s, bias, threads, workspace);
+        else scalarForward(q, k, v, out, s, bias, threads, workspace);
     }
 
-    private static void vectorForward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads) {
+    private static void vectorForward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads,
+                                      AttentionWorkspace ws) {
         int bh = s.batch() * s.heads(), qBlocks = (s.tokens() + VectorAttention.BQ - 1) / VectorAttention.BQ;
         VectorAttention.Packed[] packed = new VectorAttention.Packed[bh];
+        float[][] kBufs = ws.kBuffers(bh, VectorAttention.packedLength(s)), vBufs = ws.vBuffers(bh, VectorAttention.packedLength(s));
         Parallel.forRange(bh, threads, (w, from, to) -> {
-            for (int t = from; t < to; t++) packed[t] = VectorAttention.pack(k, v, s, t / s.heads(), t % s.heads());
+            for (int t = from; t < to; t++) packed[t] = VectorAttention.pack(k, v, s, t / s.heads(), t % s.heads(), kBufs[t], vBufs[t]);
         });
         AttentionBias.Alibi alibi = bias instanceof AttentionBias.Alibi a ? a : null;
-        float[] cols = alibi == null ? null : alibi.columnRows(), ext = alibi == null || cols != null ? null : alibi.extendedRows();
+        float[] cols = alibi == null ? null : ws.columnRows(alibi), ext = alibi == null || cols != null ? null : ws.extendedRows(alibi);
         int dp = packed[0].dp();
         // task t = ((b·qBlocks) + qb)·H + h: the heads of one query block are neighbours (their Q rows share cache lines)
         Parallel.forRange(s.batch() * qBlocks * s.heads(), threads, (w, from, to) -> {
@@ -78,9 +91,10 @@ public final class FusedAttention {
         });
     }
 
-    private static void scalarForward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads) {
+    private static void scalarForward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads,
+                                      AttentionWorkspace ws) {
         int block = 16, qBlocks = (s.tokens() + block - 1) / block;
-        float[] ext = bias instanceof AttentionBias.Alibi a ? a.extendedRows() : null;
+        float[] ext = bias instanceof AttentionBias.Alibi a ? ws.extendedRows(a) : null;
         Parallel.forRange(s.batch() * s.heads() * qBlocks, threads, (w, from, to) -> {
             float[] mRow = new float[s.tokens()], scores = new float[ScalarAttention.KEY_BLOCK], acc = new float[s.headDim()];
             for (int t = from; t < to; t++) {

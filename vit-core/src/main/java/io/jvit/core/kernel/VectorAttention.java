@@ -34,9 +34,15 @@ final class VectorAttention {
 
     static int paddedDim(int d) { return (d + L - 1) / L * L; }
 
-    static Packed pack(Strided k, Strided v, AttentionShape s, int b, int h) {
+    /** Floats of the packed K and V of one (image, head). */
+    static int packedLength(AttentionShape s) { return (s.tokens() + BK - 1) / BK * BK * paddedDim(s.headDim()); }
+
+    /** Packs into {@code kp} and {@code vp} (at least {@link #packedLength} floats; reused, so the padding is zeroed here). */
+    static Packed pack(Strided k, Strided v, AttentionShape s, int b, int h, float[] kp, float[] vp) {
         int n = s.tokens(), d = s.headDim(), dp = paddedDim(d), nPad = (n + BK - 1) / BK * BK;
-        float[] kp = new float[nPad * d], vp = new float[nPad * dp];
+        java.util.Arrays.fill(kp, (n - 1) / BK * BK * d, nPad * d, 0f);   // the last key block (padded keys stay 0)
+        java.util.Arrays.fill(vp, n * dp, nPad * dp, 0f);
+        if (dp != d) java.util.Arrays.fill(vp, 0, n * dp, 0f);            // the padded channels
         for (int j = 0; j < n; j++) {
             int kj = k.offset() + (b * n + j) * k.stride() + h * d, vj = v.offset() + (b * n + j) * v.stride() + h * d;
             int blk = j / BK * (d * BK), jj = j % BK;

@@ -141,6 +141,38 @@ class FusedAttentionTest {
         assertThat(worst).isLessThan(3e-7);
     }
 
+    /**
+     * One workspace through calls that shrink and grow N, change d (padded channels) and the grid: the buffers left
+     * holding a larger call's data give the answers of fresh ones, and the ALiBi tables are rebuilt only for a new grid.
+     */
+    @Test
+    void aReusedWorkspaceGivesTheAnswersOfAFreshOne() {
+        AttentionWorkspace ws = new AttentionWorkspace();
+        int[][] calls = {{20, 20, 1, 64}, {7, 9, 0, 64}, {16, 16, 5, 20}, {20, 20, 1, 64}, {3, 5, 5, 24}};   // grid h, w, prefix, d
+        for (int[] c : calls) {
+            int n = c[2] + c[0] * c[1], heads = 2, width = heads * c[3];
+            AttentionShape s = new AttentionShape(1, n, heads, c[3]);
+            float[] x = qkv(1, n, width, n);
+            Strided q = new Strided(x, 0, 3 * width), k = new Strided(x, width, 3 * width), v = new Strided(x, 2 * width, 3 * width);
+            for (FusedAttention.Impl impl : FusedAttention.vectorized() ? new FusedAttention.Impl[]{FusedAttention.Impl.VECTOR, FusedAttention.Impl.SCALAR}
+                    : new FusedAttention.Impl[]{FusedAttention.Impl.SCALAR}) {
+                var bias = AttentionBias.Alibi.of(Alibi2d.paperDefault(), c[0], c[1], c[2], new float[]{1f, 0.25f});
+                float[] fresh = new float[n * width], reused = new float[n * width];
+                FusedAttention.forward(q, k, v, Strided.of(fresh, width), s, bias, 1, impl);
+                FusedAttention.forward(q, k, v, Strided.of(reused, width), s, bias, 2, impl, ws);
+                assertThat(reused).as("grid %dx%d + %d, d = %d, %s", c[0], c[1], c[2], c[3], impl).containsExactly(fresh);
+            }
+        }
+        var a = AttentionBias.Alibi.of(Alibi2d.paperDefault(), 9, 11, 1, new float[]{1f});
+        var sameGridOtherSlopes = AttentionBias.Alibi.of(Alibi2d.paperDefault(), 9, 11, 1, new float[]{0.5f});
+        var otherGrid = AttentionBias.Alibi.of(Alibi2d.paperDefault(), 11, 9, 1, new float[]{1f});
+        float[] cols = ws.columnRows(a);
+        assertThat(cols).containsExactly(a.columnRows());
+        assertThat(ws.columnRows(sameGridOtherSlopes)).isSameAs(cols);
+        assertThat(ws.columnRows(otherGrid)).isNotSameAs(cols).containsExactly(otherGrid.columnRows());
+        assertThat(ws.extendedRows(otherGrid)).containsExactly(otherGrid.extendedRows()).isSameAs(ws.extendedRows(otherGrid));
+    }
+
     @Test
     void badInputFailsClearly() {
         AttentionShape s = new AttentionShape(1, 10, 2, 8);

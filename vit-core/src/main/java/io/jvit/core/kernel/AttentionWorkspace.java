@@ -1,0 +1,50 @@
+package io.jvit.core.kernel;
+
+import java.util.Arrays;
+
+/**
+ * Memory that {@link FusedAttention} reuses across the calls of one caller, such as the blocks of a forward pass
+ * ({@code FastViT} keeps one): the packed K and V of every (image, head), and the ALiBi bias tables of the last
+ * grid (they depend on the grid and the distance, not on the slopes, so every block shares them). Without it each
+ * call allocates both: at 1036² with ViT-S that is 17 MB of packed K/V and a 3.2 MB table per block, 240 MB of
+ * garbage per forward pass, which the JVM's heap grows to hold.
+ *
+ * <p>Not for concurrent calls: one workspace per caller thread (the kernel's own worker threads share it safely).
+ */
+public final class AttentionWorkspace {
+    private float[][] k = new float[0][], v = new float[0][];
+    private AttentionBias.Alibi tablesOf;                 // the bias whose tables these are
+    private float[] columnRows, extendedRows;
+
+    /** Packed-K and packed-V buffers, {@code count} of at least {@code length} floats each (reallocated only to grow). */
+    float[][] kBuffers(int count, int length) { return k = grow(k, count, length); }
+
+    float[][] vBuffers(int count, int length) { return v = grow(v, count, length); }
+
+    private static float[][] grow(float[][] bufs, int count, int length) {
+        if (bufs.length < count) bufs = Arrays.copyOf(bufs, count);
+        for (int i = 0; i < count; i++) if (bufs[i] == null || bufs[i].length < length) bufs[i] = new float[length];
+        return bufs;
+    }
+
+    /** {@link AttentionBias.Alibi#columnRows()} of {@code a}, built once per grid and distance table. */
+    float[] columnRows(AttentionBias.Alibi a) {
+        tables(a);
+        return columnRows;
+    }
+
+    /** {@link AttentionBias.Alibi#extendedRows()} of {@code a}, built once per grid and distance table. */
+    float[] extendedRows(AttentionBias.Alibi a) {
+        tables(a);
+        if (extendedRows == null) extendedRows = a.extendedRows();
+        return extendedRows;
+    }
+
+    private void tables(AttentionBias.Alibi a) {
+        if (tablesOf != null && tablesOf.gridH() == a.gridH() && tablesOf.gridW() == a.gridW() && Arrays.equals(tablesOf.table(), a.table())) return;
+        tablesOf = a;
+        columnRows = a.columnRows();
+        extendedRows = null;
+    }
+
+}
