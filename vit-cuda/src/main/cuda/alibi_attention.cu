@@ -855,8 +855,13 @@ struct WindowWarp {
     __device__ __forceinline__ void tile(const __nv_bfloat16 (*sK)[D + PAD], const __nv_bfloat16 (*sV)[D + PAD],
                                          const float (*sKyx)[2], const int* sKoff, const unsigned char* sWin,
                                          int k0, int lane, const AlibiParams& p, bool biased, float biasScale) {
-        const int t4 = lane & 3;
         float s[BK / 8][4];
+        scores(sK, s, lane);
+        softmax_pv<MODE, TabT>(s, sV, sKyx, sKoff, sWin, k0, lane, p, biased, biasScale);
+    }
+
+    // S = Q·Kᵀ against one staged key tile, raw (neither scaled nor biased).
+    __device__ __forceinline__ void scores(const __nv_bfloat16 (*sK)[D + PAD], float (&s)[BK / 8][4], int lane) {
 #pragma unroll
         for (int nt = 0; nt < BK / 8; nt++) {
             s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
@@ -868,6 +873,14 @@ struct WindowWarp {
                 mma_bf16(s[nt], qa[2 * kp + 1], b + 2);
             }
         }
+    }
+
+    // The raw scores S of the key tile at k0 → bias (by MODE), online softmax, O += P·V.
+    template <int MODE, typename TabT>
+    __device__ __forceinline__ void softmax_pv(float (&s)[BK / 8][4], const __nv_bfloat16 (*sV)[D + PAD],
+                                               const float (*sKyx)[2], const int* sKoff, const unsigned char* sWin,
+                                               int k0, int lane, const AlibiParams& p, bool biased, float biasScale) {
+        const int t4 = lane & 3;
         float mx0 = m0, mx1 = m1;
 #pragma unroll
         for (int nt = 0; nt < BK / 8; nt++) {
@@ -938,7 +951,7 @@ struct WindowWarp {
     }
 };
 
-template <typename TabT, int NW>                                   // NW warps, 16 query rows each
+template <typename TabT, int NW, bool PIPE = false>               // NW warps, 16 query rows each; PIPE: v7 (below)
 __device__ __forceinline__ void alibi_attention_window(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
                                                        const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
                                                        const float* __restrict__ slopes, int heads, AlibiParams p,
@@ -970,14 +983,7 @@ __device__ __forceinline__ void alibi_attention_window(const __nv_bfloat16* __re
             pad[e] = tab_from<TabT>(e < tp.padRows * tp.stride ? 0.f : -INFINITY);
     }
 
-    auto load_tile = [&](int buf, int k0) {                       // 64 keys × 64 dims × 2 tensors, 16 B per copy
-        for (int c = tid; c < BK * D / 8; c += NW * 32) {
-            int r = c / (D / 8), col = (c % (D / 8)) * 8, kj = k0 + r;
-            bool in = kj < p.n;
-            size_t off = base + (size_t)(in ? kj : 0) * D + col;
-            cp_async16(&sK[buf][r][col], k + off, in);
-            cp_async16(&sV[buf][r][col], v + off, in);
-        }
+    auto load_meta = [&](int buf, int k0) {                       // the keys' grid positions and window offsets
         if (tid < BK) {
             int kj = k0 + tid, b = kj - p.prefix;
             bool patch = kj < p.n && b >= 0;
@@ -987,8 +993,27 @@ __device__ __forceinline__ void alibi_attention_window(const __nv_bfloat16* __re
             sKoff[buf][tid] = patch ? (ky * tp.stride + kx) * (int)sizeof(TabT) : kj < p.n ? padStart : padStart + padBytes;
         }
     };
-    load_tile(0, 0);
-    cp_async_commit();
+    auto load_tile = [&](int buf, int k0) {                       // 64 keys × 64 dims × 2 tensors, 16 B per copy
+        for (int c = tid; c < BK * D / 8; c += NW * 32) {
+            int r = c / (D / 8), col = (c % (D / 8)) * 8, kj = k0 + r;
+            bool in = kj < p.n;
+            size_t off = base + (size_t)(in ? kj : 0) * D + col;
+            cp_async16(&sK[buf][r][col], k + off, in);
+            cp_async16(&sV[buf][r][col], v + off, in);
+        }
+        load_meta(buf, k0);
+    };
+    auto load_one = [&](__nv_bfloat16 (*dst)[D + PAD], const __nv_bfloat16* src, int k0) {   // K or V of one tile (v7)
+        for (int c = tid; c < BK * D / 8; c += NW * 32) {
+            int r = c / (D / 8), col = (c % (D / 8)) * 8, kj = k0 + r;
+            bool in = kj < p.n;
+            cp_async16(&dst[r][col], src + base + (size_t)(in ? kj : 0) * D + col, in);
+        }
+    };
+    if (!PIPE) {
+        load_tile(0, 0);
+        cp_async_commit();
+    }
 
     WindowWarp w;
     const int row0 = q0 + warp * 16 + g, row1 = row0 + 8;
@@ -1018,18 +1043,56 @@ __device__ __forceinline__ void alibi_attention_window(const __nv_bfloat16* __re
     for (int t = 0; t < D / 8; t++) w.o[t][0] = w.o[t][1] = w.o[t][2] = w.o[t][3] = 0.f;
 
     const int tiles = (p.n + BK - 1) / BK;
-    for (int t = 0; t < tiles; t++) {
-        const int buf = t & 1, k0 = t * BK;
-        if (t + 1 < tiles) { load_tile(buf ^ 1, k0 + BK); cp_async_commit(); cp_async_wait1(); }
-        else cp_async_wait0();
+    if (!PIPE) {
+        for (int t = 0; t < tiles; t++) {
+            const int buf = t & 1, k0 = t * BK;
+            if (t + 1 < tiles) { load_tile(buf ^ 1, k0 + BK); cp_async_commit(); cp_async_wait1(); }
+            else cp_async_wait0();
+            __syncthreads();
+            if (tableCta)
+                w.tile<SCORES_TABLE, TabT>(sK[buf], sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
+            else if (!biased && k0 >= p.prefix && k0 + BK <= p.n)
+                w.tile<SCORES_PLAIN, TabT>(sK[buf], sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
+            else
+                w.tile<SCORES_COMPUTED, TabT>(sK[buf], sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
+            __syncthreads();                                      // buffer `buf` is refilled two tiles later
+        }
+    } else {
+        // v7: S(t + 1) = Q·K(t + 1)ᵀ is issued before tile t's softmax and P·V, so the tensor cores work while this warp
+        // does tile t's bias, exp and sums. K therefore runs one tile ahead of V: K(j) and V(j) live in buffers j & 1;
+        // step t refills K(t)'s buffer with K(t + 2) and V(t − 1)'s with V(t + 1) (and its keys' positions). One
+        // cp.async group per step, empty ones too, so "all but the newest group" is always what step t − 1 issued.
+        load_one(sK[0], k, 0);                                    // prologue: tile 0 whole (and the window), K(1), S(0)
+        load_one(sV[0], v, 0);
+        load_meta(0, 0);
+        cp_async_commit();
+        if (tiles > 1) load_one(sK[1], k, BK);
+        cp_async_commit();
+        cp_async_wait0();
         __syncthreads();
-        if (tableCta)
-            w.tile<SCORES_TABLE, TabT>(sK[buf], sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
-        else if (!biased && k0 >= p.prefix && k0 + BK <= p.n)
-            w.tile<SCORES_PLAIN, TabT>(sK[buf], sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
-        else
-            w.tile<SCORES_COMPUTED, TabT>(sK[buf], sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
-        __syncthreads();                                          // buffer `buf` is refilled two tiles later
+        float sA[BK / 8][4], sB[BK / 8][4];
+        w.scores(sK[0], sA, lane);
+        __syncthreads();                                          // every warp has read K(0) before step 0 refills it
+        auto step = [&](int t, float (&cur)[BK / 8][4], float (&next)[BK / 8][4]) {
+            const int buf = t & 1, k0 = t * BK;
+            if (t + 2 < tiles) load_one(sK[buf], k, k0 + 2 * BK);
+            if (t + 1 < tiles) { load_one(sV[buf ^ 1], v, k0 + BK); load_meta(buf ^ 1, k0 + BK); }
+            cp_async_commit();
+            cp_async_wait1();                                     // K(t + 1) and V(t) have landed
+            __syncthreads();
+            if (t + 1 < tiles) w.scores(sK[buf ^ 1], next, lane);
+            if (tableCta)
+                w.softmax_pv<SCORES_TABLE, TabT>(cur, sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
+            else if (!biased && k0 >= p.prefix && k0 + BK <= p.n)
+                w.softmax_pv<SCORES_PLAIN, TabT>(cur, sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
+            else
+                w.softmax_pv<SCORES_COMPUTED, TabT>(cur, sV[buf], sKyx[buf], sKoff[buf], sWin, k0, lane, p, biased, biasScale);
+            __syncthreads();                                      // K(t + 1) and V(t) are read: next step refills their buffers
+        };
+        for (int t = 0; t < tiles; t += 2) {                      // two steps a trip: S(t) and S(t + 1) swap registers, no copies
+            step(t, sA, sB);
+            if (t + 1 < tiles) step(t + 1, sB, sA);
+        }
     }
     float l0 = w.l0, l1 = w.l1;
 #pragma unroll
@@ -1066,6 +1129,24 @@ alibi_attention_bf16_v6f(const __nv_bfloat16* __restrict__ q, const __nv_bfloat1
                          const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
                          const float* __restrict__ slopes, int heads, AlibiParams p, const float* __restrict__ table, TableParams tp) {
     alibi_attention_window<float, WARPS>(q, k, v, out, slopes, heads, p, table, tp);
+}
+
+// v7: v6 (fp16 table) with S of the next key tile issued before this tile's softmax (the PIPE branch above). At
+// d = 64 a warp spends about as long on a tile's bias, exp and sums as on its two products, and v2–v6 run the two
+// one after the other within each warp, leaving the overlap to the other resident warps.
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+alibi_attention_bf16_v7h(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
+                         const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
+                         const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
+    alibi_attention_window<__half, WARPS, true>(q, k, v, out, slopes, heads, p, table, tp);
+}
+
+// the same capped at 168 registers, so that three CTAs (12 warps, as v6) fit an SM instead of two
+extern "C" __global__ void __launch_bounds__(WARPS * 32, 3)
+alibi_attention_bf16_v7h3(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
+                          const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
+                          const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
+    alibi_attention_window<__half, WARPS, true>(q, k, v, out, slopes, heads, p, table, tp);
 }
 
 // Eight warps, 128 queries per CTA (FlashAttention-2's tile height for d = 64): every K/V tile staged in shared

@@ -31,7 +31,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 public class CudaAttentionBench {
     @Param({"261", "1374", "5476"}) public int n;
     @Param({"none", "alibi"}) public String bias;
-    @Param({"BF16_PAIRED", "BF16_WINDOW", "BF16_WINDOW_128"}) public String kernel;
+    @Param({"BF16_PAIRED", "BF16_WINDOW", "BF16_WINDOW_128", "BF16_WINDOW_PIPELINED"}) public String kernel;
 
     CudaAttention cuda;
     CudaAttention.DeviceBuffers buffers;

@@ -6,6 +6,8 @@ import io.jvit.core.kernel.NaiveAttention;
 import io.jvit.core.kernel.Strided;
 import io.jvit.core.pe.Alibi2d;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Random;
 
@@ -69,11 +71,15 @@ class CudaAttentionTest {
         }
     }
 
-    /** The window kernels (bias read from the AlibiTable) against the CPU reference, with and without bias. */
-    @Test
-    void windowKernelsEqualTheCpuReference() {
+    /**
+     * The window kernels (bias read from the AlibiTable) against the CPU reference, with and without bias: N = 1374
+     * (22 key tiles), 261 (5: an odd count, for v7's two steps per trip) and 54 (one tile, below one CTA of queries).
+     */
+    @ParameterizedTest(name = "grid {0}x{0} + 5")
+    @ValueSource(ints = {37, 16, 7})
+    void windowKernelsEqualTheCpuReference(int side) {
         assumeTrue(CudaAttention.available(), "no CUDA device: " + CudaAttention.unavailableReason());
-        int side = 37, prefix = 5, n = prefix + side * side, batch = 2, count = batch * 6 * n * 64;
+        int prefix = 5, n = prefix + side * side, batch = 2, count = batch * 6 * n * 64;
         CudaAttention.Grid g = new CudaAttention.Grid(side, side, prefix, true, false, true);
         Random r = new Random(4);
         float[] q = new float[count], k = new float[count], v = new float[count];
