@@ -1141,6 +1141,14 @@ alibi_attention_bf16_v7h(const __nv_bfloat16* __restrict__ q, const __nv_bfloat1
     alibi_attention_window<__half, WARPS, true>(q, k, v, out, slopes, heads, p, table, tp);
 }
 
+// v7 with eight warps and 128 queries per CTA (as v6h8): each staged K/V tile serves twice the queries; one CTA per SM
+extern "C" __global__ void __launch_bounds__(8 * 32, 1)
+alibi_attention_bf16_v7h8(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
+                          const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
+                          const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
+    alibi_attention_window<__half, 8, true>(q, k, v, out, slopes, heads, p, table, tp);
+}
+
 // the same capped at 168 registers, so that three CTAs (12 warps, as v6) fit an SM instead of two
 extern "C" __global__ void __launch_bounds__(WARPS * 32, 3)
 alibi_attention_bf16_v7h3(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,

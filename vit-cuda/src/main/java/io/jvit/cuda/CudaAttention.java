@@ -130,7 +130,7 @@ public final class CudaAttention implements AutoCloseable {
      * thread's key pair in one 16-byte shared load; the window kernels (v6), which read the bias from a per-CTA
      * window of an {@link AlibiTable} in shared memory (fp16; fp16 capped at 128 registers for four CTAs per SM;
      * fp32; fp16 with eight warps and 128 queries per CTA) and take K and V fragments by ldmatrix.x4; v7, the fp16 window
-     * kernel with the next key tile's Q·Kᵀ issued before this tile's softmax (229 registers; capped at 168 for three CTAs per SM). The window kernels need a {@link DeviceTable} for
+     * kernel with the next key tile's Q·Kᵀ issued before this tile's softmax (229 registers; capped at 168 for three CTAs per SM; with eight warps and 128 queries per CTA). The window kernels need a {@link DeviceTable} for
      * ALiBi ({@link #launch(Kernel, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUdeviceptr, int, int, int, Grid, DeviceTable)});
      * without one they compute the bias as v5 does.
      */
@@ -140,7 +140,8 @@ public final class CudaAttention implements AutoCloseable {
         BF16_WIDE("alibi_attention_bf16_v4", 128, 128, 0), BF16_PAIRED("alibi_attention_bf16_v5", 64, 128, 0),
         BF16_WINDOW("alibi_attention_bf16_v6h", 64, 128, 2), BF16_WINDOW_NARROW("alibi_attention_bf16_v6h4", 64, 128, 2),
         BF16_WINDOW_F32("alibi_attention_bf16_v6f", 64, 128, 4), BF16_WINDOW_128("alibi_attention_bf16_v6h8", 128, 256, 2),
-        BF16_WINDOW_PIPELINED("alibi_attention_bf16_v7h", 64, 128, 2), BF16_WINDOW_PIPELINED_3("alibi_attention_bf16_v7h3", 64, 128, 2);
+        BF16_WINDOW_PIPELINED("alibi_attention_bf16_v7h", 64, 128, 2), BF16_WINDOW_PIPELINED_3("alibi_attention_bf16_v7h3", 64, 128, 2),
+        BF16_WINDOW_PIPELINED_128("alibi_attention_bf16_v7h8", 128, 256, 2);
 
         /** The kernel's entry in the PTX module. */
         final String entry;

@@ -96,7 +96,8 @@ public final class GpuCheck {
     /** Kernels new since the last GPU run: measured after all the others. */
     static final java.util.Set<CudaAttention.Kernel> NEW = java.util.EnumSet.of(
             CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_F32,
-            CudaAttention.Kernel.BF16_WINDOW_128, CudaAttention.Kernel.BF16_WINDOW_PIPELINED, CudaAttention.Kernel.BF16_WINDOW_PIPELINED_3);
+            CudaAttention.Kernel.BF16_WINDOW_128, CudaAttention.Kernel.BF16_WINDOW_PIPELINED, CudaAttention.Kernel.BF16_WINDOW_PIPELINED_3,
+            CudaAttention.Kernel.BF16_WINDOW_PIPELINED_128);
 
     /**
      * Checks, then times, {@code kernels} at one N on bf16 inputs (what FlashAttention is timed with), appending to
@@ -173,7 +174,7 @@ public final class GpuCheck {
     static final java.util.Set<CudaAttention.Kernel> NO_BIAS_TIMED = java.util.EnumSet.of(
             CudaAttention.Kernel.BF16_PIPELINED, CudaAttention.Kernel.BF16_WIDE, CudaAttention.Kernel.BF16_PAIRED,
             CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_128,
-            CudaAttention.Kernel.BF16_WINDOW_PIPELINED, CudaAttention.Kernel.BF16_WINDOW_PIPELINED_3);
+            CudaAttention.Kernel.BF16_WINDOW_PIPELINED, CudaAttention.Kernel.BF16_WINDOW_PIPELINED_3, CudaAttention.Kernel.BF16_WINDOW_PIPELINED_128);
 
     /** Error of the output now in {@code d.out} (bf16 or fp32). */
     static double outputError(CudaAttention.DeviceBuffers d, int count, boolean bf16, float[] q, float[] k, float[] v, int batch, int n, float[] slopes, CudaAttention.Grid grid) {
