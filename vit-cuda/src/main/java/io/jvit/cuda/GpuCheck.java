@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
@@ -108,9 +109,10 @@ public final class GpuCheck {
                         Path out, List<Run> runs, java.util.Map<Integer, Double> fp32Error) throws IOException {
         CudaAttention.Grid grid = new CudaAttention.Grid(side, side, prefix, true, false, true);
         int count = batch * H * n * D;
-        Random r = new Random(n);
+        Random r = new Random(n);                                       // which rows the checks sample
+        SplittableRandom data = new SplittableRandom(n);              // ziggurat Gaussians: 1.8 s instead of Random's 13.5 s at N = 5476
         float[] q = new float[count], k = new float[count], v = new float[count];
-        for (int i = 0; i < count; i++) { q[i] = (float) r.nextGaussian(); k[i] = (float) r.nextGaussian(); v[i] = (float) r.nextGaussian(); }
+        for (int i = 0; i < count; i++) { q[i] = (float) data.nextGaussian(); k[i] = (float) data.nextGaussian(); v[i] = (float) data.nextGaussian(); }
         float[] slopes = {1f, 1f, 1f, 1f, 1f, 1f}, zero = new float[H];
         double flops = 4.0 * batch * H * (double) n * n * D;
         if (fp32Check) {
