@@ -20,7 +20,8 @@ import static jcuda.driver.JCudaDriver.*;
 
 /**
  * The fused 2D-ALiBi flash-attention kernel on an NVIDIA GPU, through JCuda's driver API. The kernel is
- * PTX compiled at build time from {@code src/main/cuda/alibi_attention.cu} and shipped as a resource;
+ * compiled at build time from {@code src/main/cuda/alibi_attention.cu} and shipped as resources (a fatbin with sm_90
+ * machine code and the compute_80 PTX, and the PTX alone as the fallback);
  * {@link #available()} is one cached probe (driver, device, module load) that never throws.
  *
  * <p>Layout (B, H, N, 64) contiguous; fp32 or bf16 inputs (bf16 tensor-core math, fp32 accumulation).
@@ -28,6 +29,8 @@ import static jcuda.driver.JCudaDriver.*;
 public final class CudaAttention implements AutoCloseable {
     public static final int HEAD_DIM = 64;
     static final String PTX = "/io/jvit/cuda/alibi_attention.ptx";
+    /** The same module as a fatbin: sm_90 machine code plus the compute_80 PTX (loaded first; the PTX is the fallback). */
+    static final String FATBIN = "/io/jvit/cuda/alibi_attention.fatbin";
 
     /** The grid and ALiBi variant (as {@code Alibi2d}): metric, wrap, normalisation. */
     public record Grid(int gridH, int gridW, int prefix, boolean wrap, boolean manhattan, boolean normalise) {
@@ -75,7 +78,11 @@ public final class CudaAttention implements AutoCloseable {
         cuDeviceGetName(name, name.length, dev);
         deviceName = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
         cuCtxCreate(context, 0, dev);
-        cuModuleLoadData(module, ptx());
+        try {
+            cuModuleLoadData(module, resource(FATBIN));               // sm_90 machine code, or the driver JITs its PTX
+        } catch (jcuda.CudaException e) {                             // e.g. a driver older than the fatbin's format
+            cuModuleLoadData(module, ptx());
+        }
         for (Kernel k : Kernel.values()) {
             CUfunction f = new CUfunction();
             cuModuleGetFunction(f, module, k.entry);
@@ -88,14 +95,16 @@ public final class CudaAttention implements AutoCloseable {
 
     public String deviceName() { return deviceName; }
 
-    static byte[] ptx() {
-        try (InputStream in = CudaAttention.class.getResourceAsStream(PTX)) {
-            if (in == null) throw new IllegalStateException("missing resource " + PTX + " (build vit-cuda with nvcc present)");
+    static byte[] ptx() { return resource(PTX); }
+
+    /** A module image from the resources, NUL-terminated (which a PTX image needs and a fatbin ignores). */
+    static byte[] resource(String name) {
+        try (InputStream in = CudaAttention.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + name + " (build vit-cuda with nvcc present)");
             byte[] b = in.readAllBytes();
-            byte[] z = java.util.Arrays.copyOf(b, b.length + 1);     // cuModuleLoadData wants a NUL-terminated image
-            return z;
+            return java.util.Arrays.copyOf(b, b.length + 1);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + PTX, e);
+            throw new IllegalStateException("cannot read " + name, e);
         }
     }
 

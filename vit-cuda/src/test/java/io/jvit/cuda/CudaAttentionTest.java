@@ -30,6 +30,15 @@ class CudaAttentionTest {
         assertThat(ptx).contains("mma.sync.aligned.m16n8k16").contains("ldmatrix.sync.aligned.m8n8.x4.trans");
     }
 
+    /** The fatbin loaded first: its header magic (0xBA55ED50, little-endian) and every kernel in its sm_90 code. */
+    @Test
+    void theFatbinIsShippedWithEveryKernel() {
+        byte[] fatbin = CudaAttention.resource(CudaAttention.FATBIN);
+        assertThat(java.nio.ByteBuffer.wrap(fatbin).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0)).isEqualTo(0xBA55ED50);
+        String text = new String(fatbin, java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (CudaAttention.Kernel k : CudaAttention.Kernel.values()) assertThat(text).as(k.name()).contains(k.entry + "\0");
+    }
+
     /** With or without a GPU, the accelerated entry point gives the reference's answer (bf16 tolerance on the GPU). */
     @Test
     void acceleratedAttentionEqualsTheReferenceOnWhicheverBackend() {
