@@ -36,6 +36,14 @@ public final class GpuCheck {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : ".");
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        java.util.Set<CudaAttention.Kernel> only;
+        try {
+            only = selected(System.getenv("GPU_CHECK_KERNELS"));
+        } catch (IllegalArgumentException e) {
+            System.out.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         Files.createDirectories(out);
         if (!CudaAttention.available()) {
             System.out.println("CUDA unavailable: " + CudaAttention.unavailableReason());
@@ -52,7 +60,8 @@ public final class GpuCheck {
             for (boolean newKernels : new boolean[]{false, true})
                 for (int[] size : SIZES) {
                     List<CudaAttention.Kernel> kernels = new ArrayList<>();
-                    for (CudaAttention.Kernel kern : CudaAttention.Kernel.values()) if (NEW.contains(kern) == newKernels) kernels.add(kern);
+                    for (CudaAttention.Kernel kern : only) if (NEW.contains(kern) == newKernels) kernels.add(kern);
+                    if (newKernels && kernels.isEmpty()) continue;        // nothing to time (the fp32 check ran in the first phase)
                     try {
                         measure(cuda, size[0], size[1], size[2], batch, kernels, !newKernels, out, runs.computeIfAbsent(size[0], x -> new ArrayList<>()), fp32Error);
                     } catch (RuntimeException e) {                    // a launch or copy failed: the context is gone
@@ -89,6 +98,24 @@ public final class GpuCheck {
                     n, err == null ? "null" : number(err), flops, kernels, ++written < runs.size() ? "," : ""));
         }
         return json.append("  ]\n}\n").toString();
+    }
+
+    /**
+     * The kernels to check and time: all of them, or those named in {@code spec} (comma-separated {@link CudaAttention.Kernel}
+     * names, from the environment variable GPU_CHECK_KERNELS), so that a rerun on a short GPU lease can time just a few.
+     */
+    static java.util.Set<CudaAttention.Kernel> selected(String spec) {
+        if (spec == null || spec.isBlank()) return java.util.EnumSet.allOf(CudaAttention.Kernel.class);
+        java.util.Set<CudaAttention.Kernel> set = java.util.EnumSet.noneOf(CudaAttention.Kernel.class);
+        for (String name : spec.split(",")) {
+            try {
+                set.add(CudaAttention.Kernel.valueOf(name.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("GPU_CHECK_KERNELS: unknown kernel '" + name.trim() + "'; the kernels are "
+                        + java.util.Arrays.toString(CudaAttention.Kernel.values()));
+            }
+        }
+        return set;
     }
 
     /** A JSON number, or null for NaN and infinities (which JSON has no words for). */

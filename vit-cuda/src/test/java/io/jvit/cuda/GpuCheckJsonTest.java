@@ -36,4 +36,12 @@ class GpuCheckJsonTest {
         assertThat(second.get("kernels").get(0).get("local_bytes").asInt()).isEqualTo(16);
         assertThat(new ObjectMapper().readTree(GpuCheck.json("x", 1, null, Map.of(), Map.of())).get("crash").isNull()).isTrue();
     }
+
+    @Test
+    void aRerunCanNameItsKernels() {
+        assertThat(GpuCheck.selected(null)).containsExactly(CudaAttention.Kernel.values());
+        assertThat(GpuCheck.selected(" BF16_PAIRED, BF16_WINDOW_PIPELINED ")).containsExactly(CudaAttention.Kernel.BF16_PAIRED, CudaAttention.Kernel.BF16_WINDOW_PIPELINED);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GpuCheck.selected("BF16_PAIRED,V9"))
+                .hasMessageContaining("unknown kernel 'V9'").hasMessageContaining("BF16_WINDOW_PIPELINED_128");
+    }
 }
