@@ -1109,60 +1109,32 @@ __device__ __forceinline__ void alibi_attention_window(const __nv_bfloat16* __re
     }
 }
 
-extern "C" __global__ void __launch_bounds__(WARPS * 32)
-alibi_attention_bf16_v6h(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
-                         const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
-                         const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
-    alibi_attention_window<__half, WARPS>(q, k, v, out, slopes, heads, p, table, tp);
-}
+// The window kernels' entry points: one per (table type, warps, pipelining, launch bounds), the same arguments each.
+#define WINDOW_ENTRY(name, TabT, NW, PIPE, BOUNDS)                                                                       \
+    extern "C" __global__ void __launch_bounds__ BOUNDS                                                                  \
+    name(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k, const __nv_bfloat16* __restrict__ v,   \
+         __nv_bfloat16* __restrict__ out, const float* __restrict__ slopes, int heads, AlibiParams p,                      \
+         const TabT* __restrict__ table, TableParams tp) {                                                               \
+        alibi_attention_window<TabT, NW, PIPE>(q, k, v, out, slopes, heads, p, table, tp);                               \
+    }
 
+// v6, fp16 table
+WINDOW_ENTRY(alibi_attention_bf16_v6h, __half, WARPS, false, (WARPS * 32))
 // the same, capped at 128 registers (ptxas spills 12 bytes) so that four CTAs fit an SM where the window allows
-extern "C" __global__ void __launch_bounds__(WARPS * 32, 4)
-alibi_attention_bf16_v6h4(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
-                          const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
-                          const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
-    alibi_attention_window<__half, WARPS>(q, k, v, out, slopes, heads, p, table, tp);
-}
-
-extern "C" __global__ void __launch_bounds__(WARPS * 32)
-alibi_attention_bf16_v6f(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
-                         const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
-                         const float* __restrict__ slopes, int heads, AlibiParams p, const float* __restrict__ table, TableParams tp) {
-    alibi_attention_window<float, WARPS>(q, k, v, out, slopes, heads, p, table, tp);
-}
+WINDOW_ENTRY(alibi_attention_bf16_v6h4, __half, WARPS, false, (WARPS * 32, 4))
+// fp32 table (no conversion, twice the shared memory)
+WINDOW_ENTRY(alibi_attention_bf16_v6f, float, WARPS, false, (WARPS * 32))
 
 // v7: v6 (fp16 table) with S of the next key tile issued before this tile's softmax (the PIPE branch above). At
 // d = 64 a warp spends about as long on a tile's bias, exp and sums as on its two products, and v2–v6 run the two
 // one after the other within each warp, leaving the overlap to the other resident warps.
-extern "C" __global__ void __launch_bounds__(WARPS * 32)
-alibi_attention_bf16_v7h(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
-                         const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
-                         const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
-    alibi_attention_window<__half, WARPS, true>(q, k, v, out, slopes, heads, p, table, tp);
-}
-
+WINDOW_ENTRY(alibi_attention_bf16_v7h, __half, WARPS, true, (WARPS * 32))
 // v7 with eight warps and 128 queries per CTA (as v6h8): each staged K/V tile serves twice the queries; one CTA per SM
-extern "C" __global__ void __launch_bounds__(8 * 32, 1)
-alibi_attention_bf16_v7h8(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
-                          const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
-                          const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
-    alibi_attention_window<__half, 8, true>(q, k, v, out, slopes, heads, p, table, tp);
-}
-
+WINDOW_ENTRY(alibi_attention_bf16_v7h8, __half, 8, true, (8 * 32, 1))
 // the same capped at 168 registers, so that three CTAs (12 warps, as v6) fit an SM instead of two
-extern "C" __global__ void __launch_bounds__(WARPS * 32, 3)
-alibi_attention_bf16_v7h3(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
-                          const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
-                          const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
-    alibi_attention_window<__half, WARPS, true>(q, k, v, out, slopes, heads, p, table, tp);
-}
+WINDOW_ENTRY(alibi_attention_bf16_v7h3, __half, WARPS, true, (WARPS * 32, 3))
 
 // Eight warps, 128 queries per CTA (FlashAttention-2's tile height for d = 64): every K/V tile staged in shared
 // memory serves twice the queries, halving the L2 → shared traffic (about 1.9 TB/s for v5 at N = 5476 on an H200).
 // Capped at 128 registers so that two CTAs (16 warps) fit an SM; needs an AlibiTable built for 128 queries per CTA.
-extern "C" __global__ void __launch_bounds__(8 * 32, 2)
-alibi_attention_bf16_v6h8(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
-                          const __nv_bfloat16* __restrict__ v, __nv_bfloat16* __restrict__ out,
-                          const float* __restrict__ slopes, int heads, AlibiParams p, const __half* __restrict__ table, TableParams tp) {
-    alibi_attention_window<__half, 8>(q, k, v, out, slopes, heads, p, table, tp);
-}
+WINDOW_ENTRY(alibi_attention_bf16_v6h8, __half, 8, false, (8 * 32, 2))

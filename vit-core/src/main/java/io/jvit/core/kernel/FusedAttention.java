@@ -74,7 +74,8 @@ public final class FusedAttention {
                                       AttentionWorkspace ws) {
         int bh = s.batch() * s.heads(), qBlocks = (s.tokens() + VectorAttention.BQ - 1) / VectorAttention.BQ;
         VectorAttention.Packed[] packed = new VectorAttention.Packed[bh];
-        float[][] kBufs = ws.kBuffers(bh, VectorAttention.packedLength(s)), vBufs = ws.vBuffers(bh, VectorAttention.packedLength(s));
+        int length = VectorAttention.packedLength(s);
+        float[][] kBufs = ws.kBuffers(bh, length), vBufs = ws.vBuffers(bh, length);
         Parallel.forRange(bh, threads, (w, from, to) -> {
             for (int t = from; t < to; t++) packed[t] = VectorAttention.pack(k, v, s, t / s.heads(), t % s.heads(), kBufs[t], vBufs[t]);
         });
