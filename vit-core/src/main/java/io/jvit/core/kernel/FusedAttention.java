@@ -70,6 +70,37 @@ public final class FusedAttention {
         else scalarForward(q, k, v, out, s, bias, threads, workspace);
     }
 
+    /**
+     * The forward pass for training: as {@link #forward}, and also writes each query row's log-sum-exp of its
+     * logits (natural log; {@code lse[(b·H + h)·N + i]}, B·H·N floats), which {@link #backward} needs.
+     */
+    public static void forwardForTraining(Strided q, Strided k, Strided v, Strided out, float[] lse, AttentionShape s, AttentionBias bias,
+                                          int threads, AttentionWorkspace workspace) {
+        if (lse.length < s.batch() * s.heads() * s.tokens())
+            throw new IllegalArgumentException("lse holds " + lse.length + " floats, needs B·H·N = " + s.batch() * s.heads() * s.tokens());
+        forward(q, k, v, out, s, bias, threads, workspace);
+        // TODO(attention backward): the fused kernel writes lse itself; until then the reference computes it.
+        float[] scratch = new float[q.data().length];
+        Strided z = new Strided(scratch, q.offset(), q.stride());
+        NaiveAttention.backward(q, k, v, new Strided(new float[out.data().length], out.offset(), out.stride()), z, z, z, null, lse, s, bias);
+    }
+
+    /**
+     * The backward pass (FlashAttention-2's algorithm): from the forward's inputs, its output {@code out} and
+     * {@code lse} ({@link #forwardForTraining}) and dOut = ∂L/∂out, writes (overwrites) dq, dk, dv and adds
+     * ∂L/∂m_h = Σ_ij dS_ij·M_ij to {@code dSlopes[h]} when it is not null (learned ALiBi slopes).
+     * dq, dk, dv may be three views of one packed (B·N, 3·H·d) array, as the qkv layer's gradient.
+     */
+    public static void backward(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut,
+                                Strided dq, Strided dk, Strided dv, float[] dSlopes, AttentionShape s, AttentionBias bias,
+                                int threads, AttentionWorkspace workspace) {
+        if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        for (Strided x : new Strided[]{q, k, v, out, dOut, dq, dk, dv}) x.check("attention backward argument", s);
+        if (bias instanceof AttentionBias.Alibi a) a.check(s);
+        // TODO(attention backward): the fused kernel; the reference until then.
+        NaiveAttention.backward(q, k, v, dOut, dq, dk, dv, dSlopes, null, s, bias);
+    }
+
     private static void vectorForward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads,
                                       AttentionWorkspace ws) {
         int bh = s.batch() * s.heads(), qBlocks = (s.tokens() + VectorAttention.BQ - 1) / VectorAttention.BQ;
