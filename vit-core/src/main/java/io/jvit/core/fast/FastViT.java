@@ -37,7 +37,8 @@ import java.util.Map;
 public final class FastViT {
     private final VisionTransformer model;
     private final int threads;
-    private final Gemm gemm = new Gemm();
+    private final Gemm gemm;
+    private final Map<String, float[]> params = new HashMap<>();   // float copies of the weights, made on first use
     private final AttentionWorkspace attention = new AttentionWorkspace();   // packed K/V and ALiBi tables, reused by every block
     private final Map<Long, float[]> patchPe = new HashMap<>();
     /** -Djvit.profile=true: print where a forward pass spends its time (stderr). */
@@ -52,13 +53,22 @@ public final class FastViT {
         mark = now;
     }
 
-    /** @param threads threads of the attention kernel (ND4J's BLAS threads are set by {@code Threads.configure}) */
+    /** @param threads threads of the GEMMs and the attention kernel */
     public FastViT(VisionTransformer model, int threads) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         if (model.dataType() != DataType.FLOAT)
             throw new IllegalArgumentException("the fast engine runs float32 weights; this model is " + model.dataType());
         this.model = model;
         this.threads = threads;
+        this.gemm = new Gemm(threads);
+    }
+
+    /**
+     * A weight as a float array, copied from the model once: the engine reads a snapshot of the weights taken at
+     * first use, so a model whose weights change afterwards needs a new engine.
+     */
+    private float[] w(String name) {
+        return params.computeIfAbsent(name, k -> model.weights().get(k).castTo(DataType.FLOAT).dup('c').data().asFloat());
     }
 
     public VisionTransformer model() { return model; }
@@ -68,7 +78,6 @@ public final class FastViT {
     /** {@code images} (B, 3, H, W), H and W multiples of the patch size; see {@link VisionTransformer#forward(INDArray, boolean)}. */
     public synchronized ViTOutput forward(INDArray images, boolean intermediates) {
         ViTConfig c = model.config();
-        ViTWeights wts = model.weights();
         long[] s = images.shape();
         int p = c.patchSize();
         if (s.length != 4 || s[1] != 3) throw new IllegalArgumentException("images must be (B, 3, H, W), got " + Arrays.toString(s));
@@ -90,9 +99,9 @@ public final class FastViT {
         List<INDArray> inter = new ArrayList<>();
         for (int i = 0; i < c.depth(); i++) {
             String b = "blocks." + i + ".";
-            layerNorm(x, rows, dim, wts.get(b + "norm1.weight"), wts.get(b + "norm1.bias"), c.layerNormEps(), normed);
+            layerNorm(x, rows, dim, w(b + "norm1.weight"), w(b + "norm1.bias"), c.layerNormEps(), normed);
             lap(3);
-            gemm.linear(normed, rows, dim, wts.get(b + "attn.qkv.weight"), c.qkvBias() ? wts.get(b + "attn.qkv.bias") : null, qkv);
+            gemm.linear(normed, rows, dim, w(b + "attn.qkv.weight"), c.qkvBias() ? w(b + "attn.qkv.bias") : null, qkv);
             lap(1);
             Strided q = new Strided(qkv, 0, 3 * dim), k = new Strided(qkv, dim, 3 * dim), v = new Strided(qkv, 2 * dim, 3 * dim);
             if (rope != null) {
@@ -101,24 +110,25 @@ public final class FastViT {
             }
             FusedAttention.forward(q, k, v, Strided.of(att, dim), shape, bias(i, gh, gw), threads, attention);
             lap(2);
-            gemm.linear(att, rows, dim, wts.get(b + "attn.proj.weight"), wts.get(b + "attn.proj.bias"), branch);
+            // x += ls1 ⊙ (att·Wᵀ + b): the residual and LayerScale in the GEMM's epilogue
+            gemm.linearResidual(att, rows, dim, w(b + "attn.proj.weight"), w(b + "attn.proj.bias"),
+                    c.layerScale() ? w(b + "ls1.gamma") : null, x, branch);
             lap(1);
-            residual(x, branch, c.layerScale() ? wts.get(b + "ls1.gamma") : null, rows, dim);
-            layerNorm(x, rows, dim, wts.get(b + "norm2.weight"), wts.get(b + "norm2.bias"), c.layerNormEps(), normed);
+            layerNorm(x, rows, dim, w(b + "norm2.weight"), w(b + "norm2.bias"), c.layerNormEps(), normed);
             lap(3);
-            gemm.linear(normed, rows, dim, wts.get(b + "mlp.fc1.weight"), wts.get(b + "mlp.fc1.bias"), hidden);
+            if (c.mlpKind() == MlpKind.GELU) gemm.linearGelu(normed, rows, dim, w(b + "mlp.fc1.weight"), w(b + "mlp.fc1.bias"), hidden);
+            else {
+                gemm.linear(normed, rows, dim, w(b + "mlp.fc1.weight"), w(b + "mlp.fc1.bias"), hidden);
+                swiglu(hidden, rows, c.mlpHidden(), act);
+            }
             lap(1);
-            if (c.mlpKind() == MlpKind.GELU) ScalarMath.gelu(hidden, 0, rows * fc1);
-            else swiglu(hidden, rows, c.mlpHidden(), act);
-            lap(3);
-            gemm.linear(act, rows, c.mlpHidden(), wts.get(b + "mlp.fc2.weight"), wts.get(b + "mlp.fc2.bias"), branch);
+            gemm.linearResidual(act, rows, c.mlpHidden(), w(b + "mlp.fc2.weight"), w(b + "mlp.fc2.bias"),
+                    c.layerScale() ? w(b + "ls2.gamma") : null, x, branch);
             lap(1);
-            residual(x, branch, c.layerScale() ? wts.get(b + "ls2.gamma") : null, rows, dim);
-            lap(3);
             if (intermediates) inter.add(Nd4j.create(x.clone(), new long[]{batch, n, dim}));
         }
         INDArray preNorm = Nd4j.create(x.clone(), new long[]{batch, n, dim});
-        layerNorm(x, rows, dim, wts.get("norm.weight"), wts.get("norm.bias"), c.layerNormEps(), normed);
+        layerNorm(x, rows, dim, w("norm.weight"), w("norm.bias"), c.layerNormEps(), normed);
         float[] patches = new float[batch * hw * dim];
         for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, (bi * n + prefix) * dim, patches, bi * hw * dim, hw * dim);
         INDArray cls = null, regs = null;
@@ -144,7 +154,6 @@ public final class FastViT {
     /** Patch embedding (unfold + sgemm), the PE's additive part, and the [CLS, registers, patches] order: (B·N, C). */
     private float[] tokens(float[] img, int batch, int gh, int gw) {
         ViTConfig c = model.config();
-        ViTWeights wts = model.weights();
         int p = c.patchSize(), dim = c.embedDim(), hw = gh * gw, prefix = c.numPrefixTokens(), n = prefix + hw;
         int W = gw * p, H = gh * p, kdim = 3 * p * p;
         float[] unfolded = new float[batch * hw * kdim];                  // (B·h·w, 3·p·p), channel-major like the conv kernel
@@ -157,11 +166,11 @@ public final class FastViT {
                             System.arraycopy(img, ((b * 3 + ch) * H + i * p + y) * W + j * p, unfolded, row + (ch * p + y) * p, p);
                 }
         float[] emb = new float[batch * hw * dim];
-        gemm.linear(unfolded, batch * hw, kdim, wts.get("patch_embed.proj.weight").reshape(dim, kdim), wts.get("patch_embed.proj.bias"), emb);
+        gemm.linear(unfolded, batch * hw, kdim, w("patch_embed.proj.weight"), w("patch_embed.proj.bias"), emb);
         float[] pe = patchPositions(gh, gw);
         float[] x = new float[batch * n * dim];
-        float[] cls = c.clsToken() ? wts.get("cls_token").data().asFloat() : null;
-        float[] reg = c.numRegisters() > 0 ? wts.get("reg_token").data().asFloat() : null;
+        float[] cls = c.clsToken() ? w("cls_token") : null;
+        float[] reg = c.numRegisters() > 0 ? w("reg_token") : null;
         for (int b = 0; b < batch; b++) {
             int o = b * n * dim;
             if (cls != null) { System.arraycopy(cls, 0, x, o, dim); o += dim; }
@@ -201,8 +210,7 @@ public final class FastViT {
     }
 
     /** LayerNorm over the channels of each row, population variance, in double per row. */
-    static void layerNorm(float[] x, int rows, int dim, INDArray weight, INDArray bias, double eps, float[] out) {
-        float[] g = weight.data().asFloat(), b = bias.data().asFloat();
+    static void layerNorm(float[] x, int rows, int dim, float[] g, float[] b, double eps, float[] out) {
         for (int r = 0; r < rows; r++) {
             int o = r * dim;
             double mean = 0, var = 0;
@@ -212,13 +220,6 @@ public final class FastViT {
             float inv = (float) (1 / Math.sqrt(var / dim + eps)), m = (float) mean;
             for (int c = 0; c < dim; c++) out[o + c] = (x[o + c] - m) * inv * g[c] + b[c];
         }
-    }
-
-    /** x += gamma ⊙ branch (gamma null: plain residual). */
-    private static void residual(float[] x, float[] branch, INDArray gamma, int rows, int dim) {
-        if (gamma == null) { for (int i = 0; i < rows * dim; i++) x[i] += branch[i]; return; }
-        float[] g = gamma.data().asFloat();
-        for (int r = 0; r < rows; r++) for (int c = 0; c < dim; c++) x[r * dim + c] += g[c] * branch[r * dim + c];
     }
 
     /** DINOv2-g's SwiGLU: silu(first half) · second half of each row of fc1's output. */

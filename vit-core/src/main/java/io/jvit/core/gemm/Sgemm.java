@@ -10,13 +10,59 @@ package io.jvit.core.gemm;
 public final class Sgemm {
     private Sgemm() {}
 
+    public enum Impl { AUTO, VECTOR, SCALAR }
+
+    private static final boolean VECTOR_OK = probeVector();
+
+    private static boolean probeVector() {
+        if (!Boolean.parseBoolean(System.getProperty("jvit.vector", "true"))) return false;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            return VectorSgemm.L >= 4;
+        } catch (Throwable t) {                    // LinkageError etc.: run the scalar kernel
+            return false;
+        }
+    }
+
+    /** True when the Vector API kernel is in use. */
+    public static boolean vectorized() { return VECTOR_OK; }
+
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float alpha, float[] a, int aOff, int lda,
                             float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc, int threads) {
-        check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, threads);
-        NaiveSgemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, threads, null, Impl.AUTO);
     }
+
+    /**
+     * The same, with {@code epilogue} applied to every finished tile of C (null: none), by the implementation chosen.
+     * The epilogue sees each element of C exactly once, after its final value is in place.
+     */
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k,
+                            float alpha, float[] a, int aOff, int lda,
+                            float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff, int ldc, int threads, Epilogue epilogue, Impl impl) {
+        check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, threads);
+        if (m == 0 || n == 0) return;
+        if (k == 0) {                             // C = beta·C: no product to add
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * ldc + j] = beta == 0f ? 0f : beta * c[cOff + i * ldc + j];
+            if (epilogue != null) epilogue.apply(c, cOff, ldc, 0, m, 0, n);
+            return;
+        }
+        boolean vector = switch (impl) {
+            case AUTO -> VECTOR_OK;
+            case SCALAR -> false;
+            case VECTOR -> {
+                if (!VECTOR_OK) throw new IllegalStateException("the Vector API is not available (run with --add-modules jdk.incubator.vector)");
+                yield true;
+            }
+        };
+        if (vector) VectorSgemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, threads, epilogue);
+        else ScalarSgemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue);
+    }
+
+    /** 2·m·n·k. */
+    public static double flops(int m, int n, int k) { return 2.0 * m * n * k; }
 
     static void check(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
                       float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, int threads) {
