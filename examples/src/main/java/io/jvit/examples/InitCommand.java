@@ -29,6 +29,9 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--layer-scale", defaultValue = "1e-5", description = "LayerScale gamma (default ${DEFAULT-VALUE}, as DINOv2 starts)")
     double layerScale;
 
+    @Option(names = "--depth", paramLabel = "N", description = "keep only the first N blocks of the preset (a shallower model for benchmarks)")
+    Integer depth;
+
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE.safetensors")
     Path out;
 
@@ -36,6 +39,11 @@ final class InitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ViTConfig c = Presets.get(arch);
         if (pe != null) c = c.withPe(PositionalEncoding.parse(pe, 37));
+        if (depth != null) {
+            if (depth < 1) throw new IllegalArgumentException("--depth must be >= 1, got " + depth);
+            c = new ViTConfig(c.patchSize(), c.embedDim(), depth, c.numHeads(), c.mlpKind(), c.mlpHidden(), c.layerScale(), c.clsToken(),
+                    c.numRegisters(), c.layerNormEps(), c.qkvBias(), c.pe());
+        }
         Checkpoints.save(out, new VisionTransformer(c, ViTWeights.random(c, seed, layerScale, DataType.FLOAT)));
         System.err.println("wrote " + out + " (" + arch + ", PE " + c.pe().name() + ", seed " + seed + ")");
         return 0;

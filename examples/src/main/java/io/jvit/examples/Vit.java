@@ -9,6 +9,10 @@ import picocli.CommandLine.Command;
         subcommands = {FeaturesCommand.class, ProbeCommand.class, InitCommand.class, BenchCommand.class, SegmentCommand.class, RetrofitCommand.class, SynthCommand.class, PretrainCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Vit {
     public static void main(String[] args) {
+        // the commands that compute get their kernels compiled while they load (not --help, synth, init)
+        if (args.length > 0 && java.util.Set.of("features", "probe", "segment", "retrofit", "pretrain", "demo").contains(args[0])
+                && !java.util.Arrays.asList(args).contains("--help") && !java.util.Arrays.asList(args).contains("-h"))
+            io.jvit.core.fast.JitWarmup.start();
         System.exit(run(args));
     }
 
