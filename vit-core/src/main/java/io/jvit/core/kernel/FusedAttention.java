@@ -52,22 +52,7 @@ public final class FusedAttention {
 
     public static void forward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads, Impl impl,
                                AttentionWorkspace workspace) {
-        if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
-        q.check("q", s);
-        k.check("k", s);
-        v.check("v", s);
-        out.check("out", s);
-        if (bias instanceof AttentionBias.Alibi a) a.check(s);
-        boolean vector = switch (impl) {
-            case AUTO -> VECTOR_OK;
-            case SCALAR -> false;
-            case VECTOR -> {
-                if (!VECTOR_OK) throw new IllegalStateException("the Vector API is not available (run with --add-modules jdk.incubator.vector)");
-                yield true;
-            }
-        };
-        if (vector) vectorForward(q, k, v, out, s, bias, threads, workspace);
-        else scalarForward(q, k, v, out, s, bias, threads, workspace);
+        forward(q, k, v, out, null, s, bias, threads, impl, workspace);
     }
 
     /**
@@ -76,13 +61,43 @@ public final class FusedAttention {
      */
     public static void forwardForTraining(Strided q, Strided k, Strided v, Strided out, float[] lse, AttentionShape s, AttentionBias bias,
                                           int threads, AttentionWorkspace workspace) {
-        if (lse.length < s.batch() * s.heads() * s.tokens())
-            throw new IllegalArgumentException("lse holds " + lse.length + " floats, needs B·H·N = " + s.batch() * s.heads() * s.tokens());
-        forward(q, k, v, out, s, bias, threads, workspace);
-        // TODO(attention backward): the fused kernel writes lse itself; until then the reference computes it.
-        float[] scratch = new float[q.data().length];
-        Strided z = new Strided(scratch, q.offset(), q.stride());
-        NaiveAttention.backward(q, k, v, new Strided(new float[out.data().length], out.offset(), out.stride()), z, z, z, null, lse, s, bias);
+        forwardForTraining(q, k, v, out, lse, s, bias, threads, Impl.AUTO, workspace);
+    }
+
+    /** The same with the implementation chosen. */
+    public static void forwardForTraining(Strided q, Strided k, Strided v, Strided out, float[] lse, AttentionShape s, AttentionBias bias,
+                                          int threads, Impl impl, AttentionWorkspace workspace) {
+        checkLse(lse, s);
+        forward(q, k, v, out, lse, s, bias, threads, impl, workspace);
+    }
+
+    private static void forward(Strided q, Strided k, Strided v, Strided out, float[] lse, AttentionShape s, AttentionBias bias, int threads,
+                                Impl impl, AttentionWorkspace workspace) {
+        if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        q.check("q", s);
+        k.check("k", s);
+        v.check("v", s);
+        out.check("out", s);
+        if (bias instanceof AttentionBias.Alibi a) a.check(s);
+        if (vector(impl)) vectorForward(q, k, v, out, lse, s, bias, threads, workspace);
+        else scalarForward(q, k, v, out, lse, s, bias, threads, workspace);
+    }
+
+    private static boolean vector(Impl impl) {
+        return switch (impl) {
+            case AUTO -> VECTOR_OK;
+            case SCALAR -> false;
+            case VECTOR -> {
+                if (!VECTOR_OK) throw new IllegalStateException("the Vector API is not available (run with --add-modules jdk.incubator.vector)");
+                yield true;
+            }
+        };
+    }
+
+    private static void checkLse(float[] lse, AttentionShape s) {
+        long need = (long) s.batch() * s.heads() * s.tokens();
+        if (lse == null || lse.length < need)
+            throw new IllegalArgumentException("lse holds " + (lse == null ? "no" : String.valueOf(lse.length)) + " floats, needs B·H·N = " + need);
     }
 
     /**
@@ -90,18 +105,62 @@ public final class FusedAttention {
      * {@code lse} ({@link #forwardForTraining}) and dOut = ∂L/∂out, writes (overwrites) dq, dk, dv and adds
      * ∂L/∂m_h = Σ_ij dS_ij·M_ij to {@code dSlopes[h]} when it is not null (learned ALiBi slopes).
      * dq, dk, dv may be three views of one packed (B·N, 3·H·d) array, as the qkv layer's gradient.
+     *
+     * <p>One task per (image, head) on {@code threads} threads (see {@link VectorAttentionBackward} for why), each with
+     * its sums in a fixed order, and the slopes' gradients summed over images in image order after the tasks: the
+     * results are bit-identical for any thread count.
      */
     public static void backward(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut,
                                 Strided dq, Strided dk, Strided dv, float[] dSlopes, AttentionShape s, AttentionBias bias,
                                 int threads, AttentionWorkspace workspace) {
-        if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
-        for (Strided x : new Strided[]{q, k, v, out, dOut, dq, dk, dv}) x.check("attention backward argument", s);
-        if (bias instanceof AttentionBias.Alibi a) a.check(s);
-        // TODO(attention backward): the fused kernel; the reference until then.
-        NaiveAttention.backward(q, k, v, dOut, dq, dk, dv, dSlopes, null, s, bias);
+        backward(q, k, v, out, lse, dOut, dq, dk, dv, dSlopes, s, bias, threads, Impl.AUTO, workspace);
     }
 
-    private static void vectorForward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads,
+    /** The same with the implementation chosen. */
+    public static void backward(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut,
+                                Strided dq, Strided dk, Strided dv, float[] dSlopes, AttentionShape s, AttentionBias bias,
+                                int threads, Impl impl, AttentionWorkspace workspace) {
+        if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        q.check("q", s);
+        k.check("k", s);
+        v.check("v", s);
+        out.check("out", s);
+        dOut.check("dOut", s);
+        dq.check("dq", s);
+        dk.check("dk", s);
+        dv.check("dv", s);
+        checkLse(lse, s);
+        if (bias instanceof AttentionBias.Alibi a) a.check(s);
+        if (dSlopes != null && dSlopes.length < s.heads())
+            throw new IllegalArgumentException("dSlopes holds " + dSlopes.length + " floats, needs one per head: " + s.heads());
+        AttentionBias.Alibi alibi = bias instanceof AttentionBias.Alibi a ? a : null;
+        boolean slopeGrad = alibi != null && dSlopes != null, vector = vector(impl);
+        float[] cols = alibi == null || !vector ? null : workspace.columnRows(alibi);
+        float[] ext = alibi == null || cols != null ? null : workspace.extendedRows(alibi);
+        int heads = s.heads();
+        double[] gSlopes = new double[s.batch() * heads];                // per (image, head): no shared accumulator, no race
+        Parallel.forRange(s.batch() * heads, threads, (w, from, to) -> {
+            if (vector) {
+                VectorAttentionBackward.Scratch scratch = new VectorAttentionBackward.Scratch(s, slopeGrad);
+                for (int t = from; t < to; t++)
+                    gSlopes[t] = VectorAttentionBackward.head(q, k, v, out, lse, dOut, dq, dk, dv, s, alibi, cols, ext, slopeGrad,
+                            t / heads, t % heads, scratch);
+            } else {
+                ScalarAttentionBackward.Scratch scratch = new ScalarAttentionBackward.Scratch(s);
+                for (int t = from; t < to; t++)
+                    gSlopes[t] = ScalarAttentionBackward.head(q, k, v, out, lse, dOut, dq, dk, dv, s, alibi, ext, slopeGrad,
+                            t / heads, t % heads, scratch);
+            }
+        });
+        if (slopeGrad)
+            for (int h = 0; h < heads; h++) {
+                double g = 0;
+                for (int b = 0; b < s.batch(); b++) g += gSlopes[b * heads + h];   // image order: deterministic
+                dSlopes[h] += (float) g;
+            }
+    }
+
+    private static void vectorForward(Strided q, Strided k, Strided v, Strided out, float[] lse, AttentionShape s, AttentionBias bias, int threads,
                                       AttentionWorkspace ws) {
         int bh = s.batch() * s.heads(), qBlocks = (s.tokens() + VectorAttention.BQ - 1) / VectorAttention.BQ;
         VectorAttention.Packed[] packed = new VectorAttention.Packed[bh];
@@ -118,12 +177,12 @@ public final class FusedAttention {
             VectorAttention.Scratch scratch = new VectorAttention.Scratch(dp);
             for (int t = from; t < to; t++) {
                 int h = t % s.heads(), bq = t / s.heads(), qb = bq % qBlocks, b = bq / qBlocks;
-                VectorAttention.block(q, packed[b * s.heads() + h], out, s, alibi, cols, ext, b, h, qb * VectorAttention.BQ, scratch);
+                VectorAttention.block(q, packed[b * s.heads() + h], out, lse, s, alibi, cols, ext, b, h, qb * VectorAttention.BQ, scratch);
             }
         });
     }
 
-    private static void scalarForward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, int threads,
+    private static void scalarForward(Strided q, Strided k, Strided v, Strided out, float[] lse, AttentionShape s, AttentionBias bias, int threads,
                                       AttentionWorkspace ws) {
         int block = 16, qBlocks = (s.tokens() + block - 1) / block;
         float[] ext = bias instanceof AttentionBias.Alibi a ? ws.extendedRows(a) : null;
@@ -131,7 +190,7 @@ public final class FusedAttention {
             float[] mRow = new float[s.tokens()], scores = new float[ScalarAttention.KEY_BLOCK], acc = new float[s.headDim()];
             for (int t = from; t < to; t++) {
                 int qb = t % qBlocks, bh = t / qBlocks, h = bh % s.heads(), b = bh / s.heads();
-                ScalarAttention.queries(q, k, v, out, s, bias, ext, b, h, qb * block, Math.min(s.tokens(), (qb + 1) * block),
+                ScalarAttention.queries(q, k, v, out, lse, s, bias, ext, b, h, qb * block, Math.min(s.tokens(), (qb + 1) * block),
                         mRow, scores, acc);
             }
         });

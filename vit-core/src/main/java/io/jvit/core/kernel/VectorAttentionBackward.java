@@ -1,0 +1,322 @@
+package io.jvit.core.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * The attention backward pass with the Vector API, FlashAttention-2's algorithm on a CPU core, for one (image, head):
+ * with D_i = rowsum(dO ∘ O) and the forward's log-sum-exp per query, each block of {@link #BK} keys walks the queries
+ * in blocks of {@link #BQ} and recomputes its probabilities from the scores instead of storing them,
+ * <pre>
+ *   S  = Q·Kᵀ/√d + m_h·M           (BQ × BK)     P  = exp(S − lse)
+ *   dP = dO·Vᵀ                      (BQ × BK)     dS = P ∘ (dP − D)
+ *   dV_blk += Pᵀ·dO,  dK_blk += dSᵀ·Q/√d          (BK × d, in the key block's scratch)
+ *   dQ     += dS·K                                 (N × d, the (image, head)'s scratch; times 1/√d at the end)
+ * </pre>
+ * so nothing N × N exists: O(N·d) scratch per (image, head). The ALiBi bias is read from the forward's per-grid
+ * tables ({@link VectorAttention#addBias}); for learned slopes a block of M is written once (BQ × BK) and both
+ * added to S and dotted with dS (∂L/∂m_h = Σ dS ∘ M).
+ *
+ * <p>Why dQ is a per-(image, head) accumulator rather than a second pass over query blocks (FlashAttention-2 on a
+ * GPU adds dQ atomically; a CPU has no cheap float atomics and they would make the sum's order depend on timing):
+ * one task per (image, head) walks all its key blocks in order, so dQ's sum has a fixed order and the results are
+ * bit-identical for any thread count. A second pass per query block would recompute S, P and dP (7 instead of
+ * 5 block products: MEASURE) only to parallelise within an (image, head), which training does not need:
+ * B·H ≥ 6 tasks even at batch 1.
+ *
+ * <p>Layouts (dp = d rounded up to whole vectors, padding zero): Q/√d, dO, dQ as rows (N, dp); K and V per key block
+ * (d, BK) for the products over channels (S, dP); K as rows (N, dp) for dS·K. Four register-blocked micro-kernels:
+ * 6 rows × 2L columns ({@link #rowsTimesColumns6}, {@link #rowsTimesRows6}, as the forward's) and 8 keys × 2L
+ * channels ({@link #transposedTimesRows8}: Pᵀ·dO and dSᵀ·Q, their P column read as 8 broadcasts per query).
+ */
+final class VectorAttentionBackward {
+    private VectorAttentionBackward() {}
+
+    private static final VectorSpecies<Float> F = VectorAttention.F;
+    private static final int L = VectorAttention.L;
+    static final int BQ = 48;                  // queries per block (a multiple of 6): S, dP of 48 × 128 floats, 48 KB together
+    static final int BK = 128;                 // keys per block (a multiple of 8 and of 2L)
+    private static final float LOG2E = (float) 1.4426950408889634;
+
+    /** Per-thread scratch for one (image, head) at a time, O(N·d); allocated once per call and thread. */
+    static final class Scratch {
+        final int dp, nq, nk;                  // padded channels, queries padded to BQ, keys padded to BK
+        final float[] q, dO, dQ, lse2, dd;     // (nq, dp) rows and nq: Q/√d, dO, dQ; lse·log2 e; D
+        final float[] kT, vT, kRows;           // (d, BK) per key block; (nk, dp)
+        final float[] s, p, m;                 // (BQ, BK): S then P; dP then dS; M (learned slopes only)
+        final float[] dK, dV;                  // (BK, dp) of the current key block
+
+        Scratch(AttentionShape sh, boolean slopes) {
+            int n = sh.tokens(), d = sh.headDim();
+            dp = VectorAttention.paddedDim(d);
+            nq = (n + BQ - 1) / BQ * BQ;
+            nk = (n + BK - 1) / BK * BK;
+            q = new float[nq * dp];
+            dO = new float[nq * dp];
+            dQ = new float[nq * dp];
+            lse2 = new float[nq];
+            dd = new float[nq];
+            kT = new float[nk * d];
+            vT = new float[nk * d];
+            kRows = new float[nk * dp];
+            s = new float[BQ * BK];
+            p = new float[BQ * BK];
+            m = slopes ? new float[BQ * BK] : null;
+            dK = new float[BK * dp];
+            dV = new float[BK * dp];
+        }
+    }
+
+    /**
+     * dq, dk, dv of image b, head h (overwritten); returns Σ dS ∘ M (∂L/∂m_h of this image) when {@code slopeGrad},
+     * else 0. {@code cols} or {@code ext}: the ALiBi tables as {@link VectorAttention#block} reads them.
+     */
+    static double head(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut, Strided dq, Strided dk, Strided dv,
+                       AttentionShape s, AttentionBias.Alibi alibi, float[] cols, float[] ext, boolean slopeGrad, int b, int h, Scratch w) {
+        int n = s.tokens(), d = s.headDim(), dp = w.dp;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        float slope = alibi == null ? 0f : alibi.slopes()[h];
+        boolean biased = alibi != null && (slope != 0f || slopeGrad), learned = alibi != null && slopeGrad;
+        load(q, k, v, out, lse, dOut, s, b, h, scale, w);
+        Arrays.fill(w.dQ, 0f);
+        FloatVector gSlope = FloatVector.zero(F);
+        for (int j0 = 0; j0 < w.nk; j0 += BK) {
+            int keys = Math.min(BK, n - j0), keys8 = (keys + 7) / 8 * 8;
+            Arrays.fill(w.dK, 0f);
+            Arrays.fill(w.dV, 0f);
+            for (int i0 = 0; i0 < n; i0 += BQ) {
+                int rows = Math.min(BQ, n - i0), rows6 = (rows + 5) / 6 * 6;    // rows past N are zero in Q and dO: dS = 0 there
+                for (int r = 0; r < rows6; r += 6) rowsTimesColumns6(w.q, (i0 + r) * dp, dp, w.kT, j0 * d, d, w.s, r * BK);
+                if (biased) {
+                    if (learned) {
+                        Arrays.fill(w.m, 0f);
+                        addBias(alibi, cols, ext, n, i0, rows, j0, 1f, w.m);
+                        for (int t = 0; t < rows * BK; t += L)
+                            FloatVector.fromArray(F, w.m, t).fma(FloatVector.broadcast(F, slope), FloatVector.fromArray(F, w.s, t)).intoArray(w.s, t);
+                    } else addBias(alibi, cols, ext, n, i0, rows, j0, slope, w.s);
+                }
+                for (int r = 0; r < rows6; r++) probabilities(w.s, r * BK, w.lse2[i0 + r], keys);
+                for (int r = 0; r < rows6; r += 6) rowsTimesColumns6(w.dO, (i0 + r) * dp, dp, w.vT, j0 * d, d, w.p, r * BK);
+                for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.s, j, rows, w.dO, i0 * dp, dp, w.dV);
+                for (int r = 0; r < rows6; r++) gSlope = scoreGradients(w.s, w.p, r * BK, w.dd[i0 + r], learned ? w.m : null, gSlope);
+                for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.p, j, rows, w.q, i0 * dp, dp, w.dK);
+                for (int r = 0; r < rows6; r += 6) rowsTimesRows6(w.p, r * BK, w.kRows, j0 * dp, keys, dp, w.dQ, (i0 + r) * dp);
+            }
+            for (int j = 0; j < keys; j++) {
+                int kj = dk.offset() + (b * n + j0 + j) * dk.stride() + h * d, vj = dv.offset() + (b * n + j0 + j) * dv.stride() + h * d;
+                System.arraycopy(w.dK, j * dp, dk.data(), kj, d);
+                System.arraycopy(w.dV, j * dp, dv.data(), vj, d);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            int qi = dq.offset() + (b * n + i) * dq.stride() + h * d;
+            for (int c = 0; c < d; c++) dq.data()[qi + c] = w.dQ[i * dp + c] * scale;
+        }
+        return learned ? gSlope.reduceLanes(jdk.incubator.vector.VectorOperators.ADD) : 0;
+    }
+
+    /** Q/√d and dO as padded rows, lse in base 2, D_i = dO_i·O_i (in double: dP − D cancels), K and V packed. */
+    private static void load(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut, AttentionShape s, int b, int h,
+                             float scale, Scratch w) {
+        int n = s.tokens(), d = s.headDim(), dp = w.dp, lseBase = (b * s.heads() + h) * n;
+        Arrays.fill(w.q, 0f);
+        Arrays.fill(w.dO, 0f);
+        Arrays.fill(w.lse2, 0f);
+        Arrays.fill(w.dd, 0f);
+        for (int i = 0; i < n; i++) {
+            int qi = q.offset() + (b * n + i) * q.stride() + h * d, gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d;
+            int oi = out.offset() + (b * n + i) * out.stride() + h * d;
+            double dot = 0;
+            for (int c = 0; c < d; c++) {
+                w.q[i * dp + c] = q.data()[qi + c] * scale;
+                w.dO[i * dp + c] = dOut.data()[gi + c];
+                dot += (double) dOut.data()[gi + c] * out.data()[oi + c];
+            }
+            w.dd[i] = (float) dot;
+            w.lse2[i] = lse[lseBase + i] * LOG2E;
+        }
+        Arrays.fill(w.kT, 0f);                                        // padded keys stay 0
+        Arrays.fill(w.vT, 0f);
+        Arrays.fill(w.kRows, 0f);
+        for (int j = 0; j < n; j++) {
+            int kj = k.offset() + (b * n + j) * k.stride() + h * d, vj = v.offset() + (b * n + j) * v.stride() + h * d;
+            int blk = j / BK * (d * BK), jj = j % BK;
+            for (int c = 0; c < d; c++) {
+                w.kT[blk + c * BK + jj] = k.data()[kj + c];
+                w.vT[blk + c * BK + jj] = v.data()[vj + c];
+            }
+            System.arraycopy(k.data(), kj, w.kRows, j * dp, d);
+        }
+    }
+
+    /** target[r·BK + jj] += slope · M(i0 + r, j0 + jj) over the patch queries and keys of the block, as the forward reads M. */
+    private static void addBias(AttentionBias.Alibi alibi, float[] cols, float[] ext, int n, int i0, int rows, int j0, float slope, float[] target) {
+        int prefix = alibi.prefix(), gw = alibi.gridW(), from = Math.max(0, prefix - j0), end = Math.min(BK, n - j0);
+        if (from >= end) return;
+        int kb = j0 + from - prefix, ib = kb / gw, jb = kb % gw;        // the block's first patch key on the grid
+        int gh = alibi.gridH(), colStride = (2 * gh - 1) * gw;
+        for (int r = Math.max(0, prefix - i0), qa = i0 + r - prefix, iq = qa / gw, jq = qa % gw; r < rows; r++) {
+            if (cols != null) VectorAttention.addBias(cols, jq * colStride + (gh - 1 - iq) * gw + kb, from, end, slope, target, r * BK);
+            else VectorAttention.addBias(ext, gw, iq, jq, from, end, ib, jb, slope, target, r * BK);
+            if (++jq == gw) { jq = 0; iq++; }                       // the next query's grid position
+        }
+    }
+
+    /** P = exp(S − lse) = 2^(S·log2 e − lse₂) in place for one row; keys past N (K padded with zeros) get exactly 0. */
+    private static void probabilities(float[] s, int so, float lse2, int keys) {
+        FloatVector log2e = FloatVector.broadcast(F, LOG2E), neg = FloatVector.broadcast(F, -lse2);
+        for (int jj = 0; jj < BK; jj += L)
+            VectorAttention.exp2(FloatVector.fromArray(F, s, so + jj).fma(log2e, neg)).intoArray(s, so + jj);
+        if (keys < BK) Arrays.fill(s, so + keys, so + BK, 0f);
+    }
+
+    /** dS = P ∘ (dP − D) into dp's row; returns acc + dS ∘ M when {@code m} (learned slopes). */
+    private static FloatVector scoreGradients(float[] p, float[] dp, int so, float dd, float[] m, FloatVector acc) {
+        FloatVector dv = FloatVector.broadcast(F, dd);
+        for (int jj = 0; jj < BK; jj += L) {
+            FloatVector ds = FloatVector.fromArray(F, dp, so + jj).sub(dv).mul(FloatVector.fromArray(F, p, so + jj));
+            ds.intoArray(dp, so + jj);
+            if (m != null) acc = ds.fma(FloatVector.fromArray(F, m, so + jj), acc);
+        }
+        return acc;
+    }
+
+    /**
+     * C[co + t·BK + jj] = Σ_c A[ao + t·dp + c]·B[bBase + c·BK + jj] for 6 rows t and the BK columns jj: S = Q·Kᵀ and
+     * dP = dO·Vᵀ with K, V packed (d, BK) per block. 6 rows × 2L columns per step (12 accumulators), d deep.
+     */
+    private static void rowsTimesColumns6(float[] a, int ao, int dp, float[] bm, int bBase, int d, float[] c, int co) {
+        int q0 = ao, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp, q4 = q3 + dp, q5 = q4 + dp;
+        for (int jj = 0; jj < BK; jj += 2 * L) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
+                    a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+            int kc = bBase + jj;
+            for (int ch = 0; ch < d; ch++, kc += BK) {
+                FloatVector k0 = FloatVector.fromArray(F, bm, kc), k1 = FloatVector.fromArray(F, bm, kc + L);
+                FloatVector x = FloatVector.broadcast(F, a[q0 + ch]);
+                a00 = x.fma(k0, a00); a01 = x.fma(k1, a01);
+                x = FloatVector.broadcast(F, a[q1 + ch]);
+                a10 = x.fma(k0, a10); a11 = x.fma(k1, a11);
+                x = FloatVector.broadcast(F, a[q2 + ch]);
+                a20 = x.fma(k0, a20); a21 = x.fma(k1, a21);
+                x = FloatVector.broadcast(F, a[q3 + ch]);
+                a30 = x.fma(k0, a30); a31 = x.fma(k1, a31);
+                x = FloatVector.broadcast(F, a[q4 + ch]);
+                a40 = x.fma(k0, a40); a41 = x.fma(k1, a41);
+                x = FloatVector.broadcast(F, a[q5 + ch]);
+                a50 = x.fma(k0, a50); a51 = x.fma(k1, a51);
+            }
+            int o = co + jj;
+            a00.intoArray(c, o); a01.intoArray(c, o + L); o += BK;
+            a10.intoArray(c, o); a11.intoArray(c, o + L); o += BK;
+            a20.intoArray(c, o); a21.intoArray(c, o + L); o += BK;
+            a30.intoArray(c, o); a31.intoArray(c, o + L); o += BK;
+            a40.intoArray(c, o); a41.intoArray(c, o + L); o += BK;
+            a50.intoArray(c, o); a51.intoArray(c, o + L);
+        }
+    }
+
+    /**
+     * C[co + t·dp + ch] += Σ_{jj < depth} A[ao + t·BK + jj]·B[bBase + jj·dp + ch] for 6 rows t: dQ += dS·K with K as
+     * rows (N, dp). 6 rows × 2L channels per step (12 accumulators), depth keys deep.
+     */
+    private static void rowsTimesRows6(float[] a, int ao, float[] bm, int bBase, int depth, int dp, float[] c, int co) {
+        int p0 = ao, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
+        int ch = 0;
+        for (; ch + 2 * L <= dp; ch += 2 * L) {
+            int o0 = co + ch, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
+            FloatVector a00 = FloatVector.fromArray(F, c, o0), a01 = FloatVector.fromArray(F, c, o0 + L);
+            FloatVector a10 = FloatVector.fromArray(F, c, o1), a11 = FloatVector.fromArray(F, c, o1 + L);
+            FloatVector a20 = FloatVector.fromArray(F, c, o2), a21 = FloatVector.fromArray(F, c, o2 + L);
+            FloatVector a30 = FloatVector.fromArray(F, c, o3), a31 = FloatVector.fromArray(F, c, o3 + L);
+            FloatVector a40 = FloatVector.fromArray(F, c, o4), a41 = FloatVector.fromArray(F, c, o4 + L);
+            FloatVector a50 = FloatVector.fromArray(F, c, o5), a51 = FloatVector.fromArray(F, c, o5 + L);
+            int bi = bBase + ch;
+            for (int jj = 0; jj < depth; jj++, bi += dp) {
+                FloatVector v0 = FloatVector.fromArray(F, bm, bi), v1 = FloatVector.fromArray(F, bm, bi + L);
+                FloatVector x = FloatVector.broadcast(F, a[p0 + jj]);
+                a00 = x.fma(v0, a00); a01 = x.fma(v1, a01);
+                x = FloatVector.broadcast(F, a[p1 + jj]);
+                a10 = x.fma(v0, a10); a11 = x.fma(v1, a11);
+                x = FloatVector.broadcast(F, a[p2 + jj]);
+                a20 = x.fma(v0, a20); a21 = x.fma(v1, a21);
+                x = FloatVector.broadcast(F, a[p3 + jj]);
+                a30 = x.fma(v0, a30); a31 = x.fma(v1, a31);
+                x = FloatVector.broadcast(F, a[p4 + jj]);
+                a40 = x.fma(v0, a40); a41 = x.fma(v1, a41);
+                x = FloatVector.broadcast(F, a[p5 + jj]);
+                a50 = x.fma(v0, a50); a51 = x.fma(v1, a51);
+            }
+            a00.intoArray(c, o0); a01.intoArray(c, o0 + L);
+            a10.intoArray(c, o1); a11.intoArray(c, o1 + L);
+            a20.intoArray(c, o2); a21.intoArray(c, o2 + L);
+            a30.intoArray(c, o3); a31.intoArray(c, o3 + L);
+            a40.intoArray(c, o4); a41.intoArray(c, o4 + L);
+            a50.intoArray(c, o5); a51.intoArray(c, o5 + L);
+        }
+        for (; ch < dp; ch += L)                                      // a last single vector of channels
+            for (int t = 0; t < 6; t++) {
+                int o = co + t * dp + ch, pp = ao + t * BK, bi = bBase + ch;
+                FloatVector acc = FloatVector.fromArray(F, c, o);
+                for (int jj = 0; jj < depth; jj++, bi += dp) acc = FloatVector.broadcast(F, a[pp + jj]).fma(FloatVector.fromArray(F, bm, bi), acc);
+                acc.intoArray(c, o);
+            }
+    }
+
+    /**
+     * C[(j + t)·dp + ch] += Σ_{i < depth} A[i·BK + j + t]·B[bBase + i·dp + ch] for the 8 keys j + t: dV += Pᵀ·dO and
+     * dK += dSᵀ·Q, the key block's (BK, dp) accumulators. A's column block is read row by row as 8 broadcasts, so P
+     * and dS need no transpose. 8 keys × 2L channels per step (16 accumulators), depth queries deep.
+     */
+    private static void transposedTimesRows8(float[] a, int j, int depth, float[] bm, int bBase, int dp, float[] c) {
+        int ch = 0;
+        for (; ch + 2 * L <= dp; ch += 2 * L) {
+            int o0 = j * dp + ch, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp, o6 = o5 + dp, o7 = o6 + dp;
+            FloatVector a00 = FloatVector.fromArray(F, c, o0), a01 = FloatVector.fromArray(F, c, o0 + L);
+            FloatVector a10 = FloatVector.fromArray(F, c, o1), a11 = FloatVector.fromArray(F, c, o1 + L);
+            FloatVector a20 = FloatVector.fromArray(F, c, o2), a21 = FloatVector.fromArray(F, c, o2 + L);
+            FloatVector a30 = FloatVector.fromArray(F, c, o3), a31 = FloatVector.fromArray(F, c, o3 + L);
+            FloatVector a40 = FloatVector.fromArray(F, c, o4), a41 = FloatVector.fromArray(F, c, o4 + L);
+            FloatVector a50 = FloatVector.fromArray(F, c, o5), a51 = FloatVector.fromArray(F, c, o5 + L);
+            FloatVector a60 = FloatVector.fromArray(F, c, o6), a61 = FloatVector.fromArray(F, c, o6 + L);
+            FloatVector a70 = FloatVector.fromArray(F, c, o7), a71 = FloatVector.fromArray(F, c, o7 + L);
+            int ai = j, bi = bBase + ch;
+            for (int i = 0; i < depth; i++, ai += BK, bi += dp) {
+                FloatVector b0 = FloatVector.fromArray(F, bm, bi), b1 = FloatVector.fromArray(F, bm, bi + L);
+                FloatVector x = FloatVector.broadcast(F, a[ai]);
+                a00 = x.fma(b0, a00); a01 = x.fma(b1, a01);
+                x = FloatVector.broadcast(F, a[ai + 1]);
+                a10 = x.fma(b0, a10); a11 = x.fma(b1, a11);
+                x = FloatVector.broadcast(F, a[ai + 2]);
+                a20 = x.fma(b0, a20); a21 = x.fma(b1, a21);
+                x = FloatVector.broadcast(F, a[ai + 3]);
+                a30 = x.fma(b0, a30); a31 = x.fma(b1, a31);
+                x = FloatVector.broadcast(F, a[ai + 4]);
+                a40 = x.fma(b0, a40); a41 = x.fma(b1, a41);
+                x = FloatVector.broadcast(F, a[ai + 5]);
+                a50 = x.fma(b0, a50); a51 = x.fma(b1, a51);
+                x = FloatVector.broadcast(F, a[ai + 6]);
+                a60 = x.fma(b0, a60); a61 = x.fma(b1, a61);
+                x = FloatVector.broadcast(F, a[ai + 7]);
+                a70 = x.fma(b0, a70); a71 = x.fma(b1, a71);
+            }
+            a00.intoArray(c, o0); a01.intoArray(c, o0 + L);
+            a10.intoArray(c, o1); a11.intoArray(c, o1 + L);
+            a20.intoArray(c, o2); a21.intoArray(c, o2 + L);
+            a30.intoArray(c, o3); a31.intoArray(c, o3 + L);
+            a40.intoArray(c, o4); a41.intoArray(c, o4 + L);
+            a50.intoArray(c, o5); a51.intoArray(c, o5 + L);
+            a60.intoArray(c, o6); a61.intoArray(c, o6 + L);
+            a70.intoArray(c, o7); a71.intoArray(c, o7 + L);
+        }
+        for (; ch < dp; ch += L)                                      // a last single vector of channels
+            for (int t = 0; t < 8; t++) {
+                int o = (j + t) * dp + ch, ai = j + t, bi = bBase + ch;
+                FloatVector acc = FloatVector.fromArray(F, c, o);
+                for (int i = 0; i < depth; i++, ai += BK, bi += dp) acc = FloatVector.broadcast(F, a[ai]).fma(FloatVector.fromArray(F, bm, bi), acc);
+                acc.intoArray(c, o);
+            }
+    }
+}
