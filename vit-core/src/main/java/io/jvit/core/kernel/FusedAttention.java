@@ -141,7 +141,7 @@ public final class FusedAttention {
         double[] gSlopes = new double[s.batch() * heads];                // per (image, head): no shared accumulator, no race
         Parallel.forRange(s.batch() * heads, threads, (w, from, to) -> {
             if (vector) {
-                VectorAttentionBackward.Scratch scratch = new VectorAttentionBackward.Scratch(s, slopeGrad);
+                VectorAttentionBackward.Scratch scratch = new VectorAttentionBackward.Scratch(s);
                 for (int t = from; t < to; t++)
                     gSlopes[t] = VectorAttentionBackward.head(q, k, v, out, lse, dOut, dq, dk, dv, s, alibi, cols, ext, slopeGrad,
                             t / heads, t % heads, scratch);

@@ -15,19 +15,19 @@ import java.util.Arrays;
  *   dV_blk += Pᵀ·dO,  dK_blk += dSᵀ·Q/√d          (BK × d, in the key block's scratch)
  *   dQ     += dS·K                                 (N × d, the (image, head)'s scratch; times 1/√d at the end)
  * </pre>
- * so nothing N × N exists: O(N·d) scratch per (image, head). The ALiBi bias is read from the forward's per-grid
- * tables ({@link VectorAttention#addBias}); for learned slopes a block of M is written once (BQ × BK) and both
- * added to S and dotted with dS (∂L/∂m_h = Σ dS ∘ M).
+ * so nothing N × N exists: O(N·d) scratch per (image, head). The ALiBi bias is read in place from the forward's per-grid
+ * tables ({@link VectorAttention#addBias}), and so is M again for learned slopes, dotted with dS (∂L/∂m_h = Σ dS ∘ M).
  *
  * <p>Why dQ is a per-(image, head) accumulator rather than a second pass over query blocks (FlashAttention-2 on a
  * GPU adds dQ atomically; a CPU has no cheap float atomics and they would make the sum's order depend on timing):
  * one task per (image, head) walks all its key blocks in order, so dQ's sum has a fixed order and the results are
  * bit-identical for any thread count. A second pass per query block would recompute S, P and dP (7 instead of
- * 5 block products: MEASURE) only to parallelise within an (image, head), which training does not need:
- * B·H ≥ 6 tasks even at batch 1.
+ * 5 block products; measured by leaving the dV, dK and dQ products out, that part is 21 of the pass's 39 ms at N = 1374,
+ * d = 64, 6 heads, one thread: two passes ≈ 1.55× the time) only to parallelise within an (image, head), which
+ * training does not need: B·H ≥ 6 tasks even at batch 1.
  *
  * <p>Layouts (dp = d rounded up to whole vectors, padding zero): Q/√d, dO, dQ as rows (N, dp); K and V per key block
- * (d, BK) for the products over channels (S, dP); K as rows (N, dp) for dS·K. Four register-blocked micro-kernels:
+ * (d, BK) for the products over channels (S, dP); K as rows (N, dp) for dS·K. Three register-blocked micro-kernels:
  * 6 rows × 2L columns ({@link #rowsTimesColumns6}, {@link #rowsTimesRows6}, as the forward's) and 8 keys × 2L
  * channels ({@link #transposedTimesRows8}: Pᵀ·dO and dSᵀ·Q, their P column read as 8 broadcasts per query).
  */
@@ -36,8 +36,9 @@ final class VectorAttentionBackward {
 
     private static final VectorSpecies<Float> F = VectorAttention.F;
     private static final int L = VectorAttention.L;
-    static final int BQ = 48;                  // queries per block (a multiple of 6): S, dP of 48 × 128 floats, 48 KB together
-    static final int BK = 128;                 // keys per block (a multiple of 8 and of 2L)
+    static final int BQ = 48;                  // queries per block (a multiple of 6): S and dP of 48 × 128 floats, 48 KB together;
+                                               // 96, 192: the same time (N = 1374, d = 64, best of 30, loaded machine)
+    static final int BK = 128;                 // keys per block (a multiple of 8 and of 2L): 64 the same, 256 1.1–1.15× the time
     private static final float LOG2E = (float) 1.4426950408889634;
 
     /** Per-thread scratch for one (image, head) at a time, O(N·d); allocated once per call and thread. */
@@ -45,10 +46,10 @@ final class VectorAttentionBackward {
         final int dp, nq, nk;                  // padded channels, queries padded to BQ, keys padded to BK
         final float[] q, dO, dQ, lse2, dd;     // (nq, dp) rows and nq: Q/√d, dO, dQ; lse·log2 e; D
         final float[] kT, vT, kRows;           // (d, BK) per key block; (nk, dp)
-        final float[] s, p, m;                 // (BQ, BK): S then P; dP then dS; M (learned slopes only)
+        final float[] s, p, dot;               // (BQ, BK): S then P; dP then dS; L partial sums of dS ∘ M
         final float[] dK, dV;                  // (BK, dp) of the current key block
 
-        Scratch(AttentionShape sh, boolean slopes) {
+        Scratch(AttentionShape sh) {
             int n = sh.tokens(), d = sh.headDim();
             dp = VectorAttention.paddedDim(d);
             nq = (n + BQ - 1) / BQ * BQ;
@@ -63,7 +64,7 @@ final class VectorAttentionBackward {
             kRows = new float[nk * dp];
             s = new float[BQ * BK];
             p = new float[BQ * BK];
-            m = slopes ? new float[BQ * BK] : null;
+            dot = new float[L];
             dK = new float[BK * dp];
             dV = new float[BK * dp];
         }
@@ -78,10 +79,10 @@ final class VectorAttentionBackward {
         int n = s.tokens(), d = s.headDim(), dp = w.dp;
         float scale = (float) (1.0 / Math.sqrt(d));
         float slope = alibi == null ? 0f : alibi.slopes()[h];
-        boolean biased = alibi != null && (slope != 0f || slopeGrad), learned = alibi != null && slopeGrad;
+        boolean biased = alibi != null && slope != 0f, learned = alibi != null && slopeGrad;
         load(q, k, v, out, lse, dOut, s, b, h, scale, w);
         Arrays.fill(w.dQ, 0f);
-        FloatVector gSlope = FloatVector.zero(F);
+        double gSlope = 0;
         for (int j0 = 0; j0 < w.nk; j0 += BK) {
             int keys = Math.min(BK, n - j0), keys8 = (keys + 7) / 8 * 8;
             Arrays.fill(w.dK, 0f);
@@ -89,18 +90,12 @@ final class VectorAttentionBackward {
             for (int i0 = 0; i0 < n; i0 += BQ) {
                 int rows = Math.min(BQ, n - i0), rows6 = (rows + 5) / 6 * 6;    // rows past N are zero in Q and dO: dS = 0 there
                 for (int r = 0; r < rows6; r += 6) rowsTimesColumns6(w.q, (i0 + r) * dp, dp, w.kT, j0 * d, d, w.s, r * BK);
-                if (biased) {
-                    if (learned) {
-                        Arrays.fill(w.m, 0f);
-                        addBias(alibi, cols, ext, n, i0, rows, j0, 1f, w.m);
-                        for (int t = 0; t < rows * BK; t += L)
-                            FloatVector.fromArray(F, w.m, t).fma(FloatVector.broadcast(F, slope), FloatVector.fromArray(F, w.s, t)).intoArray(w.s, t);
-                    } else addBias(alibi, cols, ext, n, i0, rows, j0, slope, w.s);
-                }
+                if (biased) bias(alibi, cols, ext, n, i0, rows, j0, slope, w.s, null);
                 for (int r = 0; r < rows6; r++) probabilities(w.s, r * BK, w.lse2[i0 + r], keys);
                 for (int r = 0; r < rows6; r += 6) rowsTimesColumns6(w.dO, (i0 + r) * dp, dp, w.vT, j0 * d, d, w.p, r * BK);
                 for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.s, j, rows, w.dO, i0 * dp, dp, w.dV);
-                for (int r = 0; r < rows6; r++) gSlope = scoreGradients(w.s, w.p, r * BK, w.dd[i0 + r], learned ? w.m : null, gSlope);
+                for (int r = 0; r < rows6; r++) scoreGradients(w.s, w.p, r * BK, w.dd[i0 + r]);
+                if (learned) gSlope += bias(alibi, cols, ext, n, i0, rows, j0, 0f, w.p, w.dot);
                 for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.p, j, rows, w.q, i0 * dp, dp, w.dK);
                 for (int r = 0; r < rows6; r += 6) rowsTimesRows6(w.p, r * BK, w.kRows, j0 * dp, keys, dp, w.dQ, (i0 + r) * dp);
             }
@@ -114,7 +109,7 @@ final class VectorAttentionBackward {
             int qi = dq.offset() + (b * n + i) * dq.stride() + h * d;
             for (int c = 0; c < d; c++) dq.data()[qi + c] = w.dQ[i * dp + c] * scale;
         }
-        return learned ? gSlope.reduceLanes(jdk.incubator.vector.VectorOperators.ADD) : 0;
+        return gSlope;
     }
 
     /** Q/√d and dO as padded rows, lse in base 2, D_i = dO_i·O_i (in double: dP − D cancels), K and V packed. */
@@ -151,17 +146,50 @@ final class VectorAttentionBackward {
         }
     }
 
-    /** target[r·BK + jj] += slope · M(i0 + r, j0 + jj) over the patch queries and keys of the block, as the forward reads M. */
-    private static void addBias(AttentionBias.Alibi alibi, float[] cols, float[] ext, int n, int i0, int rows, int j0, float slope, float[] target) {
+    /**
+     * Over the patch queries and keys of the block, as the forward reads M: {@code x[r·BK + jj] += slope · M(i0 + r, j0 + jj)}
+     * when {@code dot} is null; else returns Σ x ∘ M (x = dS: ∂L/∂m_h), {@code dot} holding one partial sum per lane.
+     * Either way M is read in place from its table, a contiguous slice per query (and grid row of keys, for {@code ext}).
+     */
+    private static double bias(AttentionBias.Alibi alibi, float[] cols, float[] ext, int n, int i0, int rows, int j0, float slope, float[] x,
+                               float[] dot) {
         int prefix = alibi.prefix(), gw = alibi.gridW(), from = Math.max(0, prefix - j0), end = Math.min(BK, n - j0);
-        if (from >= end) return;
+        if (from >= end) return 0;
         int kb = j0 + from - prefix, ib = kb / gw, jb = kb % gw;        // the block's first patch key on the grid
         int gh = alibi.gridH(), colStride = (2 * gh - 1) * gw;
+        if (dot != null) Arrays.fill(dot, 0f);
+        double tail = 0;
         for (int r = Math.max(0, prefix - i0), qa = i0 + r - prefix, iq = qa / gw, jq = qa % gw; r < rows; r++) {
-            if (cols != null) VectorAttention.addBias(cols, jq * colStride + (gh - 1 - iq) * gw + kb, from, end, slope, target, r * BK);
-            else VectorAttention.addBias(ext, gw, iq, jq, from, end, ib, jb, slope, target, r * BK);
+            if (cols != null) {
+                int c = jq * colStride + (gh - 1 - iq) * gw + kb;
+                if (dot == null) VectorAttention.addBias(cols, c, from, end, slope, x, r * BK);
+                else tail += dot(cols, c, from, end, x, r * BK, dot);
+            } else if (dot == null) VectorAttention.addBias(ext, gw, iq, jq, from, end, ib, jb, slope, x, r * BK);
+            else {
+                int ew = 2 * gw - 1;                                    // as VectorAttention.addBias(ext, …): runs of ≤ w keys
+                for (int j = from, ibr = ib, jbr = jb; j < end; ibr++, jbr = 0) {
+                    int run = Math.min(gw - jbr, end - j);
+                    tail += dot(ext, Math.abs(iq - ibr) * ew + (gw - 1 - jq) + jbr, j, j + run, x, r * BK, dot);
+                    j += run;
+                }
+            }
             if (++jq == gw) { jq = 0; iq++; }                       // the next query's grid position
         }
+        if (dot == null) return 0;
+        double sum = tail;
+        for (float f : dot) sum += f;
+        return sum;
+    }
+
+    /** acc[lanes] += x[so + j]·m[c + j − from] for j ∈ [from, end) in whole vectors; returns the rest's sum. */
+    private static double dot(float[] m, int c, int from, int end, float[] x, int so, float[] acc) {
+        FloatVector a = FloatVector.fromArray(F, acc, 0);
+        int s = so + from, len = end - from, t = 0;
+        for (int upper = F.loopBound(len); t < upper; t += L) a = FloatVector.fromArray(F, m, c + t).fma(FloatVector.fromArray(F, x, s + t), a);
+        a.intoArray(acc, 0);
+        double rest = 0;
+        for (; t < len; t++) rest += m[c + t] * x[s + t];
+        return rest;
     }
 
     /** P = exp(S − lse) = 2^(S·log2 e − lse₂) in place for one row; keys past N (K padded with zeros) get exactly 0. */
@@ -172,15 +200,11 @@ final class VectorAttentionBackward {
         if (keys < BK) Arrays.fill(s, so + keys, so + BK, 0f);
     }
 
-    /** dS = P ∘ (dP − D) into dp's row; returns acc + dS ∘ M when {@code m} (learned slopes). */
-    private static FloatVector scoreGradients(float[] p, float[] dp, int so, float dd, float[] m, FloatVector acc) {
+    /** dS = P ∘ (dP − D) into dp's row. */
+    private static void scoreGradients(float[] p, float[] dp, int so, float dd) {
         FloatVector dv = FloatVector.broadcast(F, dd);
-        for (int jj = 0; jj < BK; jj += L) {
-            FloatVector ds = FloatVector.fromArray(F, dp, so + jj).sub(dv).mul(FloatVector.fromArray(F, p, so + jj));
-            ds.intoArray(dp, so + jj);
-            if (m != null) acc = ds.fma(FloatVector.fromArray(F, m, so + jj), acc);
-        }
-        return acc;
+        for (int jj = 0; jj < BK; jj += L)
+            FloatVector.fromArray(F, dp, so + jj).sub(dv).mul(FloatVector.fromArray(F, p, so + jj)).intoArray(dp, so + jj);
     }
 
     /**
