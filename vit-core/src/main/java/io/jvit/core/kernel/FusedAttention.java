@@ -139,14 +139,15 @@ public final class FusedAttention {
         float[] ext = alibi == null || cols != null ? null : workspace.extendedRows(alibi);
         int heads = s.heads();
         double[] gSlopes = new double[s.batch() * heads];                // per (image, head): no shared accumulator, no race
+        workspace.reserveWorkers(threads);
         Parallel.forRange(s.batch() * heads, threads, (w, from, to) -> {
             if (vector) {
-                VectorAttentionBackward.Scratch scratch = new VectorAttentionBackward.Scratch(s);
+                var scratch = workspace.scratch(w, s, VectorAttentionBackward.Scratch.class, () -> new VectorAttentionBackward.Scratch(s));
                 for (int t = from; t < to; t++)
                     gSlopes[t] = VectorAttentionBackward.head(q, k, v, out, lse, dOut, dq, dk, dv, s, alibi, cols, ext, slopeGrad,
                             t / heads, t % heads, scratch);
             } else {
-                ScalarAttentionBackward.Scratch scratch = new ScalarAttentionBackward.Scratch(s);
+                var scratch = workspace.scratch(w, s, ScalarAttentionBackward.Scratch.class, () -> new ScalarAttentionBackward.Scratch(s));
                 for (int t = from; t < to; t++)
                     gSlopes[t] = ScalarAttentionBackward.head(q, k, v, out, lse, dOut, dq, dk, dv, s, alibi, ext, slopeGrad,
                             t / heads, t % heads, scratch);

@@ -14,7 +14,7 @@ final class ScalarAttentionBackward {
 
     static final int KEY_BLOCK = 128;
 
-    /** Per-thread scratch for one (image, head) at a time. */
+    /** Per-thread scratch for one (image, head) at a time, O(N·d); kept per worker in the {@link AttentionWorkspace}. */
     static final class Scratch {
         final float[] dQ, dd, mRow, dK, dV;    // (N, d), N, N, (KEY_BLOCK, d) twice
 

@@ -41,7 +41,7 @@ final class VectorAttentionBackward {
     static final int BK = 128;                 // keys per block (a multiple of 8 and of 2L): 64 the same, 256 1.1–1.15× the time
     private static final float LOG2E = (float) 1.4426950408889634;
 
-    /** Per-thread scratch for one (image, head) at a time, O(N·d); allocated once per call and thread. */
+    /** Per-thread scratch for one (image, head) at a time, O(N·d); kept per worker in the {@link AttentionWorkspace}. */
     static final class Scratch {
         final int dp, nq, nk;                  // padded channels, queries padded to BQ, keys padded to BK
         final float[] q, dO, dQ, lse2, dd;     // (nq, dp) rows and nq: Q/√d, dO, dQ; lse·log2 e; D

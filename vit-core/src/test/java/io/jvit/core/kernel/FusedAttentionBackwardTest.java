@@ -209,6 +209,34 @@ class FusedAttentionBackwardTest {
         }
     }
 
+    /**
+     * One workspace through backward calls that keep or change N, d, the grid and the implementation, its per-worker
+     * scratch left holding an earlier call's data: the results of a fresh workspace, bit for bit.
+     */
+    @Test
+    void aReusedWorkspaceGivesTheAnswersOfAFreshOne() {
+        var ws = new AttentionWorkspace();
+        String[] modes = {"learned", "alibi", "alibi", "none", "rope"};
+        int[][] calls = {{16, 16, 5, 24}, {16, 16, 5, 24}, {7, 9, 0, 64}, {3, 5, 5, 24}, {4, 5, 0, 8}};   // grid h, w, prefix, d
+        for (FusedAttention.Impl impl : impls())                      // the scratch's kind changes between the two
+            for (int i = 0; i < calls.length; i++) {
+                int[] c = calls[i];
+                Case cs = makeCase(modes[i], 2, c[0], c[1], c[2], 2, c[3], i);
+                int w = cs.width(), size = cs.size();
+                Grads fresh = fused(cs, impl, 2);
+                float[] out = new float[size], lse = new float[cs.s().batch() * cs.s().heads() * cs.s().tokens()];
+                FusedAttention.forwardForTraining(cs.q(), cs.k(), cs.v(), Strided.of(out, w), lse, cs.s(), cs.bias(), 2, impl, ws);
+                Grads reused = new Grads(new float[size], new float[size], new float[size], cs.learned() ? new float[2] : null);
+                FusedAttention.backward(cs.q(), cs.k(), cs.v(), Strided.of(out, w), lse, cs.dOut(), Strided.of(reused.dq(), w),
+                        Strided.of(reused.dk(), w), Strided.of(reused.dv(), w), reused.dSlopes(), cs.s(), cs.bias(), 2, impl, ws);
+                String as = modes[i] + " " + Arrays.toString(c) + " " + impl;
+                assertThat(reused.dq()).as(as).containsExactly(fresh.dq());
+                assertThat(reused.dk()).as(as).containsExactly(fresh.dk());
+                assertThat(reused.dv()).as(as).containsExactly(fresh.dv());
+                if (cs.learned()) assertThat(reused.dSlopes()).as(as).containsExactly(fresh.dSlopes());
+            }
+    }
+
     @Test
     void badInputFailsClearly() {
         AttentionShape s = new AttentionShape(1, 10, 2, 8);
