@@ -12,6 +12,10 @@ import io.jvit.core.util.Parallel;
  * {@code --add-modules jdk.incubator.vector}) and {@link ScalarAttention}, chosen at run time
  * ({@code -Djvit.vector=false} forces scalar). {@link NaiveAttention} is the reference both are tested against.
  * Work is split over (image, query block, head) on {@code threads} threads.
+ *
+ * <p>For training, {@link #forwardForTraining} also saves each query's log-sum-exp, and {@link #backward} is
+ * FlashAttention-2's backward pass on the same tables ({@link VectorAttentionBackward}, {@link ScalarAttentionBackward};
+ * the reference {@link NaiveAttention#backward} is itself checked by finite differences in the tests).
  */
 public final class FusedAttention {
     private FusedAttention() {}
@@ -79,8 +83,9 @@ public final class FusedAttention {
         v.check("v", s);
         out.check("out", s);
         if (bias instanceof AttentionBias.Alibi a) a.check(s);
-        if (vector(impl)) vectorForward(q, k, v, out, lse, s, bias, threads, workspace);
-        else scalarForward(q, k, v, out, lse, s, bias, threads, workspace);
+        AttentionWorkspace ws = workspace != null ? workspace : new AttentionWorkspace();
+        if (vector(impl)) vectorForward(q, k, v, out, lse, s, bias, threads, ws);
+        else scalarForward(q, k, v, out, lse, s, bias, threads, ws);
     }
 
     private static boolean vector(Impl impl) {
@@ -104,7 +109,8 @@ public final class FusedAttention {
      * The backward pass (FlashAttention-2's algorithm): from the forward's inputs, its output {@code out} and
      * {@code lse} ({@link #forwardForTraining}) and dOut = ∂L/∂out, writes (overwrites) dq, dk, dv and adds
      * ∂L/∂m_h = Σ_ij dS_ij·M_ij to {@code dSlopes[h]} when it is not null (learned ALiBi slopes).
-     * dq, dk, dv may be three views of one packed (B·N, 3·H·d) array, as the qkv layer's gradient.
+     * dq, dk, dv may be three views of one packed (B·N, 3·H·d) array, as the qkv layer's gradient (their earlier
+     * contents do not matter); they must not overlap q, k, v, out or dOut. {@code workspace} may be null (a fresh one).
      *
      * <p>One task per (image, head) on {@code threads} threads (see {@link VectorAttentionBackward} for why), each with
      * its sums in a fixed order, and the slopes' gradients summed over images in image order after the tasks: the
@@ -119,7 +125,7 @@ public final class FusedAttention {
     /** The same with the implementation chosen. */
     public static void backward(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut,
                                 Strided dq, Strided dk, Strided dv, float[] dSlopes, AttentionShape s, AttentionBias bias,
-                                int threads, Impl impl, AttentionWorkspace workspace) {
+                                int threads, Impl impl, AttentionWorkspace ws) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         q.check("q", s);
         k.check("k", s);
@@ -135,6 +141,7 @@ public final class FusedAttention {
             throw new IllegalArgumentException("dSlopes holds " + dSlopes.length + " floats, needs one per head: " + s.heads());
         AttentionBias.Alibi alibi = bias instanceof AttentionBias.Alibi a ? a : null;
         boolean slopeGrad = alibi != null && dSlopes != null, vector = vector(impl);
+        AttentionWorkspace workspace = ws != null ? ws : new AttentionWorkspace();
         float[] cols = alibi == null || !vector ? null : workspace.columnRows(alibi);
         float[] ext = alibi == null || cols != null ? null : workspace.extendedRows(alibi);
         int heads = s.heads();
