@@ -22,6 +22,14 @@ public final class AttentionWorkspace {
 
     float[][] vBuffers(int count, int length) { return v = grow(v, count, length); }
 
+    private float[][] queryRows = new float[0][], dqParts = new float[0][];
+
+    /** The backward pass's per-(image, head) query rows when its key blocks are split over tasks (as {@link #kBuffers}). */
+    float[][] queryRowBuffers(int count, int length) { return queryRows = grow(queryRows, count, length); }
+
+    /** The backward pass's per-task dQ partial sums when an (image, head)'s key blocks are split over tasks. */
+    float[][] dqBuffers(int count, int length) { return dqParts = grow(dqParts, count, length); }
+
     private static float[][] grow(float[][] bufs, int count, int length) {
         if (bufs.length < count) bufs = Arrays.copyOf(bufs, count);
         for (int i = 0; i < count; i++) if (bufs[i] == null || bufs[i].length < length) bufs[i] = new float[length];

@@ -112,9 +112,11 @@ public final class FusedAttention {
      * dq, dk, dv may be three views of one packed (B·N, 3·H·d) array, as the qkv layer's gradient (their earlier
      * contents do not matter); they must not overlap q, k, v, out or dOut. {@code workspace} may be null (a fresh one).
      *
-     * <p>One task per (image, head) on {@code threads} threads (see {@link VectorAttentionBackward} for why), each with
-     * its sums in a fixed order, and the slopes' gradients summed over images in image order after the tasks: the
-     * results are bit-identical for any thread count.
+     * <p>One task per (image, head) on {@code threads} threads, or, with fewer than {@link VectorAttentionBackward#MIN_TASKS}
+     * (image, head)s, a fixed number of tasks per (image, head) over groups of its key blocks, their dQ partial sums
+     * added in task order (see {@link VectorAttentionBackward} for why). The split depends on the shape alone, every sum
+     * has a fixed order, the slopes' gradients are summed over images and tasks in order after the tasks: the results
+     * are bit-identical for any thread count.
      */
     public static void backward(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut,
                                 Strided dq, Strided dk, Strided dv, float[] dSlopes, AttentionShape s, AttentionBias bias,
@@ -144,26 +146,48 @@ public final class FusedAttention {
         AttentionWorkspace workspace = ws != null ? ws : new AttentionWorkspace();
         float[] cols = alibi == null || !vector ? null : workspace.columnRows(alibi);
         float[] ext = alibi == null || cols != null ? null : workspace.extendedRows(alibi);
-        int heads = s.heads();
-        double[] gSlopes = new double[s.batch() * heads];                // per (image, head): no shared accumulator, no race
+        int heads = s.heads(), bh = s.batch() * heads, per = vector ? VectorAttentionBackward.tasksPerHead(s) : 1;
+        double[] gSlopes = new double[bh * per];                       // per task: no shared accumulator, no race
         workspace.reserveWorkers(threads);
-        Parallel.forRange(s.batch() * heads, threads, (w, from, to) -> {
-            if (vector) {
-                var scratch = workspace.scratch(w, s, VectorAttentionBackward.Scratch.class, () -> new VectorAttentionBackward.Scratch(s));
-                for (int t = from; t < to; t++)
-                    gSlopes[t] = VectorAttentionBackward.head(q, k, v, out, lse, dOut, dq, dk, dv, s, alibi, cols, ext, slopeGrad,
-                            t / heads, t % heads, scratch);
-            } else {
+        if (!vector)
+            Parallel.forRange(bh, threads, (w, from, to) -> {
                 var scratch = workspace.scratch(w, s, ScalarAttentionBackward.Scratch.class, () -> new ScalarAttentionBackward.Scratch(s));
                 for (int t = from; t < to; t++)
                     gSlopes[t] = ScalarAttentionBackward.head(q, k, v, out, lse, dOut, dq, dk, dv, s, alibi, ext, slopeGrad,
                             t / heads, t % heads, scratch);
-            }
-        });
+            });
+        else if (per == 1)                                             // enough (image, head)s: one task each, dQ in the worker's scratch
+            Parallel.forRange(bh, threads, (w, from, to) -> {
+                var scratch = workspace.scratch(w, s, VectorAttentionBackward.Scratch.class, () -> new VectorAttentionBackward.Scratch(s));
+                for (int t = from; t < to; t++)
+                    gSlopes[t] = VectorAttentionBackward.head(q, k, v, out, lse, dOut, dq, dk, dv, s, alibi, cols, ext, slopeGrad,
+                            t / heads, t % heads, scratch);
+            });
+        else {                                                         // few: each one's key blocks split over `per` tasks
+            int blocks = VectorAttentionBackward.blocksPerTask(s), allBlocks = (s.tokens() + VectorAttentionBackward.BK - 1) / VectorAttentionBackward.BK;
+            int dqLength = VectorAttentionBackward.dqLength(s);
+            float[][] rows = workspace.queryRowBuffers(bh, VectorAttentionBackward.queryRowsLength(s)), parts = workspace.dqBuffers(bh * per, dqLength);
+            Parallel.forRange(bh, threads, (w, from, to) -> {
+                for (int t = from; t < to; t++) VectorAttentionBackward.loadQueries(q, out, lse, dOut, s, t / heads, t % heads, rows[t]);
+            });
+            Parallel.forRange(bh * per, threads, (w, from, to) -> {
+                var scratch = workspace.scratch(w, s, VectorAttentionBackward.Scratch.class, () -> new VectorAttentionBackward.Scratch(s));
+                for (int t = from; t < to; t++) {
+                    int head = t / per, g = t % per;
+                    java.util.Arrays.fill(parts[t], 0, dqLength, 0f);
+                    gSlopes[t] = VectorAttentionBackward.keys(rows[head], k, v, dk, dv, s, alibi, cols, ext, slopeGrad, head / heads, head % heads,
+                            g * blocks, Math.min(allBlocks, (g + 1) * blocks), parts[t], scratch);
+                }
+            });
+            Parallel.forRange(bh, threads, (w, from, to) -> {           // dQ's partial sums added in task order
+                for (int t = from; t < to; t++) VectorAttentionBackward.writeDq(parts, t * per, per, s, dq, t / heads, t % heads);
+            });
+        }
         if (slopeGrad)
             for (int h = 0; h < heads; h++) {
                 double g = 0;
-                for (int b = 0; b < s.batch(); b++) g += gSlopes[b * heads + h];   // image order: deterministic
+                for (int b = 0; b < s.batch(); b++)
+                    for (int t = 0; t < per; t++) g += gSlopes[(b * heads + h) * per + t];   // image and task order: deterministic
                 dSlopes[h] += (float) g;
             }
     }

@@ -41,24 +41,51 @@ final class VectorAttentionBackward {
     static final int BK = 128;                 // keys per block (a multiple of 8 and of 2L): 64 the same, 256 1.1–1.15× the time
     private static final float LOG2E = (float) 1.4426950408889634;
 
-    /** Per-thread scratch for one (image, head) at a time, O(N·d); kept per worker in the {@link AttentionWorkspace}. */
+    /**
+     * Tasks the key blocks of all (image, head)s are split into at least, when there are few (image, head)s: a fixed number,
+     * not the thread count, so that the split, and with it every sum's order, is the same on any number of threads.
+     */
+    static final int MIN_TASKS = 32;
+
+    /** Key blocks per task: all of an (image, head)'s when there are {@link #MIN_TASKS} (image, head)s or more. */
+    static int blocksPerTask(AttentionShape s) {
+        int heads = s.batch() * s.heads(), blocks = (s.tokens() + BK - 1) / BK;
+        int groups = Math.min(blocks, (MIN_TASKS + heads - 1) / heads);
+        return (blocks + groups - 1) / groups;
+    }
+
+    /** Tasks per (image, head): its key blocks in groups of {@link #blocksPerTask}. */
+    static int tasksPerHead(AttentionShape s) {
+        int blocks = (s.tokens() + BK - 1) / BK, per = blocksPerTask(s);
+        return (blocks + per - 1) / per;
+    }
+
+    /** Queries padded to whole query blocks. */
+    static int paddedQueries(AttentionShape s) { return (s.tokens() + BQ - 1) / BQ * BQ; }
+
+    /**
+     * Floats of one (image, head)'s query rows, what all its key blocks read: [Q/√d (nq, dp) | dO (nq, dp) | lse·log2 e (nq) |
+     * D (nq)], nq = {@link #paddedQueries}, dp = d rounded up to whole vectors; the padding is zero.
+     */
+    static int queryRowsLength(AttentionShape s) {
+        int nq = paddedQueries(s);
+        return 2 * nq * VectorAttention.paddedDim(s.headDim()) + 2 * nq;
+    }
+
+    /** Floats of one dQ accumulator (nq, dp). */
+    static int dqLength(AttentionShape s) { return paddedQueries(s) * VectorAttention.paddedDim(s.headDim()); }
+
+    /** Per-thread scratch, O(N·d); kept per worker in the {@link AttentionWorkspace}. */
     static final class Scratch {
-        final int dp, nq, nk;                  // padded channels, queries padded to BQ, keys padded to BK
-        final float[] q, dO, dQ, lse2, dd;     // (nq, dp) rows and nq: Q/√d, dO, dQ; lse·log2 e; D
-        final float[] kT, vT, kRows;           // (d, BK) per key block; (nk, dp)
+        final float[] rows, dQ;                // an (image, head)'s query rows and dQ, when it is one task
+        final float[] kT, vT, kRows;           // K, V as (d, BK) per key block; K as rows (nk, dp)
         final float[] s, p, dot;               // (BQ, BK): S then P; dP then dS; L partial sums of dS ∘ M
         final float[] dK, dV;                  // (BK, dp) of the current key block
 
         Scratch(AttentionShape sh) {
-            int n = sh.tokens(), d = sh.headDim();
-            dp = VectorAttention.paddedDim(d);
-            nq = (n + BQ - 1) / BQ * BQ;
-            nk = (n + BK - 1) / BK * BK;
-            q = new float[nq * dp];
-            dO = new float[nq * dp];
-            dQ = new float[nq * dp];
-            lse2 = new float[nq];
-            dd = new float[nq];
+            int d = sh.headDim(), dp = VectorAttention.paddedDim(d), nk = (sh.tokens() + BK - 1) / BK * BK;
+            rows = new float[queryRowsLength(sh)];
+            dQ = new float[dqLength(sh)];
             kT = new float[nk * d];
             vT = new float[nk * d];
             kRows = new float[nk * dp];
@@ -71,33 +98,66 @@ final class VectorAttentionBackward {
     }
 
     /**
-     * dq, dk, dv of image b, head h (overwritten); returns Σ dS ∘ M (∂L/∂m_h of this image) when {@code slopeGrad},
-     * else 0. {@code cols} or {@code ext}: the ALiBi tables as {@link VectorAttention#block} reads them.
+     * dq, dk, dv of image b, head h as one task (overwritten); returns Σ dS ∘ M (∂L/∂m_h of this image) when
+     * {@code slopeGrad}, else 0. {@code cols} or {@code ext}: the ALiBi tables as {@link VectorAttention#block} reads them.
      */
     static double head(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut, Strided dq, Strided dk, Strided dv,
                        AttentionShape s, AttentionBias.Alibi alibi, float[] cols, float[] ext, boolean slopeGrad, int b, int h, Scratch w) {
-        int n = s.tokens(), d = s.headDim(), dp = w.dp;
+        loadQueries(q, out, lse, dOut, s, b, h, w.rows);
+        Arrays.fill(w.dQ, 0, dqLength(s), 0f);
+        double g = keys(w.rows, k, v, dk, dv, s, alibi, cols, ext, slopeGrad, b, h, 0, (s.tokens() + BK - 1) / BK, w.dQ, w);
+        writeDq(new float[][]{w.dQ}, 0, 1, s, dq, b, h);
+        return g;
+    }
+
+    /** Image b, head h's query rows (see {@link #queryRowsLength}): Q/√d, dO, lse in base 2, D_i = dO_i·O_i (in double: dP − D cancels). */
+    static void loadQueries(Strided q, Strided out, float[] lse, Strided dOut, AttentionShape s, int b, int h, float[] rows) {
+        int n = s.tokens(), d = s.headDim(), dp = VectorAttention.paddedDim(d), nq = paddedQueries(s), lseBase = (b * s.heads() + h) * n;
+        int dO = nq * dp, lse2 = 2 * nq * dp, dd = lse2 + nq;
         float scale = (float) (1.0 / Math.sqrt(d));
+        Arrays.fill(rows, 0, queryRowsLength(s), 0f);
+        for (int i = 0; i < n; i++) {
+            int qi = q.offset() + (b * n + i) * q.stride() + h * d, gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d;
+            int oi = out.offset() + (b * n + i) * out.stride() + h * d;
+            double dot = 0;
+            for (int c = 0; c < d; c++) {
+                rows[i * dp + c] = q.data()[qi + c] * scale;
+                rows[dO + i * dp + c] = dOut.data()[gi + c];
+                dot += (double) dOut.data()[gi + c] * out.data()[oi + c];
+            }
+            rows[dd + i] = (float) dot;
+            rows[lse2 + i] = lse[lseBase + i] * LOG2E;
+        }
+    }
+
+    /**
+     * Key blocks [kb0, kb1) of image b, head h against all its queries ({@code rows}, {@link #loadQueries}): writes their
+     * rows of dk and dv, adds dS·K (dQ without its 1/√d) into {@code dQ} (nq, dp); returns their Σ dS ∘ M when
+     * {@code slopeGrad}, else 0.
+     */
+    static double keys(float[] rows, Strided k, Strided v, Strided dk, Strided dv, AttentionShape s, AttentionBias.Alibi alibi,
+                       float[] cols, float[] ext, boolean slopeGrad, int b, int h, int kb0, int kb1, float[] dQ, Scratch w) {
+        int n = s.tokens(), d = s.headDim(), dp = VectorAttention.paddedDim(d), nq = paddedQueries(s);
+        int qo = 0, dO = nq * dp, lse2 = 2 * nq * dp, dd = lse2 + nq;
         float slope = alibi == null ? 0f : alibi.slopes()[h];
         boolean biased = alibi != null && slope != 0f, learned = alibi != null && slopeGrad;
-        load(q, k, v, out, lse, dOut, s, b, h, scale, w);
-        Arrays.fill(w.dQ, 0f);
+        packKeys(k, v, s, b, h, kb0, kb1, w);
         double gSlope = 0;
-        for (int j0 = 0; j0 < w.nk; j0 += BK) {
+        for (int j0 = kb0 * BK; j0 < kb1 * BK; j0 += BK) {
             int keys = Math.min(BK, n - j0), keys8 = (keys + 7) / 8 * 8;
             Arrays.fill(w.dK, 0f);
             Arrays.fill(w.dV, 0f);
             for (int i0 = 0; i0 < n; i0 += BQ) {
-                int rows = Math.min(BQ, n - i0), rows6 = (rows + 5) / 6 * 6;    // rows past N are zero in Q and dO: dS = 0 there
-                for (int r = 0; r < rows6; r += 6) rowsTimesColumns6(w.q, (i0 + r) * dp, dp, w.kT, j0 * d, d, w.s, r * BK);
-                if (biased) bias(alibi, cols, ext, n, i0, rows, j0, slope, w.s, null);
-                for (int r = 0; r < rows6; r++) probabilities(w.s, r * BK, w.lse2[i0 + r], keys);
-                for (int r = 0; r < rows6; r += 6) rowsTimesColumns6(w.dO, (i0 + r) * dp, dp, w.vT, j0 * d, d, w.p, r * BK);
-                for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.s, j, rows, w.dO, i0 * dp, dp, w.dV);
-                for (int r = 0; r < rows6; r++) scoreGradients(w.s, w.p, r * BK, w.dd[i0 + r]);
-                if (learned) gSlope += bias(alibi, cols, ext, n, i0, rows, j0, 0f, w.p, w.dot);
-                for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.p, j, rows, w.q, i0 * dp, dp, w.dK);
-                for (int r = 0; r < rows6; r += 6) rowsTimesRows6(w.p, r * BK, w.kRows, j0 * dp, keys, dp, w.dQ, (i0 + r) * dp);
+                int rs = Math.min(BQ, n - i0), rs6 = (rs + 5) / 6 * 6;      // rows past N are zero in Q and dO: dS = 0 there
+                for (int r = 0; r < rs6; r += 6) rowsTimesColumns6(rows, qo + (i0 + r) * dp, dp, w.kT, j0 * d, d, w.s, r * BK);
+                if (biased) bias(alibi, cols, ext, n, i0, rs, j0, slope, w.s, null);
+                for (int r = 0; r < rs6; r++) probabilities(w.s, r * BK, rows[lse2 + i0 + r], keys);
+                for (int r = 0; r < rs6; r += 6) rowsTimesColumns6(rows, dO + (i0 + r) * dp, dp, w.vT, j0 * d, d, w.p, r * BK);
+                for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.s, j, rs, rows, dO + i0 * dp, dp, w.dV);
+                for (int r = 0; r < rs6; r++) scoreGradients(w.s, w.p, r * BK, rows[dd + i0 + r]);
+                if (learned) gSlope += bias(alibi, cols, ext, n, i0, rs, j0, 0f, w.p, w.dot);
+                for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.p, j, rs, rows, qo + i0 * dp, dp, w.dK);
+                for (int r = 0; r < rs6; r += 6) rowsTimesRows6(w.p, r * BK, w.kRows, j0 * dp, keys, dp, dQ, (i0 + r) * dp);
             }
             for (int j = 0; j < keys; j++) {
                 int kj = dk.offset() + (b * n + j0 + j) * dk.stride() + h * d, vj = dv.offset() + (b * n + j0 + j) * dv.stride() + h * d;
@@ -105,37 +165,31 @@ final class VectorAttentionBackward {
                 System.arraycopy(w.dV, j * dp, dv.data(), vj, d);
             }
         }
-        for (int i = 0; i < n; i++) {
-            int qi = dq.offset() + (b * n + i) * dq.stride() + h * d;
-            for (int c = 0; c < d; c++) dq.data()[qi + c] = w.dQ[i * dp + c] * scale;
-        }
         return gSlope;
     }
 
-    /** Q/√d and dO as padded rows, lse in base 2, D_i = dO_i·O_i (in double: dP − D cancels), K and V packed. */
-    private static void load(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut, AttentionShape s, int b, int h,
-                             float scale, Scratch w) {
-        int n = s.tokens(), d = s.headDim(), dp = w.dp, lseBase = (b * s.heads() + h) * n;
-        Arrays.fill(w.q, 0f);
-        Arrays.fill(w.dO, 0f);
-        Arrays.fill(w.lse2, 0f);
-        Arrays.fill(w.dd, 0f);
+    /** dq of image b, head h = (Σ of {@code parts[first…first+count)}, in that order)/√d. */
+    static void writeDq(float[][] parts, int first, int count, AttentionShape s, Strided dq, int b, int h) {
+        int n = s.tokens(), d = s.headDim(), dp = VectorAttention.paddedDim(d);
+        float scale = (float) (1.0 / Math.sqrt(d));
+        float[] p0 = parts[first];
         for (int i = 0; i < n; i++) {
-            int qi = q.offset() + (b * n + i) * q.stride() + h * d, gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d;
-            int oi = out.offset() + (b * n + i) * out.stride() + h * d;
-            double dot = 0;
+            int qi = dq.offset() + (b * n + i) * dq.stride() + h * d;
             for (int c = 0; c < d; c++) {
-                w.q[i * dp + c] = q.data()[qi + c] * scale;
-                w.dO[i * dp + c] = dOut.data()[gi + c];
-                dot += (double) dOut.data()[gi + c] * out.data()[oi + c];
+                float sum = p0[i * dp + c];
+                for (int g = 1; g < count; g++) sum += parts[first + g][i * dp + c];
+                dq.data()[qi + c] = sum * scale;
             }
-            w.dd[i] = (float) dot;
-            w.lse2[i] = lse[lseBase + i] * LOG2E;
         }
-        Arrays.fill(w.kT, 0f);                                        // padded keys stay 0
-        Arrays.fill(w.vT, 0f);
-        Arrays.fill(w.kRows, 0f);
-        for (int j = 0; j < n; j++) {
+    }
+
+    /** K and V of key blocks [kb0, kb1) packed: (d, BK) per block, and K as rows (N, dp); keys past N are zero. */
+    private static void packKeys(Strided k, Strided v, AttentionShape s, int b, int h, int kb0, int kb1, Scratch w) {
+        int n = s.tokens(), d = s.headDim(), dp = VectorAttention.paddedDim(d);
+        Arrays.fill(w.kT, kb0 * BK * d, kb1 * BK * d, 0f);
+        Arrays.fill(w.vT, kb0 * BK * d, kb1 * BK * d, 0f);
+        Arrays.fill(w.kRows, kb0 * BK * dp, kb1 * BK * dp, 0f);
+        for (int j = kb0 * BK, end = Math.min(n, kb1 * BK); j < end; j++) {
             int kj = k.offset() + (b * n + j) * k.stride() + h * d, vj = v.offset() + (b * n + j) * v.stride() + h * d;
             int blk = j / BK * (d * BK), jj = j % BK;
             for (int c = 0; c < d; c++) {
