@@ -13,18 +13,21 @@ import java.util.Arrays;
  *   S  = Q·Kᵀ/√d + m_h·M           (BQ × BK)     P  = exp(S − lse)
  *   dP = dO·Vᵀ                      (BQ × BK)     dS = P ∘ (dP − D)
  *   dV_blk += Pᵀ·dO,  dK_blk += dSᵀ·Q/√d          (BK × d, in the key block's scratch)
- *   dQ     += dS·K                                 (N × d, the (image, head)'s scratch; times 1/√d at the end)
+ *   dQ     += dS·K                                 (N × d per task, see below; times 1/√d at the end)
  * </pre>
- * so nothing N × N exists: O(N·d) scratch per (image, head). The ALiBi bias is read in place from the forward's per-grid
+ * so nothing N × N exists: O(N·d) scratch per task. The ALiBi bias is read in place from the forward's per-grid
  * tables ({@link VectorAttention#addBias}), and so is M again for learned slopes, dotted with dS (∂L/∂m_h = Σ dS ∘ M).
  *
- * <p>Why dQ is a per-(image, head) accumulator rather than a second pass over query blocks (FlashAttention-2 on a
- * GPU adds dQ atomically; a CPU has no cheap float atomics and they would make the sum's order depend on timing):
- * one task per (image, head) walks all its key blocks in order, so dQ's sum has a fixed order and the results are
- * bit-identical for any thread count. A second pass per query block would recompute S, P and dP (7 instead of
- * 5 block products; measured by leaving the dV, dK and dQ products out, that part is 21 of the pass's 39 ms at N = 1374,
- * d = 64, 6 heads, one thread: two passes ≈ 1.55× the time) only to parallelise within an (image, head), which
- * training does not need: B·H ≥ 6 tasks even at batch 1.
+ * <p>Tasks, and dQ across key blocks. FlashAttention-2 on a GPU runs key blocks in parallel and adds into dQ atomically;
+ * a CPU has no cheap float atomics, and they would make the sum's order depend on timing. Here a task is a group of
+ * one (image, head)'s key blocks: all of them when there are at least {@link #MIN_TASKS} (image, head)s (training:
+ * B·H = 6·B with ViT-S), dQ then summed in the worker's scratch; with fewer, ⌈MIN_TASKS / (B·H)⌉ groups, each adding
+ * into its own dQ partial sum (N × d), the partial sums added in group order afterwards ({@link #writeDq}). The split
+ * depends on the shape alone, so the results are bit-identical for any thread count. Measured at N = 1374, d = 64, one
+ * thread (best of 25 on a shared 2-core machine): the split costs 2% at 6 heads (6 groups), 16% at 1 head (11 groups:
+ * 11 partial sums to zero and add), and buys parallelism at batch 1. The other way, a second pass over query blocks
+ * for dQ, would recompute S, P and dP (7 block products instead of 5): leaving the dV, dK and dQ products out, that
+ * part takes 21 of the pass's 39 ms, so two passes ≈ 1.55× the time.
  *
  * <p>Layouts (dp = d rounded up to whole vectors, padding zero): Q/√d, dO, dQ as rows (N, dp); K and V per key block
  * (d, BK) for the products over channels (S, dP); K as rows (N, dp) for dS·K. Three register-blocked micro-kernels:
@@ -43,7 +46,8 @@ final class VectorAttentionBackward {
 
     /**
      * Tasks the key blocks of all (image, head)s are split into at least, when there are few (image, head)s: a fixed number,
-     * not the thread count, so that the split, and with it every sum's order, is the same on any number of threads.
+     * not the thread count, so that the split, and with it every sum's order, is the same on any number of threads
+     * (with 64: 11 groups at one head and N = 1374, 1.12× the one-thread time of 6 groups).
      */
     static final int MIN_TASKS = 32;
 
