@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Memory that {@link FusedAttention} reuses across the calls of one caller, such as the blocks of a forward pass
  * ({@code FastViT} keeps one): the packed K and V of every (image, head), and the ALiBi bias tables of the last
- * grid (they depend on the grid and the distance, not on the slopes, so every block shares them), and the backward
- * pass's per-thread scratch (O(N·d) each, kept while N and d stay the same). Without it each
+ * grid (they depend on the grid and the distance, not on the slopes, so every block shares them); for the backward
+ * pass, the per-thread scratch (O(N·d) each, kept while N and d stay the same) and, when an (image, head)'s key blocks
+ * are split over tasks, its query rows and the tasks' dQ partial sums (O(N·d) each). Without it each
  * call allocates both: at 1036² with ViT-S that is 17 MB of packed K/V and a 3.2 MB table per block, 240 MB of
  * garbage per forward pass, which the JVM's heap grows to hold.
  *
