@@ -10,8 +10,11 @@ final class ScalarAttention {
 
     static final int KEY_BLOCK = 128;
 
-    /** Queries [q0, q1) of image b, head h. {@code mRow}, {@code scores} and {@code acc}: scratch of N, KEY_BLOCK and d floats. */
-    static void queries(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias, float[] ext,
+    /**
+     * Queries [q0, q1) of image b, head h. {@code mRow}, {@code scores} and {@code acc}: scratch of N, KEY_BLOCK and d floats.
+     * When {@code lse} is not null, also each query's log-sum-exp of its logits, m + ln l, at {@code lse[(b·H + h)·N + i]}.
+     */
+    static void queries(Strided q, Strided k, Strided v, Strided out, float[] lse, AttentionShape s, AttentionBias bias, float[] ext,
                         int b, int h, int q0, int q1, float[] mRow, float[] scores, float[] acc) {
         int n = s.tokens(), d = s.headDim();
         float scale = (float) (1.0 / Math.sqrt(d));
@@ -49,6 +52,7 @@ final class ScalarAttention {
             int oi = out.offset() + (b * n + i) * out.stride() + h * d;
             float inv = 1f / l;
             for (int c = 0; c < d; c++) out.data()[oi + c] = acc[c] * inv;
+            if (lse != null) lse[(b * s.heads() + h) * n + i] = m + (float) Math.log(l);
         }
     }
 }

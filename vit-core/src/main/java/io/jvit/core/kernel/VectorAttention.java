@@ -64,8 +64,11 @@ final class VectorAttention {
         }
     }
 
-    /** Queries [q0, q0 + BQ) ∩ [0, N) of image b, head h. */
-    static void block(Strided q, Packed kv, Strided out, AttentionShape s, AttentionBias.Alibi alibi, float[] cols, float[] ext,
+    /**
+     * Queries [q0, q0 + BQ) ∩ [0, N) of image b, head h; when {@code lse} is not null, also each query's log-sum-exp of
+     * its logits (natural log) at {@code lse[(b·H + h)·N + i]}, for the backward pass.
+     */
+    static void block(Strided q, Packed kv, Strided out, float[] lse, AttentionShape s, AttentionBias.Alibi alibi, float[] cols, float[] ext,
                       int b, int h, int q0, Scratch w) {
         int n = s.tokens(), d = s.headDim(), dp = kv.dp(), nPad = kv.nPad();
         int rows = Math.min(BQ, n - q0), rows6 = (rows + 5) / 6 * 6;
@@ -106,10 +109,12 @@ final class VectorAttention {
             float inv = 1f / w.l[r];
             for (int c = 0; c < d; c++) out.data()[oi + c] = w.o[r * dp + c] * inv;
         }
+        if (lse != null)                                              // m and the logits are in base 2: ln Σ e^s = m·ln 2 + ln l
+            for (int r = 0, base = (b * s.heads() + h) * n + q0; r < rows; r++) lse[base + r] = (float) (w.m[r] * LN2 + Math.log(w.l[r]));
     }
 
     /** S[so + j] += slope · m[c + j − from] for j ∈ [from, end): a contiguous slice of M's values (a column-rows or extended-rows table). */
-    private static void addBias(float[] m, int c, int from, int end, float slope, float[] sc, int so) {
+    static void addBias(float[] m, int c, int from, int end, float slope, float[] sc, int so) {
         FloatVector sv = FloatVector.broadcast(F, slope);
         int s = so + from, len = end - from, t = 0;
         for (int upper = F.loopBound(len); t < upper; t += L)
@@ -123,7 +128,7 @@ final class VectorAttention {
      * run of ≤ w keys at a time, and never materialised (an M-row buffer of BQ × N floats would stream more bytes
      * from L3 than K and V). No division per run: the key block's first grid position comes in as (ib, jb).
      */
-    private static void addBias(float[] ext, int w, int iq, int jq, int from, int end, int ib, int jb, float slope, float[] sc, int so) {
+    static void addBias(float[] ext, int w, int iq, int jq, int from, int end, int ib, int jb, float slope, float[] sc, int so) {
         int ew = 2 * w - 1;
         for (int j = from; j < end; ib++, jb = 0) {
             int run = Math.min(w - jb, end - j);
