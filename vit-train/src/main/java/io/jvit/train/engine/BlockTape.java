@@ -2,7 +2,7 @@ package io.jvit.train.engine;
 
 /**
  * What one block's forward pass keeps for its backward pass, rows = B·N (the block's input x lives in the
- * {@link Tape}'s residual stream, not here). Floats: rows·(8·C + fc1 + hidden + 4) + B·H·N, that is
+ * {@link Tape}'s residual stream, not here). Floats: rows·(9·C + fc1 + hidden + 4) + B·H·N, that is
  * normed1, att, branch1, mid, normed2, branch2 (C each), qkv (3C), fc1's output, the activation (hidden),
  * two LayerNorms' μ and σ⁻¹, and attention's log-sum-exp.
  */

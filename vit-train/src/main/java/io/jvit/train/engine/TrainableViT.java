@@ -23,10 +23,10 @@ import java.util.Arrays;
  *   4 · [ (D + 1)·R·C                      residual stream before every block and after the last
  *       + R·C + 2R                         final LayerNorm output, μ, σ⁻¹
  *       + B·h·w·3p²                        unfolded patches (patch embedding's dW)
- *       + L·( R·(8C + fc1 + hidden + 4)    per block: normed1, att, branch1, mid, normed2, branch2, qkv (3C), fc1 out,
+ *       + L·( R·(9C + fc1 + hidden + 4)    per block: normed1, att, branch1, mid, normed2, branch2, qkv (3C), fc1 out,
  *             + B·H·N ) ]                  activation, LayerNorm μ/σ⁻¹ ×2; attention's log-sum-exp
  * </pre>
- * and the backward pass adds 4·R·(8C + fc1 + hidden) bytes of gradient scratch (stream, branch, normed, att, qkv,
+ * and the backward pass adds 4·R·(7C + fc1 + hidden) bytes of gradient scratch (stream, branch, normed, att, qkv (3C),
  * fc1, activation), plus the attention kernel's O(N·d) per (image, head) workspace. Never an N × N matrix.
  * With recompute every block's forward runs twice (once in the forward pass, once just before its backward),
  * about a third more compute, for D − 1 fewer block tapes. See {@link #tapeBytes}.
@@ -58,7 +58,7 @@ public final class TrainableViT {
     public static long tapeBytes(ViTConfig c, int batch, int gridH, int gridW, boolean recompute) {
         Sizes s = Sizes.of(c, batch, gridH, gridW);
         long r = s.rows(), C = s.dim(), p = c.patchSize();
-        long perBlock = r * (8 * C + s.fc1() + s.hidden() + 4) + (long) batch * s.heads() * s.tokens();
+        long perBlock = r * (9 * C + s.fc1() + s.hidden() + 4) + (long) batch * s.heads() * s.tokens();
         return 4 * ((c.depth() + 1) * r * C + r * C + 2 * r + (long) batch * s.patches() * 3 * p * p
                 + (recompute ? 1 : c.depth()) * perBlock);
     }
