@@ -2,9 +2,8 @@ package io.jvit.train.engine;
 
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.kernel.AttentionBias;
+import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.RopeTables;
-
-import java.util.Arrays;
 
 /**
  * The training engine's model: a ViT's forward pass on float arrays that keeps what its hand-written backward pass
@@ -42,7 +41,7 @@ public final class TrainableViT {
      * @param recompute keep only the residual stream between blocks and recompute each block's activations in the backward pass
      */
     public TrainableViT(ViTConfig config, Params params, boolean recompute) {
-        for (String k : io.jvit.core.model.ViTWeights.expectedShapes(config).keySet())
+        for (String k : ViTWeights.expectedShapes(config).keySet())
             if (!params.has(k)) throw new IllegalArgumentException("parameters lack '" + k + "' for this configuration");
         this.config = config;
         this.params = params;
@@ -118,12 +117,6 @@ public final class TrainableViT {
         PatchEmbedding.backward(params, grads, dEmb, t.unfolded, s, config.patchSize(), threads);
     }
 
-    /** Convenience: a zeroed gradient buffer for this model's parameters. */
-    public Params newGradients() {
-        Params g = Params.zerosLike(params);
-        g.zero();
-        return g;
-    }
-
-    @Override public String toString() { return "TrainableViT" + Arrays.toString(new int[]{config.embedDim(), config.depth()}); }
+    /** A zeroed gradient buffer for this model's parameters. */
+    public Params newGradients() { return Params.zerosLike(params); }
 }

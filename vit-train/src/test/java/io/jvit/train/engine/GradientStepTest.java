@@ -7,6 +7,7 @@ import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,6 +53,21 @@ class GradientStepTest {
         double la = run(2, 3, a), lb = run(2, 3, b);
         assertThat(lb).isEqualTo(la);
         for (String k : a.names()) assertThat(b.get(k)).as(k).containsExactly(a.get(k));
+    }
+
+    /** 4 threads on micro-batches of 2: 2 workers with 2 kernel threads each (the kernels' pool is not the workers'). */
+    @Test
+    @Timeout(120)
+    void spareThreadsGoToTheKernels() {
+        Params one = Params.zerosLike(Params.of(c, w)), four = Params.zerosLike(one);
+        double l1 = run(1, Integer.MAX_VALUE, one), l4 = run(4, 2, four);
+        assertThat(l4).isCloseTo(l1, within(1e-6 * l1));
+        for (String k : one.names()) {
+            float[] a = one.get(k), b = four.get(k);
+            double scale = 0, diff = 0;
+            for (int i = 0; i < a.length; i++) { scale = Math.max(scale, Math.abs(a[i])); diff = Math.max(diff, Math.abs(a[i] - b[i])); }
+            assertThat(diff).as(k).isLessThanOrEqualTo(1e-5 * scale);
+        }
     }
 
     @Test
