@@ -48,6 +48,35 @@ public final class Params {
         return new Params(a, like.shapes);
     }
 
+    /** Both sets of tensors in one (the arrays are shared, not copied): a backbone and a training head under one optimiser. */
+    public static Params join(Params a, Params b) {
+        Map<String, float[]> arrays = new LinkedHashMap<>(a.arrays);
+        Map<String, long[]> shapes = new LinkedHashMap<>(a.shapes);
+        for (String k : b.arrays.keySet())
+            if (arrays.put(k, b.arrays.get(k)) != null) throw new IllegalArgumentException("both parameter sets have '" + k + "'");
+        shapes.putAll(b.shapes);
+        return new Params(arrays, shapes);
+    }
+
+    /** Named tensors from arrays (taken, not copied) and their shapes. */
+    public static Params of(Map<String, float[]> arrays, Map<String, long[]> shapes) {
+        for (var e : arrays.entrySet()) {
+            long[] s = shapes.get(e.getKey());
+            if (s == null || java.util.Arrays.stream(s).reduce(1, (x, y) -> x * y) != e.getValue().length)
+                throw new IllegalArgumentException("'" + e.getKey() + "': " + e.getValue().length + " values for shape " + Arrays.toString(s));
+        }
+        return new Params(new LinkedHashMap<>(arrays), new LinkedHashMap<>(shapes));
+    }
+
+    /** The tensors named (arrays shared, not copied), in this set's order. */
+    public Params subset(Set<String> names) {
+        Map<String, float[]> a = new LinkedHashMap<>();
+        Map<String, long[]> s = new LinkedHashMap<>();
+        for (String k : arrays.keySet()) if (names.contains(k)) { a.put(k, arrays.get(k)); s.put(k, shapes.get(k)); }
+        if (a.size() != names.size()) throw new IllegalArgumentException("not every name of " + names + " is a parameter");
+        return new Params(a, s);
+    }
+
     public float[] get(String name) {
         float[] a = arrays.get(name);
         if (a == null) throw new IllegalArgumentException("no parameter '" + name + "'");
