@@ -56,7 +56,17 @@ class EngineMatchesSameDiffTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void lossAndGradientsEqualSameDiff(String name, ViTConfig c, DistillationLoss loss) {
-        int b = 2, gh = 3, gw = 5, p = c.patchSize();
+        check(name, c, loss, 3, 5);
+    }
+
+    /** The learned table on its own 4×4 grid: used as is, no resampling matrix (its gradient is the patches' sum). */
+    @org.junit.jupiter.api.Test
+    void learnedTableOnItsNativeGrid() {
+        check("learned 4×4 on 4×4", Fixtures.config(LearnedAbsolute.dinov2(4), 2, 1, MlpKind.GELU), DistillationLoss.COSINE, 4, 4);
+    }
+
+    private static void check(String name, ViTConfig c, DistillationLoss loss, int gh, int gw) {
+        int b = 2, p = c.patchSize();
         ViTWeights w = Fixtures.weights(c, 11, DataType.FLOAT);
         float[] images = Fixtures.gaussian(b * 3 * gh * p * gw * p, 5, 1.0);
         float[] targets = Fixtures.targets(b, gh, gw, c.embedDim(), 9, 3, 17);
