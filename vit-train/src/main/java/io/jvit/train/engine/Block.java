@@ -17,11 +17,11 @@ final class Block {
         String b = "blocks." + i + ".";
         int rows = s.rows(), dim = s.dim();
         double eps = c.layerNormEps();
-        LayerNorm.forward(x, rows, dim, p.get(b + "norm1.weight"), p.get(b + "norm1.bias"), eps, t.normed1, t.ln1Mean, t.ln1Rstd);
+        LayerNorm.forward(x, rows, dim, p.get(b + "norm1.weight"), p.get(b + "norm1.bias"), eps, t.normed1, t.ln1Mean, t.ln1Rstd, threads);
         SelfAttention.forward(c, p, b + "attn.", s, t, bias, rope, ws, threads);
         System.arraycopy(x, 0, t.mid, 0, rows * dim);
         Residual.forward(t.mid, t.branch1, p.getOrNull(b + "ls1.gamma"), rows, dim);
-        LayerNorm.forward(t.mid, rows, dim, p.get(b + "norm2.weight"), p.get(b + "norm2.bias"), eps, t.normed2, t.ln2Mean, t.ln2Rstd);
+        LayerNorm.forward(t.mid, rows, dim, p.get(b + "norm2.weight"), p.get(b + "norm2.bias"), eps, t.normed2, t.ln2Mean, t.ln2Rstd, threads);
         Mlp.forward(c, p, b + "mlp.", s, t, threads);
         System.arraycopy(t.mid, 0, out, 0, rows * dim);
         Residual.forward(out, t.branch2, p.getOrNull(b + "ls2.gamma"), rows, dim);
@@ -38,10 +38,10 @@ final class Block {
         Residual.backward(dx, t.branch2, p.getOrNull(b + "ls2.gamma"), rows, dim, sc.dBranch, g.getOrNull(b + "ls2.gamma"));
         Mlp.backward(c, p, g, b + "mlp.", s, t, sc, threads);
         LayerNorm.backward(sc.dNormed, t.mid, t.ln2Mean, t.ln2Rstd, p.get(b + "norm2.weight"), rows, dim, dx,
-                g.get(b + "norm2.weight"), g.get(b + "norm2.bias"));
+                g.get(b + "norm2.weight"), g.get(b + "norm2.bias"), threads);
         Residual.backward(dx, t.branch1, p.getOrNull(b + "ls1.gamma"), rows, dim, sc.dBranch, g.getOrNull(b + "ls1.gamma"));
         SelfAttention.backward(c, p, g, b + "attn.", s, t, bias, AttentionBiases.slopeGradient(c, g, i), rope, sc, ws, threads);
         LayerNorm.backward(sc.dNormed, x, t.ln1Mean, t.ln1Rstd, p.get(b + "norm1.weight"), rows, dim, dx,
-                g.get(b + "norm1.weight"), g.get(b + "norm1.bias"));
+                g.get(b + "norm1.weight"), g.get(b + "norm1.bias"), threads);
     }
 }

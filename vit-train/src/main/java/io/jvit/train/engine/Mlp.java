@@ -11,8 +11,8 @@ final class Mlp {
     static void forward(ViTConfig c, Params p, String prefix, Sizes s, BlockTape t, int threads) {
         int rows = s.rows();
         Linear.forward(t.normed2, rows, s.dim(), s.fc1(), p.get(prefix + "fc1.weight"), p.get(prefix + "fc1.bias"), t.pre, threads);
-        if (c.mlpKind() == MlpKind.GELU) Gelu.forward(t.pre, t.act, rows * s.hidden());
-        else SwiGlu.forward(t.pre, rows, s.hidden(), t.act);
+        if (c.mlpKind() == MlpKind.GELU) Gelu.forward(t.pre, t.act, rows, s.hidden(), threads);
+        else SwiGlu.forward(t.pre, rows, s.hidden(), t.act, threads);
         Linear.forward(t.act, rows, s.hidden(), s.dim(), p.get(prefix + "fc2.weight"), p.get(prefix + "fc2.bias"), t.branch2, threads);
     }
 
@@ -21,8 +21,8 @@ final class Mlp {
         int rows = s.rows();
         Linear.backward(sc.dBranch, t.act, rows, s.hidden(), s.dim(), p.get(prefix + "fc2.weight"), sc.dAct,
                 g.get(prefix + "fc2.weight"), g.get(prefix + "fc2.bias"), threads);
-        if (c.mlpKind() == MlpKind.GELU) Gelu.backward(sc.dAct, t.pre, sc.dPre, rows * s.hidden());
-        else SwiGlu.backward(sc.dAct, t.pre, rows, s.hidden(), sc.dPre);
+        if (c.mlpKind() == MlpKind.GELU) Gelu.backward(sc.dAct, t.pre, sc.dPre, rows, s.hidden(), threads);
+        else SwiGlu.backward(sc.dAct, t.pre, rows, s.hidden(), sc.dPre, threads);
         Linear.backward(sc.dPre, t.normed2, rows, s.dim(), s.fc1(), p.get(prefix + "fc1.weight"), sc.dNormed,
                 g.get(prefix + "fc1.weight"), g.get(prefix + "fc1.bias"), threads);
     }

@@ -6,26 +6,30 @@ package io.jvit.train.engine;
 final class SwiGlu {
     private SwiGlu() {}
 
-    static void forward(float[] both, int rows, int hidden, float[] out) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * 2 * hidden;
-            for (int c = 0; c < hidden; c++) {
-                float a = both[o + c];
-                out[r * hidden + c] = (float) (a / (1 + Math.exp(-a))) * both[o + hidden + c];
+    static void forward(float[] both, int rows, int hidden, float[] out, int threads) {
+        Rows.forEach(rows, 2 * hidden, threads, (w, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * 2 * hidden;
+                for (int c = 0; c < hidden; c++) {
+                    float a = both[o + c];
+                    out[r * hidden + c] = (float) (a / (1 + Math.exp(-a))) * both[o + hidden + c];
+                }
             }
-        }
+        });
     }
 
     /** dBoth = [dy·b·σ(a)·(1 + a·(1 − σ(a))) | dy·silu(a)], overwritten. */
-    static void backward(float[] dy, float[] both, int rows, int hidden, float[] dBoth) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * 2 * hidden;
-            for (int c = 0; c < hidden; c++) {
-                double a = both[o + c], b = both[o + hidden + c], g = dy[r * hidden + c];
-                double sig = 1 / (1 + Math.exp(-a));
-                dBoth[o + c] = (float) (g * b * sig * (1 + a * (1 - sig)));
-                dBoth[o + hidden + c] = (float) (g * a * sig);
+    static void backward(float[] dy, float[] both, int rows, int hidden, float[] dBoth, int threads) {
+        Rows.forEach(rows, 2 * hidden, threads, (w, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * 2 * hidden;
+                for (int c = 0; c < hidden; c++) {
+                    double a = both[o + c], b = both[o + hidden + c], g = dy[r * hidden + c];
+                    double sig = 1 / (1 + Math.exp(-a));
+                    dBoth[o + c] = (float) (g * b * sig * (1 + a * (1 - sig)));
+                    dBoth[o + hidden + c] = (float) (g * a * sig);
+                }
             }
-        }
+        });
     }
 }

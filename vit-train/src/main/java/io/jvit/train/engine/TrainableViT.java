@@ -87,7 +87,7 @@ public final class TrainableViT {
         for (int i = 0; i < config.depth(); i++)
             Block.forward(config, params, i, s, t.streams[i], t.streams[i + 1], t.block(i), biases[i], rope, t.workspace, threads);
         LayerNorm.forward(t.streams[config.depth()], s.rows(), s.dim(), params.get("norm.weight"), params.get("norm.bias"),
-                config.layerNormEps(), t.normed, t.finalMean, t.finalRstd);
+                config.layerNormEps(), t.normed, t.finalMean, t.finalRstd, threads);
         return t;
     }
 
@@ -103,7 +103,7 @@ public final class TrainableViT {
             throw new IllegalArgumentException("dNormed has " + dNormed.length + " floats, the tape's tokens " + rows + " × " + dim);
         float[] dx = new float[rows * dim];                                    // ∂L/∂stream, carried down through the blocks
         LayerNorm.backward(dNormed, t.streams[depth], t.finalMean, t.finalRstd, params.get("norm.weight"), rows, dim, dx,
-                grads.get("norm.weight"), grads.get("norm.bias"));
+                grads.get("norm.weight"), grads.get("norm.bias"), threads);
         BackwardScratch sc = new BackwardScratch(s);
         for (int i = depth - 1; i >= 0; i--) {
             if (recompute)
