@@ -1,6 +1,8 @@
 package io.jvit.examples;
 
+import io.jvit.core.checkpoint.CheckpointFormat;
 import io.jvit.core.checkpoint.Checkpoints;
+import io.jvit.core.fast.FastViT;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
@@ -57,8 +59,11 @@ final class FeaturesCommand implements Callable<Integer> {
             case "closest" -> Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE;
             default -> throw new IllegalArgumentException("--resize must be none or closest, got '" + resize + "'");
         };
-        threads = threadsOption.configure();
         long t0 = System.nanoTime();
+        // our own .safetensors on the fast engine: float arrays end to end, ND4J (and its natives) never loaded
+        Checkpoints.FloatModel floats = engine.equals("fast") ? Checkpoints.loadFloats(weights, arch, pe) : null;
+        if (floats != null) return withoutNd4j(floats, policy, t0);
+        threads = threadsOption.configure();
         Checkpoints.Loaded loaded = Checkpoints.load(weights, arch, pe);
         ViTConfig c = loaded.model().config();
         System.err.printf("model: %s naming, width %d, depth %d, %d heads, patch %d, %d registers, PE %s%n",
@@ -76,6 +81,27 @@ final class FeaturesCommand implements Callable<Integer> {
         long t2 = System.nanoTime();
         INDArray features = o.patchTokens().reshape(o.gridH(), o.gridW(), c.embedDim());
         Npy.write(out, features);
+        System.err.printf("features: %d×%d patches × %d channels → %s (load %.1f s, forward %.1f s)%n",
+                o.gridH(), o.gridW(), c.embedDim(), out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        return 0;
+    }
+
+    private int withoutNd4j(Checkpoints.FloatModel m, Preprocessor.ResizePolicy policy, long t0) throws Exception {
+        threads = threadsOption.count();
+        ViTConfig c = m.config();
+        System.err.printf("model: %s naming, width %d, depth %d, %d heads, patch %d, %d registers, PE %s%n",
+                CheckpointFormat.JVIT, c.embedDim(), c.depth(), c.numHeads(), c.patchSize(), c.numRegisters(), c.pe().name());
+        Image img = ImageLoader.read(image);
+        Preprocessor.Pixels x;
+        try {
+            x = new Preprocessor(c.patchSize(), policy).pixels(java.util.List.of(img));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(image + ": " + e.getMessage(), e);
+        }
+        long t1 = System.nanoTime();
+        FastViT.Result o = new FastViT(c, m.weights(), threads).run(x.data(), 1, x.height(), x.width(), false);
+        long t2 = System.nanoTime();
+        Npy.write(out, o.patchTokens(), o.gridH(), o.gridW(), c.embedDim());
         System.err.printf("features: %d×%d patches × %d channels → %s (load %.1f s, forward %.1f s)%n",
                 o.gridH(), o.gridW(), c.embedDim(), out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         return 0;

@@ -13,4 +13,10 @@ final class ThreadsOption {
         Threads.configure(threads);
         return threads;
     }
+
+    /** N, checked, without touching ND4J (for the paths that never load it). */
+    int count() {
+        if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        return threads;
+    }
 }

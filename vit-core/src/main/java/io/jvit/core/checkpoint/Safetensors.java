@@ -31,6 +31,39 @@ public final class Safetensors {
     public record Contents(Map<String, INDArray> tensors, Map<String, String> metadata) {}
 
     public static Contents read(Path file) {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        Map<String, String> meta = scan(file, (name, dt, shape, bytes) -> {
+            long[] stride = new long[shape.length];
+            for (int d = shape.length - 1, s = 1; d >= 0; s *= shape[d], d--) stride[d] = s;
+            tensors.put(name, dt.toArray(bytes, 0, shape, stride));
+        });
+        return new Contents(tensors, meta);
+    }
+
+    /**
+     * Tensors as float arrays and their shapes, without ND4J (so without loading its native libraries): every
+     * floating-point dtype is converted to float; an integer tensor is an error.
+     */
+    public record FloatContents(Map<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> metadata) {}
+
+    public static FloatContents readFloats(Path file) {
+        Map<String, float[]> tensors = new LinkedHashMap<>();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, String> meta = scan(file, (name, dt, shape, bytes) -> {
+            if (!dt.isFloating()) throw new CheckpointException(file, "tensor '" + name + "' is " + dt + ", not floating point");
+            tensors.put(name, dt.toFloats(bytes));
+            shapes.put(name, shape);
+        });
+        return new FloatContents(tensors, shapes, meta);
+    }
+
+    /** The header's string metadata only (the header is validated; no tensor data is read). */
+    public static Map<String, String> metadata(Path file) { return scan(file, null); }
+
+    private interface TensorSink { void accept(String name, DType dtype, long[] shape, byte[] bytes); }
+
+    /** Validates the header, hands every tensor's raw bytes to {@code sink} in file order, returns the metadata. */
+    private static Map<String, String> scan(Path file, TensorSink sink) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) throw new CheckpointException(file, "too short to be a safetensors file (" + size + " bytes)");
@@ -48,7 +81,6 @@ public final class Safetensors {
                 throw new CheckpointException(file, "safetensors header is not valid JSON");
             }
             long dataStart = 8 + headerLen, dataLen = size - dataStart;
-            Map<String, INDArray> tensors = new LinkedHashMap<>();
             Map<String, String> meta = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 var e = it.next();
@@ -68,13 +100,12 @@ public final class Safetensors {
                 if (end > dataLen)
                     throw new CheckpointException(file, "tensor '" + e.getKey() + "' ends at byte " + end
                             + " but only " + dataLen + " data bytes exist (truncated file?)");
+                if (sink == null) continue;
                 ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(end - begin));
                 readFully(ch, data, dataStart + begin);
-                long[] stride = new long[shape.length];
-                for (int d = shape.length - 1, s = 1; d >= 0; s *= shape[d], d--) stride[d] = s;
-                tensors.put(e.getKey(), dt.toArray(data.array(), 0, shape, stride));
+                sink.accept(e.getKey(), dt, shape, data.array());
             }
-            return new Contents(tensors, meta);
+            return meta;
         } catch (IOException e) {
             throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
         }

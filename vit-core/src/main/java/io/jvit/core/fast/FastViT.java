@@ -11,7 +11,6 @@ import io.jvit.core.kernel.ScalarMath;
 import io.jvit.core.kernel.Strided;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTOutput;
-import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.LearnedAbsolute;
@@ -26,6 +25,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The fast inference engine: the same model and weights object as {@link VisionTransformer}, run without
@@ -35,10 +35,12 @@ import java.util.Map;
  * Gives the same {@link ViTOutput} as {@link VisionTransformer#forward}, to 1e-4.
  */
 public final class FastViT {
-    private final VisionTransformer model;
+    private final ViTConfig config;
+    private final VisionTransformer model;                         // null when built from float arrays
+    private final Function<String, float[]> source;               // a weight by name, as float32 (row-major)
     private final int threads;
     private final Gemm gemm;
-    private final Map<String, float[]> params = new HashMap<>();   // float copies of the weights, made on first use
+    private final Map<String, float[]> params = new HashMap<>();   // the weights as float arrays, taken on first use
     private final AttentionWorkspace attention = new AttentionWorkspace();   // packed K/V and ALiBi tables, reused by every block
     private final Map<Long, float[]> patchPe = new HashMap<>();
     /** -Djvit.profile=true: print where a forward pass spends its time (stderr). */
@@ -55,40 +57,85 @@ public final class FastViT {
 
     /** @param threads threads of the GEMMs and the attention kernel */
     public FastViT(VisionTransformer model, int threads) {
-        if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        this(model.config(), model, name -> model.weights().get(name).castTo(DataType.FLOAT).dup('c').data().asFloat(), threads);
         if (model.dataType() != DataType.FLOAT)
             throw new IllegalArgumentException("the fast engine runs float32 weights; this model is " + model.dataType());
+    }
+
+    /**
+     * The engine on weights held as float arrays (row-major, the canonical names of {@link io.jvit.core.model.ViTWeights}),
+     * without ND4J: {@link #run} needs no native library at all.
+     */
+    public FastViT(ViTConfig config, Map<String, float[]> weights, int threads) {
+        this(config, null, name -> {
+            float[] w = weights.get(name);
+            if (w == null) throw new IllegalArgumentException("no weight '" + name + "'");
+            return w;
+        }, threads);
+    }
+
+    private FastViT(ViTConfig config, VisionTransformer model, Function<String, float[]> source, int threads) {
+        if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        this.config = config;
         this.model = model;
+        this.source = source;
         this.threads = threads;
         this.gemm = new Gemm(threads);
     }
 
     /**
-     * A weight as a float array, copied from the model once: the engine reads a snapshot of the weights taken at
+     * A weight as a float array, taken from the model once: the engine reads a snapshot of the weights taken at
      * first use, so a model whose weights change afterwards needs a new engine.
      */
-    private float[] w(String name) {
-        return params.computeIfAbsent(name, k -> model.weights().get(k).castTo(DataType.FLOAT).dup('c').data().asFloat());
-    }
+    private float[] w(String name) { return params.computeIfAbsent(name, source); }
 
+    public ViTConfig config() { return config; }
+
+    /** The model this engine was built from (null when built from float arrays). */
     public VisionTransformer model() { return model; }
 
     public ViTOutput forward(INDArray images) { return forward(images, false); }
 
     /** {@code images} (B, 3, H, W), H and W multiples of the patch size; see {@link VisionTransformer#forward(INDArray, boolean)}. */
     public synchronized ViTOutput forward(INDArray images, boolean intermediates) {
-        ViTConfig c = model.config();
         long[] s = images.shape();
-        int p = c.patchSize();
         if (s.length != 4 || s[1] != 3) throw new IllegalArgumentException("images must be (B, 3, H, W), got " + Arrays.toString(s));
-        if (s[2] % p != 0 || s[3] % p != 0 || s[2] < p || s[3] < p)
-            throw new IllegalArgumentException("image size " + s[2] + "×" + s[3] + " is not a positive multiple of the patch size " + p);
-        int batch = (int) s[0], gh = (int) (s[2] / p), gw = (int) (s[3] / p), hw = gh * gw;
+        Result r = run(images.castTo(DataType.FLOAT).dup('c').data().asFloat(), (int) s[0], (int) s[2], (int) s[3], intermediates);
+        int batch = r.batch(), n = r.tokens(), dim = config.embedDim();
+        List<INDArray> inter = new ArrayList<>();
+        for (float[] x : r.intermediates()) inter.add(Nd4j.create(x, new long[]{batch, n, dim}));
+        return new ViTOutput(r.cls() == null ? null : Nd4j.create(r.cls(), new long[]{batch, dim}),
+                r.registers() == null ? null : Nd4j.create(r.registers(), new long[]{batch, config.numRegisters(), dim}),
+                Nd4j.create(r.patchTokens(), new long[]{batch, r.gridH(), r.gridW(), dim}),
+                Nd4j.create(r.preNorm(), new long[]{batch, n, dim}), inter, r.gridH(), r.gridW());
+    }
+
+    /**
+     * The outputs of {@link #run} as float arrays, row-major.
+     *
+     * @param patchTokens   (B, h, w, C) final-normed patch tokens
+     * @param cls           (B, C) final-normed CLS token, or null
+     * @param registers     (B, R, C) final-normed registers, or null
+     * @param preNorm       (B, N, C) tokens before the final norm
+     * @param intermediates every block's output (B, N, C) when asked for, else empty
+     */
+    public record Result(int batch, int gridH, int gridW, int tokens, float[] patchTokens, float[] cls, float[] registers,
+                         float[] preNorm, List<float[]> intermediates) {}
+
+    /** The forward pass on float arrays: {@code images} (B, 3, H, W) row-major, H and W multiples of the patch size. */
+    public synchronized Result run(float[] images, int batch, int height, int width, boolean intermediates) {
+        ViTConfig c = config;
+        int p = c.patchSize();
+        if (batch < 1 || images.length != (long) batch * 3 * height * width)
+            throw new IllegalArgumentException(images.length + " floats are not " + batch + " images of 3 × " + height + " × " + width);
+        if (height % p != 0 || width % p != 0 || height < p || width < p)
+            throw new IllegalArgumentException("image size " + height + "×" + width + " is not a positive multiple of the patch size " + p);
+        int gh = height / p, gw = width / p, hw = gh * gw;
         int dim = c.embedDim(), prefix = c.numPrefixTokens(), n = prefix + hw, rows = batch * n;
 
         mark = System.nanoTime();
         java.util.Arrays.fill(nanos, 0);
-        float[] x = tokens(images.castTo(DataType.FLOAT).dup('c').data().asFloat(), batch, gh, gw);   // (B·N, C)
+        float[] x = tokens(images, batch, gh, gw);   // (B·N, C)
         lap(0);
         AttentionShape shape = new AttentionShape(batch, n, c.numHeads(), c.headDim());
         RopeTables rope = c.pe().ropeTables(gh, gw, c.headDim());
@@ -96,7 +143,7 @@ public final class FastViT {
         float[] normed = new float[rows * dim], qkv = new float[rows * 3 * dim], att = new float[rows * dim];
         float[] branch = new float[rows * dim], hidden = new float[rows * fc1];
         float[] act = c.mlpKind() == MlpKind.GELU ? hidden : new float[rows * c.mlpHidden()];
-        List<INDArray> inter = new ArrayList<>();
+        List<float[]> inter = new ArrayList<>();
         for (int i = 0; i < c.depth(); i++) {
             String b = "blocks." + i + ".";
             layerNorm(x, rows, dim, w(b + "norm1.weight"), w(b + "norm1.bias"), c.layerNormEps(), normed);
@@ -125,25 +172,23 @@ public final class FastViT {
             gemm.linearResidual(act, rows, c.mlpHidden(), w(b + "mlp.fc2.weight"), w(b + "mlp.fc2.bias"),
                     c.layerScale() ? w(b + "ls2.gamma") : null, x, branch);
             lap(1);
-            if (intermediates) inter.add(Nd4j.create(x.clone(), new long[]{batch, n, dim}));
+            if (intermediates) inter.add(x.clone());
         }
-        INDArray preNorm = Nd4j.create(x.clone(), new long[]{batch, n, dim});
+        float[] preNorm = x.clone();
         layerNorm(x, rows, dim, w("norm.weight"), w("norm.bias"), c.layerNormEps(), normed);
         float[] patches = new float[batch * hw * dim];
         for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, (bi * n + prefix) * dim, patches, bi * hw * dim, hw * dim);
-        INDArray cls = null, regs = null;
+        float[] cls = null, regs = null;
         if (c.clsToken()) {
-            float[] t = new float[batch * dim];
-            for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, bi * n * dim, t, bi * dim, dim);
-            cls = Nd4j.create(t, new long[]{batch, dim});
+            cls = new float[batch * dim];
+            for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, bi * n * dim, cls, bi * dim, dim);
         }
         if (c.numRegisters() > 0) {
             int first = c.clsToken() ? 1 : 0, r = c.numRegisters();
-            float[] t = new float[batch * r * dim];
-            for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, (bi * n + first) * dim, t, bi * r * dim, r * dim);
-            regs = Nd4j.create(t, new long[]{batch, r, dim});
+            regs = new float[batch * r * dim];
+            for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, (bi * n + first) * dim, regs, bi * r * dim, r * dim);
         }
-        ViTOutput result = new ViTOutput(cls, regs, Nd4j.create(patches, new long[]{batch, gh, gw, dim}), preNorm, inter, gh, gw);
+        Result result = new Result(batch, gh, gw, n, patches, cls, regs, preNorm, inter);
         lap(4);
         if (PROFILE)
             System.err.printf("fast engine: embed %.2f s, linear (sgemm) %.2f s, attention %.2f s, norm/act/residual %.2f s, outputs %.2f s%n",
@@ -153,7 +198,7 @@ public final class FastViT {
 
     /** Patch embedding (unfold + sgemm), the PE's additive part, and the [CLS, registers, patches] order: (B·N, C). */
     private float[] tokens(float[] img, int batch, int gh, int gw) {
-        ViTConfig c = model.config();
+        ViTConfig c = config;
         int p = c.patchSize(), dim = c.embedDim(), hw = gh * gw, prefix = c.numPrefixTokens(), n = prefix + hw;
         int W = gw * p, H = gh * p, kdim = 3 * p * p;
         float[] unfolded = new float[batch * hw * kdim];                  // (B·h·w, 3·p·p), channel-major like the conv kernel
@@ -183,14 +228,17 @@ public final class FastViT {
 
     /** The (h·w, C) embedding a learned or sin-cos PE adds to the patches; null for the others. Cached per grid. */
     private float[] patchPositions(int gh, int gw) {
-        ViTConfig c = model.config();
+        ViTConfig c = config;
         return patchPe.computeIfAbsent(((long) gh << 32) | gw, key -> {
             if (c.pe() instanceof SinCos2d sc) return sc.table(gh, gw, c.embedDim());
             if (c.pe() instanceof LearnedAbsolute la) {
-                INDArray table = model.weights().get(LearnedAbsolute.PARAM).reshape((long) la.gridSize() * la.gridSize(), c.embedDim());
-                if (gh == la.gridSize() && gw == la.gridSize()) return table.dup('c').data().asFloat();
-                INDArray k = Nd4j.create(la.resampleMatrix(gh, gw), new long[]{(long) gh * gw, (long) la.gridSize() * la.gridSize()});
-                return k.mmul(table.castTo(DataType.FLOAT)).dup('c').data().asFloat();
+                float[] table = w(LearnedAbsolute.PARAM);                          // (g², C)
+                int g2 = la.gridSize() * la.gridSize();
+                if (gh == la.gridSize() && gw == la.gridSize()) return table;
+                float[] k = la.resampleMatrix(gh, gw), out = new float[gh * gw * c.embedDim()];   // (h·w, g²) · (g², C)
+                io.jvit.core.gemm.Sgemm.gemm(false, false, gh * gw, c.embedDim(), g2, 1f, k, 0, g2, table, 0, c.embedDim(),
+                        0f, out, 0, c.embedDim(), 1);
+                return out;
             }
             return null;
         });
@@ -198,10 +246,10 @@ public final class FastViT {
 
     /** Block i's attention bias: ALiBi with its slopes (constant, fixed schedule or learned), else none. */
     private AttentionBias bias(int block, int gh, int gw) {
-        ViTConfig c = model.config();
+        ViTConfig c = config;
         if (!(c.pe() instanceof Alibi2d a)) return new AttentionBias.None();
         float[] slopes = new float[c.numHeads()];
-        if (a.slopes() == AlibiSlopes.LEARNED) slopes = model.weights().get(Alibi2d.slopeParam(block)).castTo(DataType.FLOAT).data().asFloat();
+        if (a.slopes() == AlibiSlopes.LEARNED) slopes = w(Alibi2d.slopeParam(block));
         else {
             double[] v = a.slopes().values(c.numHeads());
             for (int h = 0; h < slopes.length; h++) slopes[h] = (float) v[h];

@@ -56,6 +56,15 @@ public final class Preprocessor {
 
     /** Same-sized images as a (B, 3, H, W) normalised tensor. */
     public INDArray batch(List<Image> images) {
+        Pixels p = pixels(images);
+        return Nd4j.create(p.data(), new long[]{images.size(), 3, p.height(), p.width()}, 'c');
+    }
+
+    /** Normalised pixels (B, 3, H, W), row-major, as the engines take them. */
+    public record Pixels(float[] data, int batch, int height, int width) {}
+
+    /** {@link #batch} as a float array (no ND4J). */
+    public Pixels pixels(List<Image> images) {
         Image first = fit(images.get(0));
         int h = first.height(), w = first.width(), plane = h * w;
         float[] data = new float[images.size() * 3 * plane];
@@ -69,6 +78,6 @@ public final class Preprocessor {
                 for (int i = 0; i < plane; i++) data[dst + i] = (im.pixels()[src + i] - mean) / std;
             }
         }
-        return Nd4j.create(data, new long[]{images.size(), 3, h, w}, 'c');
+        return new Pixels(data, images.size(), h, w);
     }
 }

@@ -66,11 +66,18 @@ public final class Npy {
 
     /** Writes {@code a} as float32, C order, atomically. */
     public static void write(Path file, INDArray a) throws IOException {
-        INDArray c = a.castTo(DataType.FLOAT).dup('c');
+        write(file, a.castTo(DataType.FLOAT).dup('c').data().asFloat(), a.shape());
+    }
+
+    /** Writes {@code data}, row-major with the given shape, as float32 (no ND4J), atomically. */
+    public static void write(Path file, float[] data, long... dims) throws IOException {
+        long count = 1;
+        for (long x : dims) count *= x;
+        if (count != data.length) throw new IllegalArgumentException(data.length + " floats do not fill shape " + java.util.Arrays.toString(dims));
         StringBuilder shape = new StringBuilder();
-        for (long x : a.shape()) shape.append(x).append(", ");
-        if (a.rank() > 1) shape.setLength(shape.length() - 2);
-        else if (a.rank() == 1) shape.setLength(shape.length() - 1);
+        for (long x : dims) shape.append(x).append(", ");
+        if (dims.length > 1) shape.setLength(shape.length() - 2);
+        else if (dims.length == 1) shape.setLength(shape.length() - 1);
         String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape.toString().trim() + "), }";
         int total = MAGIC.length + 2 + 2 + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
@@ -81,8 +88,8 @@ public final class Npy {
             int len = header.length();
             out.write(new byte[]{(byte) (len & 0xff), (byte) (len >>> 8)});
             out.write(header.getBytes(StandardCharsets.ISO_8859_1));
-            ByteBuffer b = ByteBuffer.allocate((int) c.length() * 4).order(ByteOrder.LITTLE_ENDIAN);
-            b.asFloatBuffer().put(c.data().asFloat());
+            ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(data);
             out.write(b.array());
         });
     }

@@ -77,15 +77,21 @@ public final class ViTWeights {
      * @return null if they fit, else a one-line description (which key, expected vs found)
      */
     public String mismatch(ViTConfig c) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        arrays.forEach((k, v) -> shapes.put(k, v.shape()));
+        return mismatch(shapes, c);
+    }
+
+    /** {@link #mismatch(ViTConfig)} for tensors given by their shapes alone. */
+    public static String mismatch(Map<String, long[]> shapes, ViTConfig c) {
         Map<String, long[]> want = expectedShapes(c);
         for (var e : want.entrySet()) {
-            INDArray a = arrays.get(e.getKey());
+            long[] a = shapes.get(e.getKey());
             if (a == null) return "missing key '" + e.getKey() + "' (expected shape " + Arrays.toString(e.getValue()) + ")";
-            if (!Arrays.equals(a.shape(), e.getValue()))
-                return "key '" + e.getKey() + "' has shape " + Arrays.toString(a.shape())
-                        + ", expected " + Arrays.toString(e.getValue());
+            if (!Arrays.equals(a, e.getValue()))
+                return "key '" + e.getKey() + "' has shape " + Arrays.toString(a) + ", expected " + Arrays.toString(e.getValue());
         }
-        for (String k : arrays.keySet())
+        for (String k : shapes.keySet())
             if (!want.containsKey(k)) return "unexpected key '" + k + "' for this configuration";
         return null;
     }
