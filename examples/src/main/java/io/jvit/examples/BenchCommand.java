@@ -1,5 +1,7 @@
 package io.jvit.examples;
 
+import io.jvit.bench.FmaPeakBench;
+import io.jvit.bench.GemmBench;
 import io.jvit.bench.ModelForwardBench;
 import io.jvit.bench.SgemmPeakBench;
 import io.jvit.bench.Workload;
@@ -45,9 +47,24 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pairs", defaultValue = "21", description = "interleaved pairs per N for --alibi-overhead (default ${DEFAULT-VALUE})")
     int pairs;
 
+    @Option(names = "--gemm", description = "instead: this core's FMA peak and our sgemm against ND4J's on the ViT-S shapes, as % of the peak")
+    boolean gemm;
+
+    @Option(names = "--onnx", paramLabel = "MODEL.onnx", description = "instead: a warm forward of our engine against ONNX Runtime "
+            + "(needs --weights and --image, the model exported by vit-bench/scripts/export_onnx.py, a build with mvn -Ponnx)")
+    String onnx;
+
+    @Option(names = "--weights", paramLabel = "W.safetensors", description = "with --onnx: the same model as our .safetensors")
+    String weights;
+
+    @Option(names = "--image", paramLabel = "IMAGE", description = "with --onnx: the image (its size must be the one exported)")
+    String image;
+
     @Override
     public Integer call() throws Exception {
         if (overhead) return alibiOverhead();
+        if (gemm) return gemmTable();
+        if (onnx != null) return onnxTable();
         boolean torch = classPresent("io.jvit.bench.TorchAttentionBench") && classPresent("ai.djl.ndarray.NDManager");
         List<String> include = new ArrayList<>(List.of("SgemmPeakBench.sgemm", "FusedAttentionBench.fused"));
         if (!noSameDiff) include.add("SameDiffAttentionBench.samediff");
@@ -133,6 +150,55 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%6d %12.1f %12.1f %9.3f (IQR %.3f–%.3f)%n", w.n(), tn[pairs / 2], ta[pairs / 2],
                     ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4]);
         }
+        return 0;
+    }
+
+    private ChainedOptionsBuilder options(String include) {
+        return new OptionsBuilder().include(include).forks(1)
+                .warmupIterations(2).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(iterations).measurementTime(TimeValue.seconds(1));
+    }
+
+    /** FmaPeakBench and GemmBench in one run: GFLOP/s, % of the FMA peak, ours / ND4J's time ratio. */
+    private int gemmTable() throws Exception {
+        System.err.printf("vit bench --gemm: load %s%n", loadAverage());
+        Collection<RunResult> results = new Runner(options("io\\.jvit\\.bench\\.(FmaPeakBench\\.fma|GemmBench\\.(jvit|nd4j))$").build()).run();
+        double peak = Double.NaN;
+        for (RunResult r : results)
+            if (r.getParams().getBenchmark().endsWith("fma")) peak = FmaPeakBench.flops() / (r.getPrimaryResult().getScore() * 1e3);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "FMA peak (12 chains, %d lanes): %.1f GFLOP/s; load average now %s%n", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(), peak, loadAverage());
+        System.out.printf("%-16s %-6s %16s %9s %7s %12s%n", "M x K x N", "impl", "ms/op", "GFLOP/s", "% peak", "ND4J / ours");
+        java.util.Map<String, Double> nd4j = new java.util.HashMap<>();
+        for (RunResult r : results)
+            if (r.getParams().getBenchmark().endsWith("nd4j")) nd4j.put(r.getParams().getParam("shape"), r.getPrimaryResult().getScore());
+        for (RunResult r : results) {
+            String b = r.getParams().getBenchmark();
+            if (b.endsWith("fma")) continue;
+            String shape = r.getParams().getParam("shape"), impl = b.substring(b.lastIndexOf('.') + 1);
+            double ms = r.getPrimaryResult().getScore(), g = GemmBench.flops(shape) / (ms * 1e6);
+            System.out.printf(Locale.ROOT, "%-16s %-6s %8.2f ± %-5.2f %9.1f %6.0f%% %12s%n", shape, impl, ms, r.getPrimaryResult().getScoreError(),
+                    g, 100 * g / peak, impl.equals("jvit") && nd4j.containsKey(shape) ? String.format(Locale.ROOT, "%.2f", nd4j.get(shape) / ms) : "");
+        }
+        return 0;
+    }
+
+    /** OnnxForwardBench: our engine and ONNX Runtime on the same weights and image, one JVM. */
+    private int onnxTable() throws Exception {
+        if (!classPresent("io.jvit.bench.onnx.OnnxForwardBench") || !classPresent("ai.onnxruntime.OrtSession"))
+            throw new IllegalArgumentException("--onnx needs the ONNX Runtime peer: build with mvn -Ponnx -DskipTests package -pl examples -am");
+        if (weights == null || image == null) throw new IllegalArgumentException("--onnx needs --weights and --image");
+        System.err.printf("vit bench --onnx: load %s%n", loadAverage());
+        Collection<RunResult> results = new Runner(options("io\\.jvit\\.bench\\.onnx\\.OnnxForwardBench\\.(jvit|onnxruntime)$")
+                .param("onnx", onnx).param("weights", weights).param("image", image).build()).run();
+        System.out.println();
+        double ours = Double.NaN, ort = Double.NaN;
+        for (RunResult r : results) {
+            if (r.getParams().getBenchmark().endsWith("jvit")) ours = r.getPrimaryResult().getScore();
+            else ort = r.getPrimaryResult().getScore();
+        }
+        System.out.printf(Locale.ROOT, "warm forward, 1 thread: jvit %.1f ms, ONNX Runtime %.1f ms: ONNX Runtime / jvit = %.2f (load %s)%n",
+                ours, ort, ort / ours, loadAverage());
         return 0;
     }
 

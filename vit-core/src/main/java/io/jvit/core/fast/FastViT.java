@@ -191,8 +191,8 @@ public final class FastViT {
         Result result = new Result(batch, gh, gw, n, patches, cls, regs, preNorm, inter);
         lap(4);
         if (PROFILE)
-            System.err.printf("fast engine: embed %.2f s, linear (sgemm) %.2f s, attention %.2f s, norm/act/residual %.2f s, outputs %.2f s%n",
-                    nanos[0] / 1e9, nanos[1] / 1e9, nanos[2] / 1e9, nanos[3] / 1e9, nanos[4] / 1e9);
+            System.err.printf("fast engine: embed %.1f ms, linear (sgemm) %.1f ms, attention %.1f ms, norm/act/residual %.1f ms, outputs %.1f ms%n",
+                    nanos[0] / 1e6, nanos[1] / 1e6, nanos[2] / 1e6, nanos[3] / 1e6, nanos[4] / 1e6);
         return result;
     }
 

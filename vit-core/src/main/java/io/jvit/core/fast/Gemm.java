@@ -7,6 +7,7 @@ import io.jvit.core.gemm.Sgemm;
 /** The engine's linear layers: y = x·Wᵀ (+ b), W stored (out, in) as PyTorch keeps it, through {@link Sgemm}. */
 final class Gemm {
     private final int threads;
+    private final java.util.Map<float[], Sgemm.PackedB> packed = new java.util.IdentityHashMap<>();   // weights, packed once
 
     Gemm(int threads) { this.threads = threads; }
 
@@ -28,6 +29,7 @@ final class Gemm {
 
     private void run(float[] x, int rows, int in, float[] w, float[] y, Epilogue epilogue) {
         int out = w.length / in;
-        Sgemm.gemm(false, true, rows, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out, threads, epilogue, Sgemm.Impl.AUTO);
+        Sgemm.PackedB pw = packed.computeIfAbsent(w, k -> Sgemm.pack(true, in, out, w, 0, in));
+        Sgemm.gemm(false, rows, pw, 1f, x, 0, in, 0f, y, 0, out, threads, epilogue);
     }
 }

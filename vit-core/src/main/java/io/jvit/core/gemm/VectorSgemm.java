@@ -38,21 +38,37 @@ final class VectorSgemm {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /**
+     * All of B packed as {@link #gemm} packs it block by block: K block pc's panels start at pc · panels · NR, panel jp of
+     * it at + jp · NR · kc. For a layer's weights, packed once and reused by every call.
+     */
+    static float[] packAll(boolean transB, float[] b, int bOff, int ldb, int k, int n) {
+        int panels = (n + NR - 1) / NR;
+        float[] bp = new float[panels * NR * k];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            for (int jp = 0; jp < panels; jp++) packB(transB, b, bOff, ldb, pc, kc, jp * NR, n, bp, pc * panels * NR + jp * NR * kc);
+        }
+        return bp;
+    }
+
+    /** @param prepacked B as {@link #packAll} made it (then b, bOff, ldb, transB are not read), or null */
     static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-                     float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, int threads, Epilogue epilogue) {
+                     float[] b, int bOff, int ldb, float[] prepacked, float beta, float[] c, int cOff, int ldc, int threads, Epilogue epilogue) {
         if (beta != 0f && beta != 1f) scale(c, cOff, ldc, m, n, beta);
         int panels = (n + NR - 1) / NR, mBlocks = (m + MC - 1) / MC;
-        float[] bp = SCRATCH.get().b(panels * NR * Math.min(k, KC));
+        float[] bp = prepacked != null ? prepacked : SCRATCH.get().b(panels * NR * Math.min(k, KC));
         // small M: split the columns too, so that both threads have work (each packs its own copy of the A block)
         int groups = mBlocks >= 2 * threads ? 1 : Math.min(threads, panels);
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             boolean first = pc == 0, last = pc + kc == k;
             boolean add = !(first && beta == 0f);
-            final int p0 = pc;
-            Parallel.forRange(panels, threads, (w, from, to) -> {
-                for (int jp = from; jp < to; jp++) packB(transB, b, bOff, ldb, p0, kc, jp * NR, n, bp, jp * NR * kc);
-            });
+            final int p0 = pc, base = prepacked != null ? pc * panels * NR : 0;
+            if (prepacked == null)
+                Parallel.forRange(panels, threads, (w, from, to) -> {
+                    for (int jp = from; jp < to; jp++) packB(transB, b, bOff, ldb, p0, kc, jp * NR, n, bp, jp * NR * kc);
+                });
             Parallel.forRange(mBlocks * groups, threads, (w, from, to) -> {
                 Scratch s = SCRATCH.get();
                 int packedBlock = -1;
@@ -67,10 +83,10 @@ final class VectorSgemm {
                             int mr = Math.min(MR, mc - ir), ci = cOff + (i0 + ir) * ldc + j0;
                             if (mr == MR && nr == NR) {
                                 if (!add) for (int r = 0; r < MR; r++) java.util.Arrays.fill(c, ci + r * ldc, ci + r * ldc + NR, 0f);
-                                kernel(kc, s.a, ir * kc, bp, jp * NR * kc, c, ci, ldc);
+                                kernel(kc, s.a, ir * kc, bp, base + jp * NR * kc, c, ci, ldc);
                             } else {
                                 java.util.Arrays.fill(s.tile, 0f);
-                                kernel(kc, s.a, ir * kc, bp, jp * NR * kc, s.tile, 0, NR);
+                                kernel(kc, s.a, ir * kc, bp, base + jp * NR * kc, s.tile, 0, NR);
                                 for (int r = 0; r < mr; r++)
                                     for (int q = 0; q < nr; q++)
                                         c[ci + r * ldc + q] = add ? c[ci + r * ldc + q] + s.tile[r * NR + q] : s.tile[r * NR + q];

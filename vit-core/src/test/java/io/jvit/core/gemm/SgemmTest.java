@@ -104,6 +104,20 @@ class SgemmTest {
         }
     }
 
+    @ParameterizedTest(name = "transA={0} transB={1} m={2} n={3} k={4}")
+    @CsvSource({"false, true, 261, 1152, 384", "false, false, 37, 101, 600", "true, true, 9, 49, 193", "false, true, 1, 1, 1"})
+    void prepackedBGivesTheSameBitsAsPackingPerCall(boolean ta, boolean tb, int m, int n, int k) {
+        float[] a = gaussian(m * k, 8), b = gaussian(n * k, 9), bias = gaussian(n, 10);
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        Sgemm.PackedB packed = Sgemm.pack(tb, k, n, b, 0, ldb);
+        for (int threads = 1; threads <= 2; threads++) {
+            float[] want = new float[m * n], got = new float[m * n];
+            Sgemm.gemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, want, 0, n, threads, Epilogues.bias(bias), Sgemm.Impl.AUTO);
+            Sgemm.gemm(ta, m, packed, 1f, a, 0, lda, 0f, got, 0, n, threads, Epilogues.bias(bias));
+            assertThat(got).containsExactly(want);
+        }
+    }
+
     @Test
     void emptyInnerDimensionScalesC() {
         float[] c = {1, 2, 3, 4};
