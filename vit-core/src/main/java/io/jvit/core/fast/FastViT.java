@@ -133,6 +133,7 @@ public final class FastViT {
         int gh = height / p, gw = width / p, hw = gh * gw;
         int dim = c.embedDim(), prefix = c.numPrefixTokens(), n = prefix + hw, rows = batch * n;
 
+        JitWarmup.awaitKernels();                    // a cold process: the compiled kernels, not the 30 × slower first tier
         mark = System.nanoTime();
         java.util.Arrays.fill(nanos, 0);
         float[] x = tokens(images, batch, gh, gw);   // (B·N, C)

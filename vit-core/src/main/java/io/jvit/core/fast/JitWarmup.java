@@ -9,15 +9,19 @@ import io.jvit.core.kernel.FusedAttention;
 import io.jvit.core.kernel.Strided;
 import io.jvit.core.pe.Alibi2d;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 /**
  * Gets the hot kernels compiled by C2 while the program is still loading its model. A Vector API kernel runs
  * 30–40 × slower before C2 has compiled it (the interpreter and C1 box every vector), and C2 compiles a method
  * only after thousands of calls and then takes a few hundred milliseconds to do it: measured in a cold
  * {@code ./vit features} run at 1036², the GEMM micro-kernel reached C2 1.5 s into the forward, the attention
- * kernels 3 s into it. This thread calls each kernel on tiny inputs about as often as C2's thresholds ask
- * (about 50 ms of CPU), so the compiler thread works on them in parallel with checkpoint and image loading.
+ * kernels 3 s into it. This thread calls each kernel on tiny inputs until its calls turn fast (C2's code is in),
+ * so the compiler works on them in parallel with checkpoint and image loading; {@link #awaitKernels} lets the first
+ * forward pass wait for that instead of running the slow code (waiting leaves the core to the compiler).
  *
  * <p>Started once per process by the commands that compute ({@code -Djvit.warmup=false} turns it off). The kernels
  * are pure functions of their arguments: warming them has no effect on any result.
@@ -26,31 +30,53 @@ public final class JitWarmup {
     private JitWarmup() {}
 
     private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static final CountDownLatch DONE = new CountDownLatch(1);
+    /** Longest the warm-up runs (and the first forward waits): past it C2 is starved and running beats waiting. */
+    static final long MAX_MILLIS = 3000;
 
-    /** Starts the warm-up thread (daemon, low priority), once. */
+    /** Starts the warm-up thread (daemon), once. */
     public static void start() {
         if (!Boolean.parseBoolean(System.getProperty("jvit.warmup", "true")) || !STARTED.compareAndSet(false, true)) return;
-        Thread t = new Thread(JitWarmup::run, "jvit-jit-warmup");
+        Thread t = new Thread(() -> {
+            try {
+                run();
+            } finally {
+                DONE.countDown();
+            }
+        }, "jvit-jit-warmup");
         t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY);
         t.start();
     }
 
-    /** The calls themselves (also run synchronously by benchmarks that want a warm JIT without a warm-up phase). */
+    /** Blocks until the started warm-up has its kernels fast (at most {@link #MAX_MILLIS}); returns at once when none runs. */
+    public static void awaitKernels() {
+        if (!STARTED.get()) return;
+        try {
+            DONE.await(MAX_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The calls themselves: each kernel until it runs fast (C2's code) or the time is up. */
     public static void run() {
-        // GEMM: full and edge tiles, the three epilogues the engine uses (2,000 calls ≈ 8,000 micro-kernel calls)
+        long deadline = System.nanoTime() + MAX_MILLIS * 1_000_000;
+        // GEMM: full and edge tiles, the three epilogues the engine uses
         int m = 20, n = 100, k = 24;
         float[] a = new float[m * k], b = new float[n * k], c = new float[m * n], x = new float[m * n], bias = new float[n];
         for (int i = 0; i < a.length; i++) a[i] = (i % 7) * 0.1f;
         for (int i = 0; i < b.length; i++) b[i] = (i % 5) * 0.1f;
-        for (int it = 0; it < 2000; it++) {
-            var epilogue = switch (it % 3) {
+        int[] it = {0};
+        untilFast(() -> {
+            var epilogue = switch (it[0]++ % 3) {
                 case 0 -> Epilogues.bias(bias);
                 case 1 -> Epilogues.biasGelu(bias);
                 default -> Epilogues.biasScaleResidual(bias, bias, x, n);
             };
+            long t0 = System.nanoTime();
             Sgemm.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n, 1, epilogue, Sgemm.Impl.AUTO);
-        }
+            return System.nanoTime() - t0;
+        }, 3000, deadline);
         // attention: a 12 × 16 ALiBi grid with 5 prefix tokens (197 tokens: two query blocks, two key blocks), one head
         int gh = 12, gw = 16, prefix = 5, tokens = prefix + gh * gw, d = 64;
         float[] qkv = new float[tokens * 3 * d], out = new float[tokens * d];
@@ -59,7 +85,24 @@ public final class JitWarmup {
         AttentionBias alibi = AttentionBias.Alibi.of(Alibi2d.paperDefault(), gh, gw, prefix, new float[]{1f});
         AttentionWorkspace ws = new AttentionWorkspace();
         Strided q = new Strided(qkv, 0, 3 * d), kk = new Strided(qkv, d, 3 * d), v = new Strided(qkv, 2 * d, 3 * d);
-        for (int it = 0; it < 150; it++)
-            FusedAttention.forward(q, kk, v, Strided.of(out, d), s, it % 4 == 3 ? new AttentionBias.None() : alibi, 1, ws);
+        untilFast(() -> {
+            long t0 = System.nanoTime();
+            FusedAttention.forward(q, kk, v, Strided.of(out, d), s, it[0]++ % 4 == 3 ? new AttentionBias.None() : alibi, 1, ws);
+            return System.nanoTime() - t0;
+        }, 150, deadline);
+    }
+
+    /**
+     * Calls {@code call} (which returns its own duration) at least {@code minCalls} times, then until the last 20 calls
+     * took a tenth of the time of the first 20 (the compiled code is in) or the deadline passes.
+     */
+    static void untilFast(LongSupplier call, int minCalls, long deadline) {
+        long first = 0, recent = 0;
+        for (int i = 0; System.nanoTime() < deadline; i++) {
+            long t = call.getAsLong();
+            if (i < 20) first += t;
+            recent = i % 20 == 0 ? t : recent + t;
+            if (i >= minCalls && i % 20 == 19 && recent * 10 < first) return;
+        }
     }
 }
