@@ -54,13 +54,14 @@ final class VectorAttention {
 
     /** Per-thread scratch, allocated once per call and thread. */
     static final class Scratch {
-        final float[] q, o, sc, m, l;
+        final float[] q, o, sc, m, l, corr;
         Scratch(int dp) {
             q = new float[BQ * dp];
             o = new float[BQ * dp];
             sc = new float[BQ * BK];
             m = new float[BQ];
             l = new float[BQ];
+            corr = new float[BQ];
         }
     }
 
@@ -101,8 +102,8 @@ final class VectorAttention {
             }
             if (j0 + BK > n)                                          // padded keys take no weight
                 for (int r = 0; r < rows6; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
-            for (int r = 0; r < rows6; r++) softmaxStep(w, r, dp);
-            for (int r = 0; r < rows6; r += 6) accumulate6(w.sc, r, kv.v(), j0, dp, w.o);
+            for (int r = 0; r < rows6; r++) softmaxStep(w, r);
+            for (int r = 0; r < rows6; r += 6) accumulate6(w.sc, w.corr, r, kv.v(), j0, dp, w.o);
         }
         for (int r = 0; r < rows; r++) {
             int oi = out.offset() + (b * n + q0 + r) * out.stride() + h * d;
@@ -137,102 +138,121 @@ final class VectorAttention {
         }
     }
 
-    /** S[r..r+6][0..BK) = Q[r..r+6]·K_blockᵀ: 6 queries × 2L keys per step (12 accumulators), d multiply-adds deep. */
+    /**
+     * S[r..r+6][0..BK) = Q[r..r+6]·K_blockᵀ: 6 queries × 4L keys per step (24 named accumulators, 4 loads of K and
+     * 6 broadcasts of Q per 24 multiply-adds; on AVX-512 64 keys, 28 of the 32 zmm registers), d multiply-adds deep.
+     */
     private static void scores6(float[] q, int r, int dp, float[] k, int kBase, int d, float[] sc) {
         int q0 = r * dp, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp, q4 = q3 + dp, q5 = q4 + dp;
-        for (int jj = 0; jj < BK; jj += 2 * L) {
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
-                    a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        for (int jj = 0; jj < BK; jj += 4 * L) {
+            FloatVector z = FloatVector.zero(F);
+            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
+            FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
             int kc = kBase + jj;
             for (int c = 0; c < d; c++, kc += BK) {
                 FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
-                FloatVector b = FloatVector.broadcast(F, q[q0 + c]);
-                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
-                b = FloatVector.broadcast(F, q[q1 + c]);
-                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11);
-                b = FloatVector.broadcast(F, q[q2 + c]);
-                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21);
-                b = FloatVector.broadcast(F, q[q3 + c]);
-                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31);
-                b = FloatVector.broadcast(F, q[q4 + c]);
-                a40 = b.fma(k0, a40); a41 = b.fma(k1, a41);
-                b = FloatVector.broadcast(F, q[q5 + c]);
-                a50 = b.fma(k0, a50); a51 = b.fma(k1, a51);
+                FloatVector k2 = FloatVector.fromArray(F, k, kc + 2 * L), k3 = FloatVector.fromArray(F, k, kc + 3 * L);
+                FloatVector b;
+                b = FloatVector.broadcast(F, q[q0 + c]); a00 = b.fma(k0, a00); a01 = b.fma(k1, a01); a02 = b.fma(k2, a02); a03 = b.fma(k3, a03);
+                b = FloatVector.broadcast(F, q[q1 + c]); a10 = b.fma(k0, a10); a11 = b.fma(k1, a11); a12 = b.fma(k2, a12); a13 = b.fma(k3, a13);
+                b = FloatVector.broadcast(F, q[q2 + c]); a20 = b.fma(k0, a20); a21 = b.fma(k1, a21); a22 = b.fma(k2, a22); a23 = b.fma(k3, a23);
+                b = FloatVector.broadcast(F, q[q3 + c]); a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
+                b = FloatVector.broadcast(F, q[q4 + c]); a40 = b.fma(k0, a40); a41 = b.fma(k1, a41); a42 = b.fma(k2, a42); a43 = b.fma(k3, a43);
+                b = FloatVector.broadcast(F, q[q5 + c]); a50 = b.fma(k0, a50); a51 = b.fma(k1, a51); a52 = b.fma(k2, a52); a53 = b.fma(k3, a53);
             }
             int s = r * BK + jj;
-            a00.intoArray(sc, s); a01.intoArray(sc, s + L); s += BK;
-            a10.intoArray(sc, s); a11.intoArray(sc, s + L); s += BK;
-            a20.intoArray(sc, s); a21.intoArray(sc, s + L); s += BK;
-            a30.intoArray(sc, s); a31.intoArray(sc, s + L); s += BK;
-            a40.intoArray(sc, s); a41.intoArray(sc, s + L); s += BK;
-            a50.intoArray(sc, s); a51.intoArray(sc, s + L);
+            a00.intoArray(sc, s); a01.intoArray(sc, s + L); a02.intoArray(sc, s + 2 * L); a03.intoArray(sc, s + 3 * L); s += BK;
+            a10.intoArray(sc, s); a11.intoArray(sc, s + L); a12.intoArray(sc, s + 2 * L); a13.intoArray(sc, s + 3 * L); s += BK;
+            a20.intoArray(sc, s); a21.intoArray(sc, s + L); a22.intoArray(sc, s + 2 * L); a23.intoArray(sc, s + 3 * L); s += BK;
+            a30.intoArray(sc, s); a31.intoArray(sc, s + L); a32.intoArray(sc, s + 2 * L); a33.intoArray(sc, s + 3 * L); s += BK;
+            a40.intoArray(sc, s); a41.intoArray(sc, s + L); a42.intoArray(sc, s + 2 * L); a43.intoArray(sc, s + 3 * L); s += BK;
+            a50.intoArray(sc, s); a51.intoArray(sc, s + L); a52.intoArray(sc, s + 2 * L); a53.intoArray(sc, s + 3 * L);
         }
     }
 
-    /** Online softmax for row r: new max, rescale the running sum and output, P = exp(S − max) in place. */
-    private static void softmaxStep(Scratch w, int r, int dp) {
+    /**
+     * Online softmax for row r: the new max, P = 2^(S − max) in place, the running sum rescaled, and the factor
+     * 2^(old max − new max) that {@link #accumulate6} applies to the row's output as it loads it (no pass over O
+     * here, no branch, no scalar {@code Math.exp}: a call clobbers every vector register).
+     */
+    private static void softmaxStep(Scratch w, int r) {
         int so = r * BK;
-        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int jj = 0; jj < BK; jj += L) mx = mx.max(FloatVector.fromArray(F, w.sc, so + jj));
-        float mNew = Math.max(w.m[r], mx.reduceLanes(VectorOperators.MAX));
-        float corr = (float) Math.exp((w.m[r] - mNew) * LN2);
+        float[] sc = w.sc;
+        FloatVector mx = FloatVector.fromArray(F, sc, so);
+        for (int jj = L; jj < BK; jj += L) mx = mx.max(FloatVector.fromArray(F, sc, so + jj));
+        float mOld = w.m[r], mNew = Math.max(mOld, mx.reduceLanes(VectorOperators.MAX));
         w.m[r] = mNew;
         FloatVector mv = FloatVector.broadcast(F, mNew), sum = FloatVector.zero(F);
         for (int jj = 0; jj < BK; jj += L) {
-            FloatVector p = exp2(FloatVector.fromArray(F, w.sc, so + jj).sub(mv));
-            p.intoArray(w.sc, so + jj);
+            FloatVector p = exp2(FloatVector.fromArray(F, sc, so + jj).sub(mv));
+            p.intoArray(sc, so + jj);
             sum = sum.add(p);
         }
+        float corr = exp2(FloatVector.broadcast(F, mOld - mNew)).lane(0);   // the first block: 2^−126 × (l = 0, O = 0)
+        w.corr[r] = corr;
         w.l[r] = w.l[r] * corr + sum.reduceLanes(VectorOperators.ADD);
-        if (corr != 1f) {
-            FloatVector cv = FloatVector.broadcast(F, corr);
-            for (int c = 0; c < dp; c += L) FloatVector.fromArray(F, w.o, r * dp + c).mul(cv).intoArray(w.o, r * dp + c);
-        }
     }
 
-    /** O[r..r+6] += P[r..r+6]·V_block: 6 queries × 2L channels per step (12 accumulators), BK deep. */
-    private static void accumulate6(float[] p, int r, float[] v, int j0, int dp, float[] o) {
+    /**
+     * O[r..r+6] ← O[r..r+6]·corr + P[r..r+6]·V_block (corr: each row's factor from {@link #softmaxStep}, applied as O is loaded;
+     * broadcast per channel group so that it is dead in the inner loop): 6 queries × 4L channels per step (24 named accumulators, 4 loads of V and
+     * 6 broadcasts of P; at d = 64 on AVX-512 a whole output row), BK deep; channels past the last 4L, one vector at a time.
+     */
+    private static void accumulate6(float[] p, float[] corr, int r, float[] v, int j0, int dp, float[] o) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
         int c = 0;
-        for (; c + 2 * L <= dp; c += 2 * L) {
+        for (; c + 4 * L <= dp; c += 4 * L) {
             int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-            FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + L);
-            FloatVector a10 = FloatVector.fromArray(F, o, o1), a11 = FloatVector.fromArray(F, o, o1 + L);
-            FloatVector a20 = FloatVector.fromArray(F, o, o2), a21 = FloatVector.fromArray(F, o, o2 + L);
-            FloatVector a30 = FloatVector.fromArray(F, o, o3), a31 = FloatVector.fromArray(F, o, o3 + L);
-            FloatVector a40 = FloatVector.fromArray(F, o, o4), a41 = FloatVector.fromArray(F, o, o4 + L);
-            FloatVector a50 = FloatVector.fromArray(F, o, o5), a51 = FloatVector.fromArray(F, o, o5 + L);
+            FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
+            FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
+            FloatVector a00 = FloatVector.fromArray(F, o, o0).mul(c0), a01 = FloatVector.fromArray(F, o, o0 + L).mul(c0),
+                    a02 = FloatVector.fromArray(F, o, o0 + 2 * L).mul(c0), a03 = FloatVector.fromArray(F, o, o0 + 3 * L).mul(c0);
+            FloatVector a10 = FloatVector.fromArray(F, o, o1).mul(c1), a11 = FloatVector.fromArray(F, o, o1 + L).mul(c1),
+                    a12 = FloatVector.fromArray(F, o, o1 + 2 * L).mul(c1), a13 = FloatVector.fromArray(F, o, o1 + 3 * L).mul(c1);
+            FloatVector a20 = FloatVector.fromArray(F, o, o2).mul(c2), a21 = FloatVector.fromArray(F, o, o2 + L).mul(c2),
+                    a22 = FloatVector.fromArray(F, o, o2 + 2 * L).mul(c2), a23 = FloatVector.fromArray(F, o, o2 + 3 * L).mul(c2);
+            FloatVector a30 = FloatVector.fromArray(F, o, o3).mul(c3), a31 = FloatVector.fromArray(F, o, o3 + L).mul(c3),
+                    a32 = FloatVector.fromArray(F, o, o3 + 2 * L).mul(c3), a33 = FloatVector.fromArray(F, o, o3 + 3 * L).mul(c3);
+            FloatVector a40 = FloatVector.fromArray(F, o, o4).mul(c4), a41 = FloatVector.fromArray(F, o, o4 + L).mul(c4),
+                    a42 = FloatVector.fromArray(F, o, o4 + 2 * L).mul(c4), a43 = FloatVector.fromArray(F, o, o4 + 3 * L).mul(c4);
+            FloatVector a50 = FloatVector.fromArray(F, o, o5).mul(c5), a51 = FloatVector.fromArray(F, o, o5 + L).mul(c5),
+                    a52 = FloatVector.fromArray(F, o, o5 + 2 * L).mul(c5), a53 = FloatVector.fromArray(F, o, o5 + 3 * L).mul(c5);
             int vi = j0 * dp + c;
             for (int jj = 0; jj < BK; jj++, vi += dp) {
                 FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
-                FloatVector b = FloatVector.broadcast(F, p[p0 + jj]);
-                a00 = b.fma(v0, a00); a01 = b.fma(v1, a01);
-                b = FloatVector.broadcast(F, p[p1 + jj]);
-                a10 = b.fma(v0, a10); a11 = b.fma(v1, a11);
-                b = FloatVector.broadcast(F, p[p2 + jj]);
-                a20 = b.fma(v0, a20); a21 = b.fma(v1, a21);
-                b = FloatVector.broadcast(F, p[p3 + jj]);
-                a30 = b.fma(v0, a30); a31 = b.fma(v1, a31);
-                b = FloatVector.broadcast(F, p[p4 + jj]);
-                a40 = b.fma(v0, a40); a41 = b.fma(v1, a41);
-                b = FloatVector.broadcast(F, p[p5 + jj]);
-                a50 = b.fma(v0, a50); a51 = b.fma(v1, a51);
+                FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
+                FloatVector b;
+                b = FloatVector.broadcast(F, p[p0 + jj]); a00 = b.fma(v0, a00); a01 = b.fma(v1, a01); a02 = b.fma(v2, a02); a03 = b.fma(v3, a03);
+                b = FloatVector.broadcast(F, p[p1 + jj]); a10 = b.fma(v0, a10); a11 = b.fma(v1, a11); a12 = b.fma(v2, a12); a13 = b.fma(v3, a13);
+                b = FloatVector.broadcast(F, p[p2 + jj]); a20 = b.fma(v0, a20); a21 = b.fma(v1, a21); a22 = b.fma(v2, a22); a23 = b.fma(v3, a23);
+                b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
+                b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
+                b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
             }
-            a00.intoArray(o, o0); a01.intoArray(o, o0 + L);
-            a10.intoArray(o, o1); a11.intoArray(o, o1 + L);
-            a20.intoArray(o, o2); a21.intoArray(o, o2 + L);
-            a30.intoArray(o, o3); a31.intoArray(o, o3 + L);
-            a40.intoArray(o, o4); a41.intoArray(o, o4 + L);
-            a50.intoArray(o, o5); a51.intoArray(o, o5 + L);
+            a00.intoArray(o, o0); a01.intoArray(o, o0 + L); a02.intoArray(o, o0 + 2 * L); a03.intoArray(o, o0 + 3 * L);
+            a10.intoArray(o, o1); a11.intoArray(o, o1 + L); a12.intoArray(o, o1 + 2 * L); a13.intoArray(o, o1 + 3 * L);
+            a20.intoArray(o, o2); a21.intoArray(o, o2 + L); a22.intoArray(o, o2 + 2 * L); a23.intoArray(o, o2 + 3 * L);
+            a30.intoArray(o, o3); a31.intoArray(o, o3 + L); a32.intoArray(o, o3 + 2 * L); a33.intoArray(o, o3 + 3 * L);
+            a40.intoArray(o, o4); a41.intoArray(o, o4 + L); a42.intoArray(o, o4 + 2 * L); a43.intoArray(o, o4 + 3 * L);
+            a50.intoArray(o, o5); a51.intoArray(o, o5 + L); a52.intoArray(o, o5 + 2 * L); a53.intoArray(o, o5 + 3 * L);
         }
-        for (; c < dp; c += L) {                                      // a last single vector of channels
-            for (int rr = r; rr < r + 6; rr++) {
-                int oo = rr * dp + c, pp = rr * BK;
-                FloatVector a = FloatVector.fromArray(F, o, oo);
-                int vi = j0 * dp + c;
-                for (int jj = 0; jj < BK; jj++, vi += dp) a = FloatVector.broadcast(F, p[pp + jj]).fma(FloatVector.fromArray(F, v, vi), a);
-                a.intoArray(o, oo);
+        for (; c < dp; c += L) {                                      // padded d (dp not a multiple of 4L): 6 queries × 1 vector
+            int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
+            FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
+            FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
+            FloatVector a0 = FloatVector.fromArray(F, o, o0).mul(c0), a1 = FloatVector.fromArray(F, o, o1).mul(c1), a2 = FloatVector.fromArray(F, o, o2).mul(c2);
+            FloatVector a3 = FloatVector.fromArray(F, o, o3).mul(c3), a4 = FloatVector.fromArray(F, o, o4).mul(c4), a5 = FloatVector.fromArray(F, o, o5).mul(c5);
+            int vi = j0 * dp + c;
+            for (int jj = 0; jj < BK; jj++, vi += dp) {
+                FloatVector v0 = FloatVector.fromArray(F, v, vi);
+                a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
+                a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
+                a2 = FloatVector.broadcast(F, p[p2 + jj]).fma(v0, a2);
+                a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
+                a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
+                a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
             }
+            a0.intoArray(o, o0); a1.intoArray(o, o1); a2.intoArray(o, o2); a3.intoArray(o, o3); a4.intoArray(o, o4); a5.intoArray(o, o5);
         }
     }
 
