@@ -103,7 +103,11 @@ final class VectorAttention {
             if (j0 + BK > n)                                          // padded keys take no weight
                 for (int r = 0; r < rows6; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
             for (int r = 0; r < rows6; r++) softmaxStep(w, r);
-            for (int r = 0; r < rows6; r += 6) accumulate6(w.sc, w.corr, r, kv.v(), j0, dp, w.o);
+            for (int r = 0; r < rows6; r += 6) {
+                int c = 0;
+                for (; c + 4 * L <= dp; c += 4 * L) accumulate6(w.sc, w.corr, r, kv.v(), j0, dp, c, w.o);
+                for (; c < dp; c += L) accumulate6x1(w.sc, w.corr, r, kv.v(), j0, dp, c, w.o);
+            }
         }
         for (int r = 0; r < rows; r++) {
             int oi = out.offset() + (b * n + q0 + r) * out.stride() + h * d;
@@ -194,66 +198,68 @@ final class VectorAttention {
     }
 
     /**
-     * O[r..r+6] ← O[r..r+6]·corr + P[r..r+6]·V_block (corr: each row's factor from {@link #softmaxStep}, applied as O is loaded;
-     * broadcast per channel group so that it is dead in the inner loop): 6 queries × 4L channels per step (24 named accumulators, 4 loads of V and
-     * 6 broadcasts of P; at d = 64 on AVX-512 a whole output row), BK deep; channels past the last 4L, one vector at a time.
+     * O[r..r+6][c..c+4L) ← O·corr + P[r..r+6]·V_block[·][c..c+4L) (corr: each row's factor from {@link #softmaxStep},
+     * applied as O is loaded, broadcast before the inner loop so that it is dead there): 6 queries × 4L channels per step
+     * (24 named accumulators, 4 loads of V and 6 broadcasts of P; at d = 64 on AVX-512 a whole output row), BK deep.
+     * One channel group per call: a method small enough for C1 (a larger one failed it, "out of virtual registers",
+     * and then ran interpreted until C2, once 40 × slower for good).
      */
-    private static void accumulate6(float[] p, float[] corr, int r, float[] v, int j0, int dp, float[] o) {
+    private static void accumulate6(float[] p, float[] corr, int r, float[] v, int j0, int dp, int c, float[] o) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
-        int c = 0;
-        for (; c + 4 * L <= dp; c += 4 * L) {
-            int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-            FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
-            FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
-            FloatVector a00 = FloatVector.fromArray(F, o, o0).mul(c0), a01 = FloatVector.fromArray(F, o, o0 + L).mul(c0),
-                    a02 = FloatVector.fromArray(F, o, o0 + 2 * L).mul(c0), a03 = FloatVector.fromArray(F, o, o0 + 3 * L).mul(c0);
-            FloatVector a10 = FloatVector.fromArray(F, o, o1).mul(c1), a11 = FloatVector.fromArray(F, o, o1 + L).mul(c1),
-                    a12 = FloatVector.fromArray(F, o, o1 + 2 * L).mul(c1), a13 = FloatVector.fromArray(F, o, o1 + 3 * L).mul(c1);
-            FloatVector a20 = FloatVector.fromArray(F, o, o2).mul(c2), a21 = FloatVector.fromArray(F, o, o2 + L).mul(c2),
-                    a22 = FloatVector.fromArray(F, o, o2 + 2 * L).mul(c2), a23 = FloatVector.fromArray(F, o, o2 + 3 * L).mul(c2);
-            FloatVector a30 = FloatVector.fromArray(F, o, o3).mul(c3), a31 = FloatVector.fromArray(F, o, o3 + L).mul(c3),
-                    a32 = FloatVector.fromArray(F, o, o3 + 2 * L).mul(c3), a33 = FloatVector.fromArray(F, o, o3 + 3 * L).mul(c3);
-            FloatVector a40 = FloatVector.fromArray(F, o, o4).mul(c4), a41 = FloatVector.fromArray(F, o, o4 + L).mul(c4),
-                    a42 = FloatVector.fromArray(F, o, o4 + 2 * L).mul(c4), a43 = FloatVector.fromArray(F, o, o4 + 3 * L).mul(c4);
-            FloatVector a50 = FloatVector.fromArray(F, o, o5).mul(c5), a51 = FloatVector.fromArray(F, o, o5 + L).mul(c5),
-                    a52 = FloatVector.fromArray(F, o, o5 + 2 * L).mul(c5), a53 = FloatVector.fromArray(F, o, o5 + 3 * L).mul(c5);
-            int vi = j0 * dp + c;
-            for (int jj = 0; jj < BK; jj++, vi += dp) {
-                FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
-                FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
-                FloatVector b;
-                b = FloatVector.broadcast(F, p[p0 + jj]); a00 = b.fma(v0, a00); a01 = b.fma(v1, a01); a02 = b.fma(v2, a02); a03 = b.fma(v3, a03);
-                b = FloatVector.broadcast(F, p[p1 + jj]); a10 = b.fma(v0, a10); a11 = b.fma(v1, a11); a12 = b.fma(v2, a12); a13 = b.fma(v3, a13);
-                b = FloatVector.broadcast(F, p[p2 + jj]); a20 = b.fma(v0, a20); a21 = b.fma(v1, a21); a22 = b.fma(v2, a22); a23 = b.fma(v3, a23);
-                b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
-                b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
-                b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
-            }
-            a00.intoArray(o, o0); a01.intoArray(o, o0 + L); a02.intoArray(o, o0 + 2 * L); a03.intoArray(o, o0 + 3 * L);
-            a10.intoArray(o, o1); a11.intoArray(o, o1 + L); a12.intoArray(o, o1 + 2 * L); a13.intoArray(o, o1 + 3 * L);
-            a20.intoArray(o, o2); a21.intoArray(o, o2 + L); a22.intoArray(o, o2 + 2 * L); a23.intoArray(o, o2 + 3 * L);
-            a30.intoArray(o, o3); a31.intoArray(o, o3 + L); a32.intoArray(o, o3 + 2 * L); a33.intoArray(o, o3 + 3 * L);
-            a40.intoArray(o, o4); a41.intoArray(o, o4 + L); a42.intoArray(o, o4 + 2 * L); a43.intoArray(o, o4 + 3 * L);
-            a50.intoArray(o, o5); a51.intoArray(o, o5 + L); a52.intoArray(o, o5 + 2 * L); a53.intoArray(o, o5 + 3 * L);
+        int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
+        FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
+        FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
+        FloatVector a00 = FloatVector.fromArray(F, o, o0).mul(c0), a01 = FloatVector.fromArray(F, o, o0 + L).mul(c0),
+                a02 = FloatVector.fromArray(F, o, o0 + 2 * L).mul(c0), a03 = FloatVector.fromArray(F, o, o0 + 3 * L).mul(c0);
+        FloatVector a10 = FloatVector.fromArray(F, o, o1).mul(c1), a11 = FloatVector.fromArray(F, o, o1 + L).mul(c1),
+                a12 = FloatVector.fromArray(F, o, o1 + 2 * L).mul(c1), a13 = FloatVector.fromArray(F, o, o1 + 3 * L).mul(c1);
+        FloatVector a20 = FloatVector.fromArray(F, o, o2).mul(c2), a21 = FloatVector.fromArray(F, o, o2 + L).mul(c2),
+                a22 = FloatVector.fromArray(F, o, o2 + 2 * L).mul(c2), a23 = FloatVector.fromArray(F, o, o2 + 3 * L).mul(c2);
+        FloatVector a30 = FloatVector.fromArray(F, o, o3).mul(c3), a31 = FloatVector.fromArray(F, o, o3 + L).mul(c3),
+                a32 = FloatVector.fromArray(F, o, o3 + 2 * L).mul(c3), a33 = FloatVector.fromArray(F, o, o3 + 3 * L).mul(c3);
+        FloatVector a40 = FloatVector.fromArray(F, o, o4).mul(c4), a41 = FloatVector.fromArray(F, o, o4 + L).mul(c4),
+                a42 = FloatVector.fromArray(F, o, o4 + 2 * L).mul(c4), a43 = FloatVector.fromArray(F, o, o4 + 3 * L).mul(c4);
+        FloatVector a50 = FloatVector.fromArray(F, o, o5).mul(c5), a51 = FloatVector.fromArray(F, o, o5 + L).mul(c5),
+                a52 = FloatVector.fromArray(F, o, o5 + 2 * L).mul(c5), a53 = FloatVector.fromArray(F, o, o5 + 3 * L).mul(c5);
+        int vi = j0 * dp + c;
+        for (int jj = 0; jj < BK; jj++, vi += dp) {
+            FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
+            FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
+            FloatVector b;
+            b = FloatVector.broadcast(F, p[p0 + jj]); a00 = b.fma(v0, a00); a01 = b.fma(v1, a01); a02 = b.fma(v2, a02); a03 = b.fma(v3, a03);
+            b = FloatVector.broadcast(F, p[p1 + jj]); a10 = b.fma(v0, a10); a11 = b.fma(v1, a11); a12 = b.fma(v2, a12); a13 = b.fma(v3, a13);
+            b = FloatVector.broadcast(F, p[p2 + jj]); a20 = b.fma(v0, a20); a21 = b.fma(v1, a21); a22 = b.fma(v2, a22); a23 = b.fma(v3, a23);
+            b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
+            b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
+            b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
         }
-        for (; c < dp; c += L) {                                      // padded d (dp not a multiple of 4L): 6 queries × 1 vector
-            int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-            FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
-            FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
-            FloatVector a0 = FloatVector.fromArray(F, o, o0).mul(c0), a1 = FloatVector.fromArray(F, o, o1).mul(c1), a2 = FloatVector.fromArray(F, o, o2).mul(c2);
-            FloatVector a3 = FloatVector.fromArray(F, o, o3).mul(c3), a4 = FloatVector.fromArray(F, o, o4).mul(c4), a5 = FloatVector.fromArray(F, o, o5).mul(c5);
-            int vi = j0 * dp + c;
-            for (int jj = 0; jj < BK; jj++, vi += dp) {
-                FloatVector v0 = FloatVector.fromArray(F, v, vi);
-                a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
-                a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
-                a2 = FloatVector.broadcast(F, p[p2 + jj]).fma(v0, a2);
-                a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
-                a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
-                a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
-            }
-            a0.intoArray(o, o0); a1.intoArray(o, o1); a2.intoArray(o, o2); a3.intoArray(o, o3); a4.intoArray(o, o4); a5.intoArray(o, o5);
+        a00.intoArray(o, o0); a01.intoArray(o, o0 + L); a02.intoArray(o, o0 + 2 * L); a03.intoArray(o, o0 + 3 * L);
+        a10.intoArray(o, o1); a11.intoArray(o, o1 + L); a12.intoArray(o, o1 + 2 * L); a13.intoArray(o, o1 + 3 * L);
+        a20.intoArray(o, o2); a21.intoArray(o, o2 + L); a22.intoArray(o, o2 + 2 * L); a23.intoArray(o, o2 + 3 * L);
+        a30.intoArray(o, o3); a31.intoArray(o, o3 + L); a32.intoArray(o, o3 + 2 * L); a33.intoArray(o, o3 + 3 * L);
+        a40.intoArray(o, o4); a41.intoArray(o, o4 + L); a42.intoArray(o, o4 + 2 * L); a43.intoArray(o, o4 + 3 * L);
+        a50.intoArray(o, o5); a51.intoArray(o, o5 + L); a52.intoArray(o, o5 + 2 * L); a53.intoArray(o, o5 + 3 * L);
+    }
+
+    /** The same for one vector of channels (dp not a multiple of 4L: padded or small d). */
+    private static void accumulate6x1(float[] p, float[] corr, int r, float[] v, int j0, int dp, int c, float[] o) {
+        int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
+        int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
+        FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
+        FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
+        FloatVector a0 = FloatVector.fromArray(F, o, o0).mul(c0), a1 = FloatVector.fromArray(F, o, o1).mul(c1), a2 = FloatVector.fromArray(F, o, o2).mul(c2);
+        FloatVector a3 = FloatVector.fromArray(F, o, o3).mul(c3), a4 = FloatVector.fromArray(F, o, o4).mul(c4), a5 = FloatVector.fromArray(F, o, o5).mul(c5);
+        int vi = j0 * dp + c;
+        for (int jj = 0; jj < BK; jj++, vi += dp) {
+            FloatVector v0 = FloatVector.fromArray(F, v, vi);
+            a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
+            a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
+            a2 = FloatVector.broadcast(F, p[p2 + jj]).fma(v0, a2);
+            a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
+            a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
+            a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
         }
+        a0.intoArray(o, o0); a1.intoArray(o, o1); a2.intoArray(o, o2); a3.intoArray(o, o3); a4.intoArray(o, o4); a5.intoArray(o, o5);
     }
 
     /**
