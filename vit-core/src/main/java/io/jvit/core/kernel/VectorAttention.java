@@ -60,7 +60,7 @@ final class VectorAttention {
             o = new float[BQ * dp];
             sc = new float[BQ * BK];
             m = new float[BQ];
-            l = new float[BQ];
+            l = new float[BQ * L];           // per row, a vector of lane sums
             corr = new float[BQ];
         }
     }
@@ -111,11 +111,11 @@ final class VectorAttention {
         }
         for (int r = 0; r < rows; r++) {
             int oi = out.offset() + (b * n + q0 + r) * out.stride() + h * d;
-            float inv = 1f / w.l[r];
+            float l = FloatVector.fromArray(F, w.l, r * L).reduceLanes(VectorOperators.ADD), inv = 1f / l;
             for (int c = 0; c < d; c++) out.data()[oi + c] = w.o[r * dp + c] * inv;
+            if (lse != null)                                          // m and the logits are in base 2: ln Σ e^s = m·ln 2 + ln l
+                lse[(b * s.heads() + h) * n + q0 + r] = (float) (w.m[r] * LN2 + Math.log(l));
         }
-        if (lse != null)                                              // m and the logits are in base 2: ln Σ e^s = m·ln 2 + ln l
-            for (int r = 0, base = (b * s.heads() + h) * n + q0; r < rows; r++) lse[base + r] = (float) (w.m[r] * LN2 + Math.log(w.l[r]));
     }
 
     /** S[so + j] += slope · m[c + j − from] for j ∈ [from, end): a contiguous slice of M's values (a column-rows or extended-rows table). */
@@ -175,16 +175,24 @@ final class VectorAttention {
     }
 
     /**
-     * Online softmax for row r: the new max, P = 2^(S − max) in place, the running sum rescaled, and the factor
-     * 2^(old max − new max) that {@link #accumulate6} applies to the row's output as it loads it (no pass over O
-     * here, no branch, no scalar {@code Math.exp}: a call clobbers every vector register).
+     * Online softmax for row r: the new max, P = 2^(S − max) in place, the running sum (kept as a vector of lane sums,
+     * {@code l[r·L…]}, added up once at the end: C2 adds a float vector's lanes one after another, 16 dependent adds),
+     * and the factor 2^(old max − new max) that {@link #accumulate6} applies to the row's output as it loads it (no
+     * pass over O here, no branch, no {@code Math.exp}: a call clobbers every vector register; not a third inlined vector
+     * exp2 either: C2 ran out of inlining budget in {@code block} and left it, and the broadcast before it, as calls
+     * into the Vector API's Java fallback, boxing). The max by
+     * compare and blend on two chains (Java's NaN- and −0-exact max is 6 instructions on x86, this 2).
      */
     private static void softmaxStep(Scratch w, int r) {
         int so = r * BK;
         float[] sc = w.sc;
-        FloatVector mx = FloatVector.fromArray(F, sc, so);
-        for (int jj = L; jj < BK; jj += L) mx = mx.max(FloatVector.fromArray(F, sc, so + jj));
-        float mOld = w.m[r], mNew = Math.max(mOld, mx.reduceLanes(VectorOperators.MAX));
+        FloatVector m0 = FloatVector.fromArray(F, sc, so), m1 = FloatVector.fromArray(F, sc, so + L);
+        for (int jj = 2 * L; jj < BK; jj += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(F, sc, so + jj), x1 = FloatVector.fromArray(F, sc, so + jj + L);
+            m0 = m0.blend(x0, m0.lt(x0));
+            m1 = m1.blend(x1, m1.lt(x1));
+        }
+        float mOld = w.m[r], mNew = Math.max(mOld, m0.blend(m1, m0.lt(m1)).reduceLanes(VectorOperators.MAX));
         w.m[r] = mNew;
         FloatVector mv = FloatVector.broadcast(F, mNew), sum = FloatVector.zero(F);
         for (int jj = 0; jj < BK; jj += L) {
@@ -192,9 +200,9 @@ final class VectorAttention {
             p.intoArray(sc, so + jj);
             sum = sum.add(p);
         }
-        float corr = exp2(FloatVector.broadcast(F, mOld - mNew)).lane(0);   // the first block: 2^−126 × (l = 0, O = 0)
+        float corr = exp2(mOld - mNew);                                  // the first block: 2^−126 × (l = 0, O = 0)
         w.corr[r] = corr;
-        w.l[r] = w.l[r] * corr + sum.reduceLanes(VectorOperators.ADD);
+        FloatVector.fromArray(F, w.l, r * L).fma(FloatVector.broadcast(F, corr), sum).intoArray(w.l, r * L);
     }
 
     /**
@@ -285,6 +293,15 @@ final class VectorAttention {
         return y.mul(e.reinterpretAsFloats());
     }
 
+    /** {@link #exp2(FloatVector)} for one float: the same steps in scalar code (no vector, no call). */
+    static float exp2(float x) {
+        x = Math.max(x, -126f);
+        float n = (x + 12582912f) - 12582912f, r = x - n;
+        float y = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(1.5345810970757157e-4f, r, 1.3399930903688073e-3f), r,
+                9.618489071726799e-3f), r, 5.550328642129898e-2f), r, 2.4022646248340607e-1f), r, 6.931471824645996e-1f), r, 1f);
+        return y * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
     /**
      * 2^x for x ≤ 0 in single precision: x = n + r with n = round(x) (magic-number rounding, as in {@link #exp}),
      * r ∈ [−½, ½], 2^r by a degree-6 near-minimax polynomial (relative error 1e-7 in float), 2^n through the
@@ -292,7 +309,7 @@ final class VectorAttention {
      * the query scale and the slopes). Below −126 it returns 2^−126 (not 0), harmless next to the row's max weight 1.
      */
     static FloatVector exp2(FloatVector x) {
-        x = x.max(-126f);
+        x = x.blend(-126f, x.lt(-126f));                            // max(x, −126) for x not NaN: 2 instructions, Java's max 6
         FloatVector m = x.add(12582912f);                            // 1.5·2²³: n in the low mantissa bits
         FloatVector r = x.sub(m.sub(12582912f));
         FloatVector y = FloatVector.broadcast(F, 1.5345810970757157e-4f)
