@@ -102,7 +102,7 @@ final class VectorAttention {
             }
             if (j0 + BK > n)                                          // padded keys take no weight
                 for (int r = 0; r < rows6; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
-            for (int r = 0; r < rows6; r++) softmaxStep(w, r);
+            for (int r = 0; r < rows6; r += 2) softmaxStep(w, r);   // two rows at a time: two independent chains
             for (int r = 0; r < rows6; r += 6) {
                 int c = 0;
                 for (; c + 4 * L <= dp; c += 4 * L) accumulate6(w.sc, w.corr, r, kv.v(), j0, dp, c, w.o);
@@ -184,25 +184,31 @@ final class VectorAttention {
      * compare and blend on two chains (Java's NaN- and −0-exact max is 6 instructions on x86, this 2).
      */
     private static void softmaxStep(Scratch w, int r) {
-        int so = r * BK;
+        int sa = r * BK, sb = sa + BK;
         float[] sc = w.sc;
-        FloatVector m0 = FloatVector.fromArray(F, sc, so), m1 = FloatVector.fromArray(F, sc, so + L);
-        for (int jj = 2 * L; jj < BK; jj += 2 * L) {
-            FloatVector x0 = FloatVector.fromArray(F, sc, so + jj), x1 = FloatVector.fromArray(F, sc, so + jj + L);
-            m0 = m0.blend(x0, m0.lt(x0));
-            m1 = m1.blend(x1, m1.lt(x1));
+        FloatVector ma = FloatVector.fromArray(F, sc, sa), mb = FloatVector.fromArray(F, sc, sb);
+        for (int jj = L; jj < BK; jj += L) {
+            FloatVector xa = FloatVector.fromArray(F, sc, sa + jj), xb = FloatVector.fromArray(F, sc, sb + jj);
+            ma = ma.blend(xa, ma.lt(xa));
+            mb = mb.blend(xb, mb.lt(xb));
         }
-        float mOld = w.m[r], mNew = Math.max(mOld, m0.blend(m1, m0.lt(m1)).reduceLanes(VectorOperators.MAX));
-        w.m[r] = mNew;
-        FloatVector mv = FloatVector.broadcast(F, mNew), sum = FloatVector.zero(F);
+        float aOld = w.m[r], aNew = Math.max(aOld, ma.reduceLanes(VectorOperators.MAX));
+        float bOld = w.m[r + 1], bNew = Math.max(bOld, mb.reduceLanes(VectorOperators.MAX));
+        w.m[r] = aNew;
+        w.m[r + 1] = bNew;
+        FloatVector mva = FloatVector.broadcast(F, aNew), mvb = FloatVector.broadcast(F, bNew), suma = FloatVector.zero(F), sumb = suma;
         for (int jj = 0; jj < BK; jj += L) {
-            FloatVector p = exp2(FloatVector.fromArray(F, sc, so + jj).sub(mv));
-            p.intoArray(sc, so + jj);
-            sum = sum.add(p);
+            FloatVector pa = exp2(FloatVector.fromArray(F, sc, sa + jj).sub(mva)), pb = exp2(FloatVector.fromArray(F, sc, sb + jj).sub(mvb));
+            pa.intoArray(sc, sa + jj);
+            pb.intoArray(sc, sb + jj);
+            suma = suma.add(pa);
+            sumb = sumb.add(pb);
         }
-        float corr = exp2(mOld - mNew);                                  // the first block: 2^−126 × (l = 0, O = 0)
-        w.corr[r] = corr;
-        FloatVector.fromArray(F, w.l, r * L).fma(FloatVector.broadcast(F, corr), sum).intoArray(w.l, r * L);
+        float ca = exp2(aOld - aNew), cb = exp2(bOld - bNew);               // the first block: 2^−126 × (l = 0, O = 0)
+        w.corr[r] = ca;
+        w.corr[r + 1] = cb;
+        FloatVector.fromArray(F, w.l, r * L).fma(FloatVector.broadcast(F, ca), suma).intoArray(w.l, r * L);
+        FloatVector.fromArray(F, w.l, r * L + L).fma(FloatVector.broadcast(F, cb), sumb).intoArray(w.l, r * L + L);
     }
 
     /**
