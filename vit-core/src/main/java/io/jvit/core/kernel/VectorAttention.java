@@ -12,9 +12,15 @@ import jdk.incubator.vector.VectorSpecies;
  * an N × N score matrix nor an N × N bias exists: a query's bias over a key block is read in place, one
  * contiguous slice of a per-query-column table ({@link AttentionBias.Alibi#columnRows()}; for very large grids,
  * a slice of the extended rows per grid row of keys). Scores are kept in base 2 (log2 e folded into the query
- * scale and the slope) for {@link #exp2}. Both products run a 6 × 2L register-blocked micro-kernel (6 queries ×
- * two vectors of keys or channels: 12 accumulators, 2 loads and 6 broadcasts per step), on K packed per key
- * block as (d, BK) and V as (N, d).
+ * scale and the slope) for {@link #exp2}. Both products run a 6 × 4L register-blocked micro-kernel (6 queries ×
+ * four vectors of keys or channels: 24 named accumulators, 4 loads and 6 broadcasts per step; on AVX-512 at d = 64,
+ * 64 keys of S or a whole output row of P·V per step), on K packed per key block as (d, BK) and V as (N, d).
+ * Width-generic: with 8-lane vectors (AVX2, {@code -XX:MaxVectorSize=32}) the same tile needs more registers than
+ * the 16 ymm and spills, slower but correct (the tests pass with 8 and 4 lanes). 6 × 4L against 6 × 2L, the online
+ * softmax's correction folded into P·V, its sum kept per lane, two rows per call: 0.86× the time at N = 5476 with
+ * ALiBi, 0.78× without (in-process A/B, 17 pairs). Not tried: 8 × 3L (the GEMM's; 48 does not divide d = 64 for P·V,
+ * and Q·Kᵀ would need BK a multiple of 48). Lost: all four steps per group of 6 queries (their scores kept in L1;
+ * 1.07×, with BK = 64 1.17×: K and V then take turns in L1).
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present ({@link FusedAttention} checks).
  */
@@ -25,7 +31,8 @@ final class VectorAttention {
     static final int L = F.length();
     static final int BQ = 192;                 // queries per block (a multiple of 6): each K and V block streamed from L3 serves 192
                                                // queries (48 → 192: 0.89× the time at N = 5476, in-process A/B, 16 pairs; 288, 384: no gain)
-    static final int BK = 128;                 // keys per block: a (d × BK) K block is 32 KB at d = 64
+    static final int BK = 128;                 // keys per block (a multiple of 4L): a (d × BK) K block is 32 KB at d = 64
+                                               // (with 6 × 4L: 64 and 256 lose, 1.04× and 1.06×; BQ = 96 1.06×)
     private static final float MASKED = -1e30f;
     private static final double LOG2E = 1.4426950408889634, LN2 = 0.6931471805599453;
 
@@ -175,13 +182,14 @@ final class VectorAttention {
     }
 
     /**
-     * Online softmax for row r: the new max, P = 2^(S − max) in place, the running sum (kept as a vector of lane sums,
-     * {@code l[r·L…]}, added up once at the end: C2 adds a float vector's lanes one after another, 16 dependent adds),
-     * and the factor 2^(old max − new max) that {@link #accumulate6} applies to the row's output as it loads it (no
-     * pass over O here, no branch, no {@code Math.exp}: a call clobbers every vector register; not a third inlined vector
-     * exp2 either: C2 ran out of inlining budget in {@code block} and left it, and the broadcast before it, as calls
-     * into the Vector API's Java fallback, boxing). The max by
-     * compare and blend on two chains (Java's NaN- and −0-exact max is 6 instructions on x86, this 2).
+     * Online softmax for rows r and r + 1 (two independent chains of max, exp and sum for the out-of-order core to
+     * overlap: 0.97× the time against one row per call): the new max, P = 2^(S − max) in place, the running sum (kept
+     * as a vector of lane sums, {@code l[r·L…]}, added up once at the end: C2 adds a float vector's lanes one after
+     * another), and the factor 2^(old max − new max) that {@link #accumulate6} applies to the row's output as it loads
+     * it (no pass over O here, no branch, no {@code Math.exp}: a call clobbers every vector register; the factor by the
+     * scalar {@link #exp2(float)}, not a vector exp2 on a broadcast: C2 ran out of inlining budget in {@code block} and
+     * left that one, and the broadcast, as calls into the Vector API's Java fallback, boxing). The max by compare and
+     * blend (Java's NaN- and −0-exact max is 6 instructions on x86, this 2).
      */
     private static void softmaxStep(Scratch w, int r) {
         int sa = r * BK, sb = sa + BK;
