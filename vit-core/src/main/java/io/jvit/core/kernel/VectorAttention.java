@@ -15,12 +15,14 @@ import jdk.incubator.vector.VectorSpecies;
  * scale and the slope) for {@link #exp2}. Both products run a 6 × 4L register-blocked micro-kernel (6 queries ×
  * four vectors of keys or channels: 24 named accumulators, 4 loads and 6 broadcasts per step; on AVX-512 at d = 64,
  * 64 keys of S or a whole output row of P·V per step), on K packed per key block as (d, BK) and V as (N, d).
- * Width-generic: with 8-lane vectors (AVX2, {@code -XX:MaxVectorSize=32}) the same tile needs more registers than
- * the 16 ymm and spills, slower but correct (the tests pass with 8 and 4 lanes). 6 × 4L against 6 × 2L, the online
+ * Width-generic (the tests pass with 8 and 4 lanes, {@code -XX:MaxVectorSize=32} and {@code 16}); on an AVX2 core with
+ * 16 ymm registers the 28-register tile must spill (not measured: with 8 lanes on this AVX-512 core, which still has
+ * 32 registers, it is 0.88× the old kernel's time at N = 1374). 6 × 4L against 6 × 2L, the online
  * softmax's correction folded into P·V, its sum kept per lane, two rows per call: 0.86× the time at N = 5476 with
  * ALiBi, 0.78× without (in-process A/B, 17 pairs). Not tried: 8 × 3L (the GEMM's; 48 does not divide d = 64 for P·V,
  * and Q·Kᵀ would need BK a multiple of 48). Lost: all four steps per group of 6 queries (their scores kept in L1;
- * 1.07×, with BK = 64 1.17×: K and V then take turns in L1).
+ * 1.07×, with BK = 64 1.17×: K and V then take turns in L1); the ALiBi bias added by the softmax as it reads the
+ * scores (one call site, a zero table without bias: 1.3–1.5×, with and without bias).
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present ({@link FusedAttention} checks).
  */
