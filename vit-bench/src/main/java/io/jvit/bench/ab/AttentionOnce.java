@@ -2,6 +2,7 @@ package io.jvit.bench.ab;
 
 import io.jvit.core.kernel.AttentionBias;
 import io.jvit.core.kernel.AttentionShape;
+import io.jvit.core.kernel.AttentionWorkspace;
 import io.jvit.core.kernel.FusedAttention;
 import io.jvit.core.kernel.Strided;
 import io.jvit.core.pe.Alibi2d;
@@ -11,7 +12,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.function.DoubleSupplier;
 
 /**
- * One fused ALiBi attention call (ViT-S heads: 6 × 64, one image, a side × side grid, 1 thread) per
+ * One fused attention call (ViT-S heads: 6 × 64, one image, a side × side grid after optional prefix tokens, ALiBi or no bias, 1 thread) per
  * {@link #getAsDouble()}, which returns the calling thread's CPU seconds. {@link KernelAB} loads this class once
  * per build of vit-core, each in its own class loader.
  */
@@ -20,10 +21,14 @@ public final class AttentionOnce implements DoubleSupplier {
     private final AttentionShape shape;
     private final float[] x, out;
     private final AttentionBias bias;
+    private final AttentionWorkspace workspace = new AttentionWorkspace();   // as the forward pass keeps one
     private final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
 
-    public AttentionOnce(int side) {
-        int n = side * side, width = HEADS * D;
+    public AttentionOnce(int side) { this(side, 0, true); }
+
+    /** A side × side grid after {@code prefix} tokens (CLS, registers); ALiBi or no bias. */
+    public AttentionOnce(int side, int prefix, boolean alibi) {
+        int n = prefix + side * side, width = HEADS * D;
         shape = new AttentionShape(1, n, HEADS, D);
         x = new float[n * 3 * width];
         out = new float[n * width];
@@ -31,14 +36,14 @@ public final class AttentionOnce implements DoubleSupplier {
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         float[] slopes = new float[HEADS];
         for (int h = 0; h < HEADS; h++) slopes[h] = (float) Math.pow(2, -8.0 * (h + 1) / HEADS);
-        bias = AttentionBias.Alibi.of(Alibi2d.paperDefault(), side, side, 0, slopes);
+        bias = alibi ? AttentionBias.Alibi.of(Alibi2d.paperDefault(), side, side, prefix, slopes) : new AttentionBias.None();
     }
 
     @Override public double getAsDouble() {
         int width = HEADS * D;
         Strided q = new Strided(x, 0, 3 * width), k = new Strided(x, width, 3 * width), v = new Strided(x, 2 * width, 3 * width);
         long t0 = cpu.getCurrentThreadCpuTime();
-        FusedAttention.forward(q, k, v, Strided.of(out, width), shape, bias, 1);
+        FusedAttention.forward(q, k, v, Strided.of(out, width), shape, bias, 1, workspace);
         return (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
     }
 }

@@ -15,7 +15,7 @@ import java.util.function.DoubleSupplier;
  * <pre>
  * mvn -q -o compile -pl vit-core && cp -r vit-core/target/classes /tmp/A     # baseline
  * (change the kernel) mvn -q -o compile -pl vit-core && cp -r vit-core/target/classes /tmp/B
- * java --add-modules jdk.incubator.vector -cp vit-bench/target/classes io.jvit.bench.ab.KernelAB /tmp/A /tmp/B [pairs=16] [side=74]
+ * java --add-modules jdk.incubator.vector -cp vit-bench/target/classes io.jvit.bench.ab.KernelAB /tmp/A /tmp/B [pairs=16] [side=74] [prefix=0] [bias=alibi|none]
  * </pre>
  */
 public final class KernelAB {
@@ -23,10 +23,12 @@ public final class KernelAB {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: KernelAB CLASSES_A CLASSES_B [pairs=16] [grid side=74]");
+            System.err.println("usage: KernelAB CLASSES_A CLASSES_B [pairs=16] [grid side=74] [prefix tokens=0] [bias=alibi|none]");
             System.exit(2);
         }
         int pairs = args.length > 2 ? Integer.parseInt(args[2]) : 16, side = args.length > 3 ? Integer.parseInt(args[3]) : 74;
+        int prefix = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        boolean alibi = args.length <= 5 || args[5].equals("alibi");
         URL self = KernelAB.class.getProtectionDomain().getCodeSource().getLocation();
         DoubleSupplier[] run = new DoubleSupplier[2];
         for (int i = 0; i < 2; i++) {
@@ -34,7 +36,7 @@ public final class KernelAB {
             if (!dir.resolve("io/jvit/core/kernel/FusedAttention.class").toFile().isFile())
                 throw new IllegalArgumentException(dir + " holds no compiled vit-core (io/jvit/core/kernel/FusedAttention.class)");
             URLClassLoader loader = new URLClassLoader(new URL[]{self, dir.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            run[i] = (DoubleSupplier) loader.loadClass(AttentionOnce.class.getName()).getConstructor(int.class).newInstance(side);
+            run[i] = (DoubleSupplier) loader.loadClass(AttentionOnce.class.getName()).getConstructor(int.class, int.class, boolean.class).newInstance(side, prefix, alibi);
         }
         for (int w = 0; w < 3; w++) { run[0].getAsDouble(); run[1].getAsDouble(); }   // JIT both
         double[] a = new double[pairs], b = new double[pairs], ratio = new double[pairs];
@@ -44,7 +46,7 @@ public final class KernelAB {
             ratio[p] = b[p] / a[p];
         }
         Arrays.sort(a); Arrays.sort(b); Arrays.sort(ratio);
-        System.out.printf(Locale.ROOT, "N = %d: A median %.3f s, B median %.3f s (CPU time); B/A median %.3f, IQR %.3f–%.3f over %d pairs%n",
-                side * side, a[pairs / 2], b[pairs / 2], ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4], pairs);
+        System.out.printf(Locale.ROOT, "N = %d (%s): A median %.3f s, B median %.3f s (CPU time); B/A median %.3f, IQR %.3f–%.3f over %d pairs%n",
+                prefix + side * side, alibi ? "alibi" : "no bias", a[pairs / 2], b[pairs / 2], ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4], pairs);
     }
 }
