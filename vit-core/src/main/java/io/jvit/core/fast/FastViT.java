@@ -133,7 +133,7 @@ public final class FastViT {
         int gh = height / p, gw = width / p, hw = gh * gw;
         int dim = c.embedDim(), prefix = c.numPrefixTokens(), n = prefix + hw, rows = batch * n;
 
-        JitWarmup.awaitKernels();                    // a cold process: the compiled kernels, not the 30 × slower first tier
+        JitWarmup.awaitGemm();                       // a cold process: the compiled kernels, not the 30 × slower first tier
         mark = System.nanoTime();
         java.util.Arrays.fill(nanos, 0);
         float[] x = tokens(images, batch, gh, gw);   // (B·N, C)
@@ -156,6 +156,7 @@ public final class FastViT {
                 Rope.apply(q, shape, prefix, rope);
                 Rope.apply(k, shape, prefix, rope);
             }
+            if (i == 0) JitWarmup.awaitAttention();
             FusedAttention.forward(q, k, v, Strided.of(att, dim), shape, bias(i, gh, gw), threads, attention);
             lap(2);
             // x += ls1 ⊙ (att·Wᵀ + b): the residual and LayerScale in the GEMM's epilogue

@@ -20,8 +20,9 @@ import java.util.function.LongSupplier;
  * only after thousands of calls and then takes a few hundred milliseconds to do it: measured in a cold
  * {@code ./vit features} run at 1036², the GEMM micro-kernel reached C2 1.5 s into the forward, the attention
  * kernels 3 s into it. This thread calls each kernel on tiny inputs until its calls turn fast (C2's code is in),
- * so the compiler works on them in parallel with checkpoint and image loading; {@link #awaitKernels} lets the first
- * forward pass wait for that instead of running the slow code (waiting leaves the core to the compiler).
+ * so the compiler works on them in parallel with checkpoint and image loading; {@link #awaitGemm} and
+ * {@link #awaitAttention} let the first forward pass wait for that instead of running the slow code (waiting leaves the
+ * core to the compiler).
  *
  * <p>Started once per process by the commands that compute ({@code -Djvit.warmup=false} turns it off). The kernels
  * are pure functions of their arguments: warming them has no effect on any result.
@@ -30,7 +31,7 @@ public final class JitWarmup {
     private JitWarmup() {}
 
     private static final AtomicBoolean STARTED = new AtomicBoolean();
-    private static final CountDownLatch DONE = new CountDownLatch(1);
+    private static final CountDownLatch GEMM = new CountDownLatch(1), ATTENTION = new CountDownLatch(1);
     /** Longest the warm-up runs (and the first forward waits): past it C2 is starved and running beats waiting. */
     static final long MAX_MILLIS = 3000;
 
@@ -41,18 +42,27 @@ public final class JitWarmup {
             try {
                 run();
             } finally {
-                DONE.countDown();
+                GEMM.countDown();
+                ATTENTION.countDown();
             }
         }, "jvit-jit-warmup");
         t.setDaemon(true);
         t.start();
     }
 
-    /** Blocks until the started warm-up has its kernels fast (at most {@link #MAX_MILLIS}); returns at once when none runs. */
-    public static void awaitKernels() {
+    /**
+     * Blocks until the started warm-up has the GEMM fast (at most {@link #MAX_MILLIS}); returns at once when none runs.
+     * The attention kernels compile while the first GEMMs run: {@link #awaitAttention} before the first attention call.
+     */
+    public static void awaitGemm() { await(GEMM); }
+
+    /** As {@link #awaitGemm}, for the attention kernels. */
+    public static void awaitAttention() { await(ATTENTION); }
+
+    private static void await(CountDownLatch latch) {
         if (!STARTED.get()) return;
         try {
-            DONE.await(MAX_MILLIS, TimeUnit.MILLISECONDS);
+            latch.await(MAX_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -77,6 +87,7 @@ public final class JitWarmup {
             Sgemm.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n, 1, epilogue, Sgemm.Impl.AUTO);
             return System.nanoTime() - t0;
         }, 3000, deadline);
+        GEMM.countDown();
         // attention: a 12 × 16 ALiBi grid with 5 prefix tokens (197 tokens: two query blocks, two key blocks), one head
         int gh = 12, gw = 16, prefix = 5, tokens = prefix + gh * gw, d = 64;
         float[] qkv = new float[tokens * 3 * d], out = new float[tokens * d];
