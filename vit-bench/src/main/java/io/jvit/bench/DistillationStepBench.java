@@ -5,10 +5,10 @@ import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.Alibi2d;
-import io.jvit.probe.retrofit.AdamW;
-import io.jvit.probe.retrofit.DistillationLoss;
-import io.jvit.probe.retrofit.Distiller;
-import io.jvit.probe.retrofit.Students;
+import io.jvit.train.samediff.AdamW;
+import io.jvit.train.samediff.DistillationLoss;
+import io.jvit.train.samediff.SameDiffDistiller;
+import io.jvit.train.retrofit.Students;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -31,7 +31,7 @@ public class DistillationStepBench {
     /** Images per forward/backward (gradients accumulated to the batch of 8): 8 = no accumulation. */
     @Param({"8", "2"}) public int microBatch;
 
-    Distiller distiller;
+    SameDiffDistiller distiller;
     INDArray images;
 
     @Setup
@@ -39,7 +39,7 @@ public class DistillationStepBench {
         io.jvit.core.util.Threads.configure(1);
         ViTConfig cfg = Presets.get("dinov2_vits14_reg4");
         VisionTransformer teacher = new VisionTransformer(cfg, ViTWeights.random(cfg, 0, 1e-5, DataType.FLOAT));
-        distiller = new Distiller(teacher, Students.of(teacher, Alibi2d.paperDefault()), 16, 16, DistillationLoss.COSINE, new int[0],
+        distiller = new SameDiffDistiller(teacher, Students.of(teacher, Alibi2d.paperDefault()), 16, 16, DistillationLoss.COSINE, new int[0],
                 new AdamW(1e-4, 0.9, 0.999, 1e-8, 0.05), 1).microBatch(microBatch);
         images = Nd4j.rand(DataType.FLOAT, 8, 3, 224, 224);
     }
