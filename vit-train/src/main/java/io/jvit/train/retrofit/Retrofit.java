@@ -33,6 +33,9 @@ import java.util.Map;
  * optional positional-bias probe of the student, a row of {@code metrics.csv}, the full training state
  * ({@code last.state.safetensors}, for {@code resume}) and, when validation improved, {@code best.safetensors}
  * (a plain model checkpoint for {@code ./vit features}). Every file is written atomically.
+ * The job is written once over {@link Distiller}: {@link Engine#FAST} trains on the engine of {@code io.jvit.train.engine}
+ * ({@link FastDistiller}), {@link Engine#SAMEDIFF} on the SameDiff graph ({@link SameDiffDistiller}); both write the
+ * same state file, so a run resumes on either engine.
  */
 public final class Retrofit {
     private Retrofit() {}
@@ -55,11 +58,6 @@ public final class Retrofit {
             if (recompute && engine != Engine.FAST) throw new IllegalArgumentException("--recompute needs --engine fast (the SameDiff graph keeps every activation)");
         }
 
-        /** The same options on another engine. */
-        public Options withEngine(Engine e) {
-            return new Options(pe, loss, lr, weightDecay, batchSize, epochs, imageSize, blankChannels, valFraction, seed, threads, probe,
-                    microBatch, e, recompute && e == Engine.FAST);
-        }
     }
 
     /** One row of metrics.csv. */
