@@ -6,8 +6,10 @@ import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.LearnedAbsolute;
-import io.jvit.probe.pretrain.SimMim;
-import io.jvit.probe.retrofit.AdamW;
+import io.jvit.train.Engine;
+import io.jvit.train.pretrain.FastSimMim;
+import io.jvit.train.samediff.AdamW;
+import io.jvit.train.samediff.SimMim;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,28 +40,38 @@ final class PretrainCommand implements Callable<Integer> {
             description = "std of the learned PE table at init (default ${DEFAULT-VALUE}: as large as the patch embeddings, where a long SSL run ends up; timm uses 0.02)")
     double peInitStd;
     @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "fast",
+            description = "fast (the training engine, data-parallel over --threads) or samediff (the ND4J graph) (default ${DEFAULT-VALUE})")
+    String engine;
     @Mixin ThreadsOption threadsOption;
 
     @Override
     public Integer call() throws Exception {
-        threadsOption.configure();
+        int threads = threadsOption.configure();
+        Engine eng = Engine.parse(engine);
+        if (steps < 1 || batch < 1) throw new IllegalArgumentException("--steps and --batch must be >= 1");
+        if (side % patch != 0) throw new IllegalArgumentException("--side " + side + " is not a multiple of --patch " + patch);
         ViTConfig cfg = new ViTConfig(patch, width, depth, heads, MlpKind.GELU, 4 * width, true, true, 4, 1e-6, true,
                 LearnedAbsolute.dinov2(side / patch));
         var w = new java.util.LinkedHashMap<>(ViTWeights.random(cfg, seed, 0.1, DataType.FLOAT).asMap());
         w.put(LearnedAbsolute.PARAM, org.nd4j.linalg.factory.Nd4j.randn(seed + 1, w.get(LearnedAbsolute.PARAM).shape()).castTo(DataType.FLOAT).muli(peInitStd));
         VisionTransformer m = new VisionTransformer(cfg, new ViTWeights(w));
-        SimMim mim = new SimMim(m, side, mask, new AdamW(lr, 0.9, 0.95, 1e-8, 0.05), seed);
+        SimMim mim = eng == Engine.SAMEDIFF ? new SimMim(m, side, mask, new AdamW(lr, 0.9, 0.95, 1e-8, 0.05), seed) : null;
+        FastSimMim fast = eng == Engine.FAST
+                ? new FastSimMim(m, side, mask, new io.jvit.train.optim.AdamW(lr, 0.9, 0.95, 1e-8, 0.05), seed, threads) : null;
+        java.util.Random images = new java.util.Random(seed);
+        System.err.printf("pretrain: %d steps of %d images at %d², %s engine%n", steps, batch, side, eng.label());
         long t0 = System.nanoTime();
         double avg = Double.NaN;
         for (int s = 1; s <= steps; s++) {
-            double l = mim.step(batch);
+            double l = mim != null ? mim.step(batch) : fast.step(SimMim.microstructures(images, batch, side, patch));
             avg = Double.isNaN(avg) ? l : 0.95 * avg + 0.05 * l;
             if (s % 25 == 0 || s == steps) {
                 double el = (System.nanoTime() - t0) / 1e9;
                 System.err.printf(Locale.ROOT, "step %d/%d  loss %.4f (avg %.4f)  %.0f s, ETA %.0f s%n", s, steps, l, avg, el, el / s * (steps - s));
             }
         }
-        Checkpoints.save(out, mim.backbone());
+        Checkpoints.save(out, mim != null ? mim.backbone() : fast.backbone());
         System.err.printf("wrote %s (%s, %d parameters' tensors)%n", out, cfg.pe().name(), ViTWeights.expectedShapes(cfg).size());
         return 0;
     }

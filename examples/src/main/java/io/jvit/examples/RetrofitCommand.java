@@ -7,10 +7,12 @@ import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.PositionalEncoding;
-import io.jvit.probe.retrofit.DistillationLoss;
-import io.jvit.probe.retrofit.ImageSet;
+import io.jvit.train.Engine;
+import io.jvit.train.engine.FeatureLoss;
+import io.jvit.train.engine.TrainableViT;
+import io.jvit.train.retrofit.ImageSet;
 import io.jvit.probe.retrofit.Retention;
-import io.jvit.probe.retrofit.Retrofit;
+import io.jvit.train.retrofit.Retrofit;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,6 +94,15 @@ final class RetrofitCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "data order and split seed (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "fast",
+            description = "fast (the training engine: hand-written backward pass, data-parallel over --threads) or samediff (the ND4J graph); "
+                    + "same loss, AdamW and state files, so either resumes the other's run (default ${DEFAULT-VALUE})")
+    String engine;
+
+    @Option(names = "--recompute",
+            description = "fast engine: recompute each block's activations in the backward pass (keeps one block's activations instead of all; ~1/3 more time)")
+    boolean recompute;
+
     @Mixin ThreadsOption threadsOption;
     private int threads;                       // set from threadsOption when the command runs
 
@@ -109,15 +120,24 @@ final class RetrofitCommand implements Callable<Integer> {
             case "sincos" -> PositionalEncoding.parse("sincos", 0);
             default -> throw new IllegalArgumentException("--pe must be alibi, none or sincos, got '" + pe + "'");
         };
-        DistillationLoss lossKind = DistillationLoss.parse(loss);
+        FeatureLoss lossKind = FeatureLoss.parse(loss);
+        Engine eng = Engine.parse(engine);
         Path state = out.resolve(Retrofit.STATE);
         if (resume && !Files.exists(state)) throw new IllegalArgumentException(state + ": nothing to resume");
         VisionTransformer t = Checkpoints.load(teacher, null, teacherPe).model();
         VisionTransformer start = init == null ? null : Checkpoints.load(init, null, null).model();
         ImageSet data = new ImageSet(images, size, val, seed);
-        System.err.printf("retrofit: %d training + %d validation images at %d², student PE %s, %s loss, lr %.2g, batch %d, %d epochs%n",
-                data.train().size(), data.validation().size(), size, studentPe.name(), lossKind.name().toLowerCase(Locale.ROOT), lr, batch, epochs);
-        var opts = new Retrofit.Options(studentPe, lossKind, lr, weightDecay, batch, epochs, size, blank, val, seed, threads, probe, microBatch);
+        var opts = new Retrofit.Options(studentPe, lossKind, lr, weightDecay, batch, epochs, size, blank, val, seed, threads, probe, microBatch,
+                eng, recompute);
+        System.err.printf("retrofit: %d training + %d validation images at %d², student PE %s, %s loss, lr %.2g, batch %d, %d epochs, %s engine%s%n",
+                data.train().size(), data.validation().size(), size, studentPe.name(), lossKind.name().toLowerCase(Locale.ROOT), lr, batch, epochs,
+                eng.label(), recompute ? " (recompute)" : "");
+        if (eng == Engine.FAST && size % t.config().patchSize() == 0) {
+            var cfg = (start != null ? start : t).config().withPe(studentPe);
+            int grid = size / t.config().patchSize();
+            long bytes = TrainableViT.tapeBytes(cfg, Math.min(batch, microBatch), grid, grid, recompute);
+            System.err.printf(Locale.ROOT, "retrofit: student activations %.0f MiB per %d-image micro-batch%n", bytes / 1048576.0, Math.min(batch, microBatch));
+        }
         int stepsPerEpoch = (data.train().size() + batch - 1) / batch;
         List<Retrofit.Epoch> rows;
         try (ProgressBar bar = Progress.bar("distilling", (long) stepsPerEpoch * epochs)) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.pe.Alibi2d;
-import io.jvit.probe.retrofit.Students;
+import io.jvit.train.retrofit.Students;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

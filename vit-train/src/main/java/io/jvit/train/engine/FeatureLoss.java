@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The distillation loss on final-normed patch tokens s against the teacher's t (blanked channels are zeros in t),
- * exactly {@code io.jvit.probe.retrofit.DistillationLoss}: cosine = mean over (B, h, w) of 1 − s·t / (‖s‖·‖t‖ + 1e-8);
+ * exactly {@code io.jvit.train.samediff.DistillationLoss}: cosine = mean over (B, h, w) of 1 − s·t / (‖s‖·‖t‖ + 1e-8);
  * MSE = mean over (B, h, w, C) of (s − t)². Prefix tokens (CLS, registers) get no loss and no gradient.
  * The means divide by the whole step's image count, so sub-batches (micro-batches, data-parallel workers) add up
  * to the full batch's loss and gradient.

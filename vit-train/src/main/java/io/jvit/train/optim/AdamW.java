@@ -4,7 +4,7 @@ import io.jvit.train.engine.Params;
 
 /**
  * AdamW on flat parameter arrays, in place: PyTorch's {@code torch.optim.AdamW} update (decoupled weight decay on every
- * parameter), in the same float operations and order as the SameDiff path's {@code io.jvit.probe.retrofit.AdamW}:
+ * parameter), in the same float operations and order as the SameDiff path's {@code io.jvit.train.samediff.AdamW}:
  * <pre>
  *   m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²,
  *   p ← p·(1 − lr·wd),       p ← p − lr · (m / c1) / (√(v / c2) + eps),   c_i = 1 − β_i^step

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * SimMIM pre-training on the training engine, the counterpart of {@code io.jvit.probe.pretrain.SimMim}: patches are
+ * SimMIM pre-training on the training engine, the counterpart of {@code io.jvit.train.samediff.SimMim}: patches are
  * masked in pixel space (set to 0), a linear head on the final patch tokens predicts their pixels, L2 on the masked
  * patches only; AdamW updates the backbone and the head. The caller brings the images (SimMim generates
  * microstructures; that generator lives in vit-probe), so {@link #step(INDArray)} takes a batch (B, 3, S, S).

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 /**
  * SimMIM's loss as an {@link Objective}: a linear head on the final-normed patch tokens predicts each patch's pixels
- * (pred = tokens·W + b, W (C, 3p²) as in {@code io.jvit.probe.pretrain.SimMim}); the loss is the squared error on the
+ * (pred = tokens·W + b, W (C, 3p²) as in {@code io.jvit.train.samediff.SimMim}); the loss is the squared error on the
  * masked patches only, Σ mask·(pred − target)² / (Σ mask · 3p² + 1e-6), the sums over the whole step's batch.
  * The head's gradient of each sub-batch is kept apart (keyed by its first image) and summed in image order by
  * {@link #headGradients}, so the step stays reproducible however the batch was split over threads.

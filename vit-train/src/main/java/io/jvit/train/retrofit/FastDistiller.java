@@ -27,14 +27,14 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Feature distillation on the training engine, the drop-in for {@code io.jvit.probe.retrofit.Distiller}: the frozen
+ * Feature distillation on the training engine, the drop-in for {@code io.jvit.train.samediff.SameDiffDistiller}: the frozen
  * teacher ({@link FastViT}) gives each batch's target patch features with the named channels blanked; the student
  * ({@link TrainableViT}) gives the loss and its gradients through the hand-written backward pass, data-parallel over
  * {@code threads} and accumulated over micro-batches ({@link GradientStep}); {@link AdamW} updates the student in place.
  * Same loss, blank channels, AdamW and training-state file as the SameDiff distiller, so a run started on one engine
  * resumes on the other. One distiller trains at one image size (h × w patches).
  */
-public final class FastDistiller {
+public final class FastDistiller implements Distiller {
     static final String P = "student/", M = "adamw.m/", V = "adamw.v/", FORMAT = "jvit-retrofit-state";
 
     private final VisionTransformer teacher;
@@ -97,6 +97,7 @@ public final class FastDistiller {
     public Params parameters() { return params; }
 
     /** The student as a model with a copy of the current weights (for probes, validation on other engines, checkpoints). */
+    @Override
     public VisionTransformer student() { return new VisionTransformer(studentConfig, params.toWeights()); }
 
     /** The teacher's final patch features (B, h, w, C) with the blanked channels set to 0, row-major. */
@@ -108,6 +109,7 @@ public final class FastDistiller {
     }
 
     /** One AdamW step on a batch (B, 3, H, W); returns the loss before the update. */
+    @Override
     public double step(INDArray images) {
         int[] s = check(images);
         float[] targets = targets(images);
@@ -121,6 +123,7 @@ public final class FastDistiller {
     public double step(List<INDArray> images) { return step(stack(images)); }
 
     /** The loss on a batch, no update. */
+    @Override
     public double loss(INDArray images) {
         int[] s = check(images);
         float[] targets = targets(images);
@@ -184,9 +187,10 @@ public final class FastDistiller {
         return s;
     }
 
-    // ---- training state: the SameDiff Distiller's file (student weights + AdamW moments + step), written atomically ----
+    // ---- training state: the SameDiffDistiller's file (student weights + AdamW moments + step), written atomically ----
 
     /** Saves everything a resumed run needs; {@code extra} (epoch, best validation loss, …) goes into the metadata. */
+    @Override
     public void saveState(Path file, Map<String, String> extra) throws IOException {
         Map<String, INDArray> t = new LinkedHashMap<>();
         params.toArrays().forEach((k, v) -> t.put(P + k, v));
@@ -201,7 +205,8 @@ public final class FastDistiller {
         Safetensors.write(file, t, meta);
     }
 
-    /** Restores a state saved by this class or by the SameDiff Distiller (same student configuration); returns its metadata. */
+    /** Restores a state saved by this class or by the SameDiffDistiller (same student configuration); returns its metadata. */
+    @Override
     public Map<String, String> loadState(Path file) {
         Safetensors.Contents c = Safetensors.read(file);
         if (!FORMAT.equals(c.metadata().get("format")))

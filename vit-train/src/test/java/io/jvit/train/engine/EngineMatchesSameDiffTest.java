@@ -12,7 +12,7 @@ import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.NoPE;
 import io.jvit.core.pe.Rope2d;
 import io.jvit.core.pe.SinCos2d;
-import io.jvit.probe.retrofit.DistillationLoss;
+import io.jvit.train.samediff.DistillationLoss;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

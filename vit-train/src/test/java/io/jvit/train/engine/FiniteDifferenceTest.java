@@ -10,7 +10,7 @@ import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.Rope2d;
-import io.jvit.probe.retrofit.DistillationLoss;
+import io.jvit.train.samediff.DistillationLoss;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

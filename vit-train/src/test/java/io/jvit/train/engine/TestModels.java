@@ -4,8 +4,8 @@ import io.jvit.core.config.MlpKind;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.PositionalEncoding;
-import io.jvit.probe.retrofit.AdamW;
-import io.jvit.probe.retrofit.DistillationLoss;
+import io.jvit.train.samediff.AdamW;
+import io.jvit.train.samediff.DistillationLoss;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

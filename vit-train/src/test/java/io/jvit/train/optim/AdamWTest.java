@@ -6,7 +6,7 @@ import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
-import io.jvit.probe.retrofit.DistillationLoss;
+import io.jvit.train.samediff.DistillationLoss;
 import io.jvit.train.engine.FeatureLoss;
 import io.jvit.train.engine.Params;
 import io.jvit.train.engine.TestModels;
@@ -29,7 +29,7 @@ class AdamWTest {
         Params p = Params.of(c, w), g = Params.of(c, TestModels.weights(c, 2));     // any numbers as gradients
         Map<String, INDArray> refP = new LinkedHashMap<>(), refG = g.toArrays();
         w.asMap().forEach((k, v) -> refP.put(k, v.castTo(DataType.FLOAT).dup()));
-        var ref = new io.jvit.probe.retrofit.AdamW(1e-3, 0.9, 0.999, 1e-8, 0.05);
+        var ref = new io.jvit.train.samediff.AdamW(1e-3, 0.9, 0.999, 1e-8, 0.05);
         AdamW mine = new AdamW(1e-3, 0.9, 0.999, 1e-8, 0.05);
         for (int step = 0; step < 3; step++) {
             ref.update(refP, refG);

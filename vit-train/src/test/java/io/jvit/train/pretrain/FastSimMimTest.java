@@ -5,7 +5,7 @@ import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTGraph;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.Rope2d;
-import io.jvit.probe.retrofit.GraphTraining;
+import io.jvit.train.samediff.GraphTraining;
 import io.jvit.train.engine.TestModels;
 import io.jvit.train.optim.AdamW;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,7 @@ class FastSimMimTest {
         SDVariable err = pred.sub(target);
         sd.setLossVariables(sd.identity("loss", err.mul(err).mul(mask).sum().div(mask.sum().mul(out).add(1e-6))));
         List<String> names = GraphTraining.trainable(sd);
-        var refOpt = new io.jvit.probe.retrofit.AdamW(1e-3, 0.9, 0.999, 1e-8, 0.05);
+        var refOpt = new io.jvit.train.samediff.AdamW(1e-3, 0.9, 0.999, 1e-8, 0.05);
 
         Random r = new Random(8);
         for (int step = 0; step < 3; step++) {

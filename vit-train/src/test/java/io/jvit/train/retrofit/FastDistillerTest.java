@@ -10,9 +10,9 @@ import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.NoPE;
 import io.jvit.core.pe.PositionalEncoding;
-import io.jvit.probe.retrofit.DistillationLoss;
-import io.jvit.probe.retrofit.Distiller;
-import io.jvit.probe.retrofit.Students;
+import io.jvit.train.samediff.DistillationLoss;
+import io.jvit.train.samediff.SameDiffDistiller;
+import io.jvit.train.retrofit.Students;
 import io.jvit.train.engine.FeatureLoss;
 import io.jvit.train.optim.AdamW;
 import org.junit.jupiter.api.Test;
@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.within;
 class FastDistillerTest {
     @TempDir Path dir;
 
-    /** DistillerTest's teacher: patch 4, width 16, 2 heads, 2 blocks, CLS + 1 register, learned 3×3 table. */
+    /** SameDiffDistillerTest's teacher: patch 4, width 16, 2 heads, 2 blocks, CLS + 1 register, learned 3×3 table. */
     static VisionTransformer teacher() {
         ViTConfig cfg = new ViTConfig(4, 16, 2, 2, MlpKind.GELU, 32, true, true, 1, 1e-6, true, LearnedAbsolute.dinov2(3));
         Map<String, INDArray> w = new LinkedHashMap<>();
@@ -63,9 +63,9 @@ class FastDistillerTest {
         return new FastDistiller(t, Students.of(t, pe), 3, 3, FeatureLoss.COSINE, new int[]{5}, new AdamW(lr, 0.9, 0.999, 1e-8, 0.01), threads);
     }
 
-    static Distiller sameDiff(VisionTransformer t, PositionalEncoding pe, double lr) {
-        return new Distiller(t, Students.of(t, pe), 3, 3, DistillationLoss.COSINE, new int[]{5},
-                new io.jvit.probe.retrofit.AdamW(lr, 0.9, 0.999, 1e-8, 0.01), 1);
+    static SameDiffDistiller sameDiff(VisionTransformer t, PositionalEncoding pe, double lr) {
+        return new SameDiffDistiller(t, Students.of(t, pe), 3, 3, DistillationLoss.COSINE, new int[]{5},
+                new io.jvit.train.samediff.AdamW(lr, 0.9, 0.999, 1e-8, 0.01), 1);
     }
 
     static final Alibi2d LEARNED = new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED);
@@ -85,7 +85,7 @@ class FastDistillerTest {
     void stepsFollowTheSameDiffDistiller() {
         VisionTransformer t = teacher();
         FastDistiller f = fast(t, LEARNED, 1e-3, 1);
-        Distiller s = sameDiff(t, LEARNED, 1e-3);
+        SameDiffDistiller s = sameDiff(t, LEARNED, 1e-3);
         for (int i = 0; i < 4; i++) {
             double a = s.step(images(3, 40 + i)), b = f.step(images(3, 40 + i));
             assertThat(b).as("loss of step %d", i).isCloseTo(a, within(1e-4 * a));
@@ -129,7 +129,7 @@ class FastDistillerTest {
     @Test
     void statesMoveBetweenTheEngines() throws IOException {
         VisionTransformer t = teacher();
-        Distiller s = sameDiff(t, LEARNED, 1e-3);
+        SameDiffDistiller s = sameDiff(t, LEARNED, 1e-3);
         for (int i = 0; i < 2; i++) s.step(images(2, i));
         Path fromSameDiff = dir.resolve("samediff.state.safetensors");
         s.saveState(fromSameDiff, Map.of("epoch", "3"));
@@ -146,7 +146,7 @@ class FastDistillerTest {
 
         Path fromEngine = dir.resolve("engine.state.safetensors");
         f.saveState(fromEngine, Map.of("epoch", "4"));
-        Distiller back = sameDiff(t, LEARNED, 1e-3);
+        SameDiffDistiller back = sameDiff(t, LEARNED, 1e-3);
         assertThat(back.loadState(fromEngine)).containsEntry("epoch", "4").containsEntry("adamw.step", "3");
         back.parameters().forEach((k, v) -> assertThat(v.dup('c').data().asFloat()).as(k).containsExactly(f.parameters().get(k)));
     }

@@ -1,4 +1,4 @@
-package io.jvit.probe.retrofit;
+package io.jvit.train.retrofit;
 
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;

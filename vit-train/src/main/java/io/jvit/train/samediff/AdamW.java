@@ -1,4 +1,4 @@
-package io.jvit.probe.retrofit;
+package io.jvit.train.samediff;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;

@@ -1,12 +1,10 @@
-package io.jvit.probe.pretrain;
+package io.jvit.train.samediff;
 
 import io.jvit.core.image.Image;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTGraph;
 import io.jvit.core.model.ViTWeights;
-import io.jvit.probe.retrofit.AdamW;
-import io.jvit.probe.retrofit.GraphTraining;
 import io.jvit.probe.synthetic.Microstructure;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -64,12 +62,7 @@ public final class SimMim {
 
     /** One step on a fresh batch of generated microstructures (random kind, seed and contrast); returns the loss. */
     public double step(int batch) {
-        List<Image> images = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            Microstructure m = Microstructure.values()[rnd.nextInt(Microstructure.values().length)];
-            images.add(m.generate(side, side, rnd.nextLong()).toRgb());
-        }
-        INDArray x = new Preprocessor(patch, Preprocessor.ResizePolicy.NONE).batch(images);           // (B, 3, S, S)
+        INDArray x = microstructures(rnd, batch, side, patch);                                       // (B, 3, S, S)
         float[] px = x.dup('c').data().asFloat();
         int out = 3 * patch * patch, tokens = grid * grid, plane = side * side;
         float[] target = new float[batch * tokens * out], mask = new float[batch * tokens];
@@ -93,6 +86,19 @@ public final class SimMim {
         var og = GraphTraining.lossAndGradients(sd, ph, LOSS, trainable);
         optimizer.update(GraphTraining.parameters(sd, trainable), og.getGradients());
         return og.getOutputs().get(LOSS).getDouble(0);
+    }
+
+    /**
+     * A normalised batch (B, 3, side, side) of generated microstructures (random kind, seed and contrast drawn from
+     * {@code rnd}): the pre-training data of both engines ({@code FastSimMim} takes the batch as input).
+     */
+    public static INDArray microstructures(Random rnd, int batch, int side, int patch) {
+        List<Image> images = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            Microstructure m = Microstructure.values()[rnd.nextInt(Microstructure.values().length)];
+            images.add(m.generate(side, side, rnd.nextLong()).toRgb());
+        }
+        return new Preprocessor(patch, Preprocessor.ResizePolicy.NONE).batch(images);
     }
 
     /** The backbone with its trained weights (the head dropped). */

@@ -1,4 +1,4 @@
-package io.jvit.probe.retrofit;
+package io.jvit.train.retrofit;
 
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
@@ -11,6 +11,10 @@ import io.jvit.probe.FeatureMap;
 import io.jvit.probe.LayerFeatures;
 import io.jvit.probe.Ramp;
 import io.jvit.probe.synthetic.Microstructure;
+import io.jvit.train.Engine;
+import io.jvit.train.engine.FeatureLoss;
+import io.jvit.train.samediff.DistillationLoss;
+import io.jvit.train.samediff.SameDiffDistiller;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -29,21 +33,31 @@ import java.util.Map;
  * optional positional-bias probe of the student, a row of {@code metrics.csv}, the full training state
  * ({@code last.state.safetensors}, for {@code resume}) and, when validation improved, {@code best.safetensors}
  * (a plain model checkpoint for {@code ./vit features}). Every file is written atomically.
+ * The job is written once over {@link Distiller}: {@link Engine#FAST} trains on the engine of {@code io.jvit.train.engine}
+ * ({@link FastDistiller}), {@link Engine#SAMEDIFF} on the SameDiff graph ({@link SameDiffDistiller}); both write the
+ * same state file, so a run resumes on either engine.
  */
 public final class Retrofit {
     private Retrofit() {}
 
     /**
-     * @param probe probe the student's lr+ud R² on 3 synthetic GRF images after every epoch (the paper's training loop does)
+     * @param probe     probe the student's lr+ud R² on 3 synthetic GRF images after every epoch (the paper's training loop does)
+     * @param engine    which implementation trains the student (same loss, AdamW and state files on both)
+     * @param recompute recompute each block's activations in the backward pass (fast engine only: memory of one block's
+     *                  activations instead of all, about one more forward pass of time)
      */
-    public record Options(PositionalEncoding pe, DistillationLoss loss, double lr, double weightDecay, int batchSize, int epochs,
-                          int imageSize, int[] blankChannels, double valFraction, long seed, int threads, boolean probe, int microBatch) {
+    public record Options(PositionalEncoding pe, FeatureLoss loss, double lr, double weightDecay, int batchSize, int epochs,
+                          int imageSize, int[] blankChannels, double valFraction, long seed, int threads, boolean probe, int microBatch,
+                          Engine engine, boolean recompute) {
         public Options {
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
             if (microBatch < 1) throw new IllegalArgumentException("micro-batch must be >= 1, got " + microBatch);
             if (!(valFraction > 0 && valFraction < 1)) throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + valFraction);
+            if (engine == null) throw new IllegalArgumentException("no engine");
+            if (recompute && engine != Engine.FAST) throw new IllegalArgumentException("--recompute needs --engine fast (the SameDiff graph keeps every activation)");
         }
+
     }
 
     /** One row of metrics.csv. */
@@ -72,8 +86,7 @@ public final class Retrofit {
         if (o.imageSize() % p != 0) throw new IllegalArgumentException("image size " + o.imageSize() + " is not a multiple of the patch size " + p);
         VisionTransformer student = init != null ? init : Students.of(teacher, o.pe());
         int grid = o.imageSize() / p;
-        Distiller d = new Distiller(teacher, student, grid, grid, o.loss(), o.blankChannels(),
-                new AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()), o.threads()).microBatch(o.microBatch());
+        Distiller d = distiller(teacher, student, grid, o);
         Files.createDirectories(out);
         List<Epoch> rows = new ArrayList<>();
         int start = 0;
@@ -109,11 +122,23 @@ public final class Retrofit {
             meta.put("epoch", Integer.toString(e));
             meta.put("best_val", Double.toString(best));
             meta.put("teacher_config", io.jvit.core.config.ConfigJson.write(teacher.config()));
+            meta.put("engine", o.engine().label());                   // informative: either engine resumes the state
             d.saveState(out.resolve(STATE), meta);
             writeMetrics(out.resolve(METRICS), rows);
             if (listener != null) listener.epoch(row);
         }
         return rows;
+    }
+
+    /** The distiller of {@code o.engine()}: AdamW(lr, 0.9, 0.999, 1e-8, weight decay), micro-batches, recomputation. */
+    public static Distiller distiller(VisionTransformer teacher, VisionTransformer student, int grid, Options o) {
+        return switch (o.engine()) {
+            case FAST -> new FastDistiller(teacher, student, grid, grid, o.loss(), o.blankChannels(),
+                    new io.jvit.train.optim.AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()), o.threads())
+                    .microBatch(o.microBatch()).recompute(o.recompute());
+            case SAMEDIFF -> new SameDiffDistiller(teacher, student, grid, grid, DistillationLoss.valueOf(o.loss().name()), o.blankChannels(),
+                    new io.jvit.train.samediff.AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()), o.threads()).microBatch(o.microBatch());
+        };
     }
 
     static double validate(Distiller d, ImageSet data, int batchSize) {

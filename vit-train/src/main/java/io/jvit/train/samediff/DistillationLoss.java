@@ -1,4 +1,4 @@
-package io.jvit.probe.retrofit;
+package io.jvit.train.samediff;
 
 import io.jvit.core.model.ViTGraph;
 import org.nd4j.autodiff.samediff.SDVariable;

@@ -1,4 +1,4 @@
-package io.jvit.probe.retrofit;
+package io.jvit.train.retrofit;
 
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.VisionTransformer;

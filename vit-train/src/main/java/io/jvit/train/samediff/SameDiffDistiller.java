@@ -1,4 +1,4 @@
-package io.jvit.probe.retrofit;
+package io.jvit.train.samediff;
 
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.checkpoint.Safetensors;
@@ -7,6 +7,7 @@ import io.jvit.core.fast.FastViT;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTGraph;
 import io.jvit.core.model.ViTWeights;
+import io.jvit.train.retrofit.Distiller;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,7 +28,7 @@ import java.util.Set;
  * One training graph per distiller (one image size); a larger "multiscale" stage is a second distiller
  * started from this one's student.
  */
-public final class Distiller {
+public final class SameDiffDistiller implements Distiller {
     private final VisionTransformer teacher;
     private final FastViT teacherEngine;
     private final ViTGraph graph;
@@ -37,7 +38,7 @@ public final class Distiller {
     private final List<String> trainable = new ArrayList<>();
     private final VisionTransformer student;
 
-    public Distiller(VisionTransformer teacher, VisionTransformer student, int gridH, int gridW, DistillationLoss loss,
+    public SameDiffDistiller(VisionTransformer teacher, VisionTransformer student, int gridH, int gridW, DistillationLoss loss,
                      int[] blankChannels, AdamW optimizer, int threads) {
         if (student.dataType() != DataType.FLOAT) throw new IllegalArgumentException("students train in float32");
         if (teacher.config().embedDim() != student.config().embedDim())
@@ -73,13 +74,14 @@ public final class Distiller {
      * before the one AdamW update: the same step (the loss is a mean over images), with the activation
      * memory of {@code n} images instead of the whole batch.
      */
-    public Distiller microBatch(int n) {
+    public SameDiffDistiller microBatch(int n) {
         if (n < 1) throw new IllegalArgumentException("micro-batch must be >= 1, got " + n);
         this.microBatch = n;
         return this;
     }
 
     /** One AdamW step on a batch (B, 3, H, W); returns the loss before the update. */
+    @Override
     public double step(INDArray images) {
         SameDiff sd = graph.sameDiff();
         long b = images.size(0);
@@ -103,6 +105,7 @@ public final class Distiller {
     }
 
     /** The loss on a batch, no update. */
+    @Override
     public double loss(INDArray images) {
         Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, images, DistillationLoss.TARGET, targets(images));
         return graph.sameDiff().output(ph, DistillationLoss.LOSS).get(DistillationLoss.LOSS).getDouble(0);
@@ -112,6 +115,7 @@ public final class Distiller {
     public Map<String, INDArray> parameters() { return GraphTraining.parameters(graph.sameDiff(), trainable); }
 
     /** The student as a model with the current weights (shared arrays). */
+    @Override
     public VisionTransformer student() { return new VisionTransformer(student.config(), new ViTWeights(parameters())); }
 
     // ---- training state: student weights + AdamW moments + counters, one safetensors file, written atomically ----
@@ -119,6 +123,7 @@ public final class Distiller {
     static final String P = "student/", M = "adamw.m/", V = "adamw.v/";
 
     /** Saves everything a resumed run needs; {@code extra} (epoch, best validation loss, …) goes into the metadata. */
+    @Override
     public void saveState(Path file, Map<String, String> extra) throws IOException {
         Map<String, INDArray> t = new LinkedHashMap<>();
         parameters().forEach((k, v) -> t.put(P + k, v));
@@ -132,6 +137,7 @@ public final class Distiller {
     }
 
     /** Restores a saved state into this distiller (same student configuration); returns its metadata. */
+    @Override
     public Map<String, String> loadState(Path file) {
         Safetensors.Contents c = Safetensors.read(file);
         if (!"jvit-retrofit-state".equals(c.metadata().get("format")))

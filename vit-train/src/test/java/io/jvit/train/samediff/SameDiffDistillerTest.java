@@ -1,4 +1,4 @@
-package io.jvit.probe.retrofit;
+package io.jvit.train.samediff;
 
 import io.jvit.core.config.MlpKind;
 import io.jvit.core.config.ViTConfig;
@@ -11,6 +11,7 @@ import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.NoPE;
+import io.jvit.train.retrofit.Students;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -32,7 +33,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class DistillerTest {
+class SameDiffDistillerTest {
     @TempDir Path dir;
 
     /** Patch 4, width 16, 2 heads, 2 blocks, CLS + 1 register, learned 3×3 table: a tiny DINOv2. */
@@ -52,8 +53,8 @@ class DistillerTest {
         return Nd4j.create(x, new long[]{b, 3, 12, 12});
     }
 
-    static Distiller distiller(VisionTransformer teacher, VisionTransformer student, double lr) {
-        return new Distiller(teacher, student, 3, 3, DistillationLoss.COSINE, new int[]{5}, new AdamW(lr, 0.9, 0.999, 1e-8, 0.01), 1);
+    static SameDiffDistiller distiller(VisionTransformer teacher, VisionTransformer student, double lr) {
+        return new SameDiffDistiller(teacher, student, 3, 3, DistillationLoss.COSINE, new int[]{5}, new AdamW(lr, 0.9, 0.999, 1e-8, 0.01), 1);
     }
 
     @Test
@@ -95,7 +96,7 @@ class DistillerTest {
     @Test
     void lossDecreases() {
         VisionTransformer t = teacher(DataType.FLOAT);
-        Distiller d = distiller(t, Students.of(t, Alibi2d.paperDefault()), 3e-3);
+        SameDiffDistiller d = distiller(t, Students.of(t, Alibi2d.paperDefault()), 3e-3);
         INDArray batch = images(4, 7);
         double first = d.loss(batch);
         for (int i = 0; i < 40; i++) d.step(batch);
@@ -106,7 +107,7 @@ class DistillerTest {
     @Test
     void studentWithTheTeachersPeAndZeroLearningRateIsTheTeacher() {
         VisionTransformer t = teacher(DataType.FLOAT);
-        Distiller d = new Distiller(t, Students.of(t, t.config().pe()), 3, 3, DistillationLoss.COSINE, new int[0],
+        SameDiffDistiller d = new SameDiffDistiller(t, Students.of(t, t.config().pe()), 3, 3, DistillationLoss.COSINE, new int[0],
                 new AdamW(0.0, 0.9, 0.999, 1e-8, 0.01), 1);
         INDArray before = d.parameters().get("blocks.0.attn.qkv.weight").dup();
         assertThat(d.step(images(2, 1))).isLessThan(1e-6);
@@ -116,27 +117,27 @@ class DistillerTest {
     @Test
     void resumeContinuesBitIdentically() throws IOException {
         VisionTransformer t = teacher(DataType.FLOAT);
-        Distiller straight = distiller(t, Students.of(t, new NoPE()), 1e-3);
+        SameDiffDistiller straight = distiller(t, Students.of(t, new NoPE()), 1e-3);
         for (int i = 0; i < 4; i++) straight.step(images(2, i));
 
-        Distiller first = distiller(t, Students.of(t, new NoPE()), 1e-3);
+        SameDiffDistiller first = distiller(t, Students.of(t, new NoPE()), 1e-3);
         for (int i = 0; i < 2; i++) first.step(images(2, i));
         Path state = dir.resolve("state.safetensors");
         first.saveState(state, Map.of("epoch", "1"));
-        Distiller resumed = distiller(t, Students.of(t, new NoPE()), 1e-3);
+        SameDiffDistiller resumed = distiller(t, Students.of(t, new NoPE()), 1e-3);
         assertThat(resumed.loadState(state)).containsEntry("epoch", "1");
         for (int i = 2; i < 4; i++) resumed.step(images(2, i));
         straight.parameters().forEach((k, v) -> assertThat(resumed.parameters().get(k)).as(k).isEqualTo(v));
 
         // a state from another student configuration is refused
-        Distiller other = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3);
+        SameDiffDistiller other = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3);
         assertThatThrownBy(() -> other.loadState(state)).hasMessageContaining("another student configuration");
     }
 
     @Test
     void aSaveKilledHalfwayLeavesThePreviousStateReadable() throws IOException {
         VisionTransformer t = teacher(DataType.FLOAT);
-        Distiller d = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3);
+        SameDiffDistiller d = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3);
         d.step(images(2, 3));
         Path state = dir.resolve("last.state.safetensors");
         d.saveState(state, Map.of("epoch", "0"));
@@ -144,7 +145,7 @@ class DistillerTest {
             out.write(new byte[1000]);
             throw new IOException("killed");
         })).hasMessageContaining("killed");
-        Distiller again = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3);
+        SameDiffDistiller again = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3);
         assertThat(again.loadState(state)).containsEntry("epoch", "0");
         d.parameters().forEach((k, v) -> assertThat(again.parameters().get(k)).as(k).isEqualTo(v));
     }
@@ -152,8 +153,8 @@ class DistillerTest {
     @Test
     void microBatchesGiveTheSameStep() {
         VisionTransformer t = teacher(DataType.FLOAT);
-        Distiller whole = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3);
-        Distiller parts = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3).microBatch(2);
+        SameDiffDistiller whole = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3);
+        SameDiffDistiller parts = distiller(t, Students.of(t, Alibi2d.paperDefault()), 1e-3).microBatch(2);
         for (int i = 0; i < 3; i++) {
             double a = whole.step(images(5, 20 + i)), b = parts.step(images(5, 20 + i));   // 5 = 2 + 2 + 1
             assertThat(b).isCloseTo(a, org.assertj.core.api.Assertions.within(1e-5 * Math.abs(a) + 1e-7));
@@ -165,7 +166,7 @@ class DistillerTest {
     @Test
     void badInput() {
         VisionTransformer t = teacher(DataType.FLOAT);
-        assertThatThrownBy(() -> new Distiller(t, Students.of(t, new NoPE()), 3, 3, DistillationLoss.COSINE, new int[]{16},
+        assertThatThrownBy(() -> new SameDiffDistiller(t, Students.of(t, new NoPE()), 3, 3, DistillationLoss.COSINE, new int[]{16},
                 new AdamW(1e-3, 0.9, 0.999, 1e-8, 0), 1)).hasMessageContaining("blank channel 16 is outside 0…15");
         assertThatThrownBy(() -> DistillationLoss.parse("l1")).hasMessageContaining("--loss must be cosine or mse");
         assertThatThrownBy(() -> new AdamW(-1, 0.9, 0.999, 1e-8, 0)).hasMessageContaining("learning rate");
