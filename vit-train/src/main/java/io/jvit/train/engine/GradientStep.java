@@ -26,6 +26,7 @@ public final class GradientStep {
     private final TrainableViT model;
     private final int threads, microBatch;
     private final Params[] workerGrads;
+    private final Tape[] workerTapes;         // each worker's activations, reused by the next step of the same sizes
     private final double[] workerLoss;
 
     public GradientStep(TrainableViT model, int threads, int microBatch) {
@@ -35,6 +36,7 @@ public final class GradientStep {
         this.threads = threads;
         this.microBatch = microBatch;
         this.workerGrads = new Params[threads];
+        this.workerTapes = new Tape[threads];
         this.workerLoss = new double[threads];
     }
 
@@ -66,7 +68,7 @@ public final class GradientStep {
                 if (a == b) continue;
                 tasks.add(() -> {
                     float[] sub = Arrays.copyOfRange(images, a * pixels, b * pixels);
-                    Tape tape = model.forward(sub, b - a, height, width, kernelThreads);
+                    Tape tape = workerTapes[wk] = model.forward(sub, b - a, height, width, kernelThreads, workerTapes[wk]);
                     float[] dNormed = new float[tape.normed().length];
                     workerLoss[wk] += objective.lossAndGradient(tape, a, batch, dNormed);
                     model.backward(tape, dNormed, workerGrads[wk], kernelThreads);

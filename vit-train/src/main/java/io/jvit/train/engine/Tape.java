@@ -16,8 +16,9 @@ public final class Tape {
     final float[][] streams;          // depth + 1 arrays of (B·N, C)
     final BlockTape[] blocks;         // depth tapes, or one (recompute)
     final float[] finalMean, finalRstd, normed;
-    final AttentionBias[] biases;
-    final RopeTables rope;
+    AttentionBias[] biases;           // per pass (learned ALiBi slopes change every step)
+    RopeTables rope;
+    BackwardScratch scratch;          // the backward pass's buffers, made by the first backward on this tape
     final AttentionWorkspace workspace = new AttentionWorkspace();
 
     Tape(Sizes sizes, int patchSize, int depth, boolean recompute, AttentionBias[] biases, RopeTables rope) {
@@ -33,6 +34,9 @@ public final class Tape {
         this.biases = biases;
         this.rope = rope;
     }
+
+    /** Whether a pass with these sizes can record into this tape's arrays. */
+    boolean fits(Sizes s, int depth, boolean recompute) { return sizes.equals(s) && blocks.length == (recompute ? 1 : depth); }
 
     BlockTape block(int i) { return blocks[blocks.length == 1 ? 0 : i]; }
 

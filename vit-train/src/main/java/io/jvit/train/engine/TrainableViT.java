@@ -67,6 +67,15 @@ public final class TrainableViT {
      * @param threads threads of the GEMM and attention kernels inside this pass
      */
     public Tape forward(float[] images, int batch, int height, int width, int threads) {
+        return forward(images, batch, height, width, threads, null);
+    }
+
+    /**
+     * The same, recording into {@code reuse}'s arrays when its sizes fit (then {@code reuse} is returned and its earlier
+     * record is gone): a training loop's steps allocate their activations once instead of once per step (at 224² × 8
+     * on ViT-S, 0.7 GB of garbage per step that the heap grew to hold).
+     */
+    public Tape forward(float[] images, int batch, int height, int width, int threads, Tape reuse) {
         int p = config.patchSize();
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
@@ -79,7 +88,12 @@ public final class TrainableViT {
         AttentionBias[] biases = new AttentionBias[config.depth()];
         for (int i = 0; i < biases.length; i++) biases[i] = AttentionBiases.of(config, params, i, gh, gw);
         RopeTables rope = config.pe().ropeTables(gh, gw, config.headDim());
-        Tape t = new Tape(s, p, config.depth(), recompute, biases, rope);
+        Tape t;
+        if (reuse != null && reuse.fits(s, config.depth(), recompute)) {
+            t = reuse;
+            t.biases = biases;
+            t.rope = rope;
+        } else t = new Tape(s, p, config.depth(), recompute, biases, rope);
 
         float[] emb = new float[batch * s.patches() * s.dim()];
         PatchEmbedding.forward(params, images, s, p, t.unfolded, emb, threads);
@@ -104,7 +118,7 @@ public final class TrainableViT {
         float[] dx = new float[rows * dim];                                    // ∂L/∂stream, carried down through the blocks
         LayerNorm.backward(dNormed, t.streams[depth], t.finalMean, t.finalRstd, params.get("norm.weight"), rows, dim, dx,
                 grads.get("norm.weight"), grads.get("norm.bias"), threads);
-        BackwardScratch sc = new BackwardScratch(s);
+        BackwardScratch sc = t.scratch == null ? (t.scratch = new BackwardScratch(s)) : t.scratch;
         for (int i = depth - 1; i >= 0; i--) {
             if (recompute)
                 Block.forward(config, params, i, s, t.streams[i], t.streams[i + 1], t.block(i), t.biases[i], t.rope, t.workspace, threads);

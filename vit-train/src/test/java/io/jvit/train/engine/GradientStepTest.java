@@ -55,6 +55,26 @@ class GradientStepTest {
         for (String k : a.names()) assertThat(b.get(k)).as(k).containsExactly(a.get(k));
     }
 
+    /** A step recorded into the previous step's arrays (other images, other weights) equals a step on fresh ones, bit for bit. */
+    @Test
+    void reusedActivationsGiveTheSameBitsAsFreshOnes() {
+        float[] other = Fixtures.gaussian(batch * 3 * 12 * 20, 9, 2.0);
+        for (boolean recompute : new boolean[]{false, true}) {
+            TrainableViT m = new TrainableViT(c, Params.of(c, w), recompute);
+            GradientStep reused = new GradientStep(m, 2, 3);                  // micro-batches 3 + 2: tapes of two sizes
+            Params first = Params.zerosLike(m.params()), again = Params.zerosLike(first), fresh = Params.zerosLike(first);
+            reused.run(other, batch, 12, 20, objective, first);
+            for (String k : m.params().names()) {                           // the weights move between steps, as in training
+                float[] p = m.params().get(k);
+                for (int i = 0; i < p.length; i++) p[i] += 1e-3f * first.get(k)[i];
+            }
+            double l = reused.run(images, batch, 12, 20, objective, again);
+            double lf = new GradientStep(new TrainableViT(c, m.params(), recompute), 2, 3).run(images, batch, 12, 20, objective, fresh);
+            assertThat(l).as("recompute %s", recompute).isEqualTo(lf);
+            for (String k : fresh.names()) assertThat(again.get(k)).as("%s, recompute %s", k, recompute).containsExactly(fresh.get(k));
+        }
+    }
+
     /** 4 threads on micro-batches of 2: 2 workers with 2 kernel threads each (the kernels' pool is not the workers'). */
     @Test
     @Timeout(120)
