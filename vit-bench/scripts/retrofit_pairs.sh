@@ -6,7 +6,8 @@
 # trains on a fixed random batch: both include start-up, so compare with a few steps at least.
 # usage: [MICRO_BATCH=N] vit-bench/scripts/retrofit_pairs.sh TEACHER.safetensors [SIZE=224] [BATCH=8] [STEPS=3] [PAIRS=2] [-- more ./vit retrofit options]
 #   e.g. vit-bench/scripts/retrofit_pairs.sh T.safetensors 224 8 3 2 -- --engine samediff
-# needs: /usr/bin/python3 with torch and numpy (apt-get install python3-torch), GNU time; the teacher from
+# needs: /usr/bin/python3 with torch and numpy (apt-get install python3-torch libopenblas0-pthread: without OpenBLAS,
+#   Debian's torch calls the reference BLAS), GNU time; the teacher from
 #   ./vit init --arch dinov2_vits14_reg4 --out T.safetensors
 set -euo pipefail
 teacher="$1"; size="${2:-224}"; batch="${3:-8}"; steps="${4:-3}"; pairs="${5:-2}"; micro="${MICRO_BATCH:-$batch}"

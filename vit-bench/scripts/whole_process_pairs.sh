@@ -2,7 +2,8 @@
 # Whole-process comparison, interleaved: `./vit features --threads 1` against the same model in plain PyTorch
 # (torch_vit_features.py), PAIRS pairs with the order alternating, then the largest difference of the features.
 # usage: vit-bench/scripts/whole_process_pairs.sh WEIGHTS.safetensors IMAGE.png [PAIRS=3]
-# needs: /usr/bin/python3 with torch and PIL (apt-get install python3-torch python3-pil), GNU time.
+# needs: /usr/bin/python3 with torch and PIL (apt-get install python3-torch python3-pil libopenblas0-pthread: without
+# OpenBLAS, Debian's torch calls the reference BLAS), GNU time.
 set -euo pipefail
 weights="$1"; image="$2"; pairs="${3:-3}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
