@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #MC} rows of A into panels of {@link #MR} rows ((kc, MR), k-major) and runs the 8 × 3L register-blocked
  * micro-kernel over them: 24 accumulators, 3 loads of B and 8 broadcasts of A per step (on AVX-512, 24 of the 32
  * zmm registers, 8 × 48 floats per tile). A B micro-panel (KC × 48 floats = 48 KB) stays near L1 while the
- * row panels of A stream from L2 (MC × KC × 4 = 256 KB of the 1 MB L2).
+ * row panels of A stream from L2 (at most MC × KC × 4 = 384 KB of the 1 MB L2).
  *
  * <p>Edge tiles (fewer than MR rows or NR columns) run the same micro-kernel on zero-padded panels into a small
  * scratch tile, then copy the valid part. beta = 0 stores on the first K block (C is never read, NaNs in it do not
@@ -25,11 +25,13 @@ final class VectorSgemm {
     static final int L = F.length();
     static final int MR = 8, NR = 3 * L;
     static final int KC = 256;                   // K block (128, 192, 256, 384 tried at M = 2048 on the ViT-S shapes: 256 and 384 best)
-    static final int MC = 256;                   // rows of A per packed block (128, 256, 512 tried: 256 best)
+    static final int MC = 384;                   // most rows of A per packed block; the rows are split into equal blocks of at most
+                                                 // this (M = 261, one 224² image: one block, not 256 + 5 rows that stream every
+                                                 // B panel again for 5 rows; 128, 256, 512 tried at M = 2048: all within noise)
 
     /** Per-thread packing buffers, kept between calls (a forward pass makes hundreds of calls). */
     static final class Scratch {
-        final float[] a = new float[MC * KC];
+        final float[] a = new float[(MC + MR) * KC];
         final float[] tile = new float[MR * NR];
         float[] b = new float[0];         // the packed B block, when this thread is the caller
 
@@ -56,7 +58,9 @@ final class VectorSgemm {
     static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                      float[] b, int bOff, int ldb, float[] prepacked, float beta, float[] c, int cOff, int ldc, int threads, Epilogue epilogue) {
         if (beta != 0f && beta != 1f) scale(c, cOff, ldc, m, n, beta);
-        int panels = (n + NR - 1) / NR, mBlocks = (m + MC - 1) / MC;
+        int panels = (n + NR - 1) / NR, blocks = (m + MC - 1) / MC;
+        int rowsPerBlock = ((m + blocks - 1) / blocks + MR - 1) / MR * MR;       // equal blocks, whole panels of MR rows
+        int mBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;                     // (the rounding up can leave one fewer)
         float[] bp = prepacked != null ? prepacked : SCRATCH.get().b(panels * NR * Math.min(k, KC));
         // small M: split the columns too, so that both threads have work (each packs its own copy of the A block)
         int groups = mBlocks >= 2 * threads ? 1 : Math.min(threads, panels);
@@ -74,7 +78,7 @@ final class VectorSgemm {
                 int packedBlock = -1;
                 for (int t = from; t < to; t++) {
                     int mb = t / groups, g = t % groups;
-                    int i0 = mb * MC, mc = Math.min(MC, m - i0);
+                    int i0 = mb * rowsPerBlock, mc = Math.min(rowsPerBlock, m - i0);
                     if (mb != packedBlock) { packA(transA, a, aOff, lda, i0, mc, p0, kc, alpha, s.a); packedBlock = mb; }
                     int jpFrom = (int) ((long) g * panels / groups), jpTo = (int) ((long) (g + 1) * panels / groups);
                     for (int jp = jpFrom; jp < jpTo; jp++) {

@@ -42,6 +42,8 @@ class SgemmTest {
             "false, false, 1, 300, 64, 1, 0, 2",
             "false, true, 600, 97, 64, 1, 0, 2",     // 3 row blocks of 256: rows split over threads
             "true, false, 520, 200, 200, 0.5, 0, 1",
+            "false, true, 385, 50, 30, 1, 0, 2",     // two row blocks of 192 + 193 → 200 + 185
+            "false, true, 20000, 49, 9, 1, 1, 2",    // 53 row blocks of 384 - rounding: the last block is shorter, none empty
     })
     void equalsTheReference(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, int threads) {
         int aOff = 3, bOff = 5, cOff = 7, pad = 2;
