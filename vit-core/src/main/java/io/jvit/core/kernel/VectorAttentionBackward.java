@@ -1,6 +1,7 @@
 package io.jvit.core.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -253,8 +254,19 @@ final class VectorAttentionBackward {
     /** P = exp(S − lse) = 2^(S·log2 e − lse₂) in place for one row; keys past N (K padded with zeros) get exactly 0. */
     private static void probabilities(float[] s, int so, float lse2, int keys) {
         FloatVector log2e = FloatVector.broadcast(F, LOG2E), neg = FloatVector.broadcast(F, -lse2);
-        for (int jj = 0; jj < BK; jj += L)
-            VectorAttention.exp2(FloatVector.fromArray(F, s, so + jj).fma(log2e, neg)).intoArray(s, so + jj);
+        for (int jj = 0; jj < BK; jj += L) {
+            FloatVector x = FloatVector.fromArray(F, s, so + jj).fma(log2e, neg).max(-126f);          // exp2(x), written out: see VectorAttention on helpers taking vectors
+            FloatVector m = x.add(12582912f), fr = x.sub(m.sub(12582912f));
+            FloatVector y = FloatVector.broadcast(F, 1.5345810970757157e-4f)
+                    .fma(fr, FloatVector.broadcast(F, 1.3399930903688073e-3f))
+                    .fma(fr, FloatVector.broadcast(F, 9.618489071726799e-3f))
+                    .fma(fr, FloatVector.broadcast(F, 5.550328642129898e-2f))
+                    .fma(fr, FloatVector.broadcast(F, 2.4022646248340607e-1f))
+                    .fma(fr, FloatVector.broadcast(F, 6.931471824645996e-1f))
+                    .fma(fr, FloatVector.broadcast(F, 1f));
+            FloatVector p = y.mul(m.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            p.intoArray(s, so + jj);
+        }
         if (keys < BK) Arrays.fill(s, so + keys, so + BK, 0f);
     }
 
