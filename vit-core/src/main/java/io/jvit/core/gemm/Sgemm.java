@@ -12,17 +12,7 @@ public final class Sgemm {
 
     public enum Impl { AUTO, VECTOR, SCALAR }
 
-    private static final boolean VECTOR_OK = probeVector();
-
-    private static boolean probeVector() {
-        if (!Boolean.parseBoolean(System.getProperty("jvit.vector", "true"))) return false;
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
-        try {
-            return VectorSgemm.L >= 4;
-        } catch (Throwable t) {                    // LinkageError etc.: run the scalar kernel
-            return false;
-        }
-    }
+    private static final boolean VECTOR_OK = io.jvit.core.util.VectorApi.usable(() -> VectorSgemm.L);
 
     /** True when the Vector API kernel is in use. */
     public static boolean vectorized() { return VECTOR_OK; }
