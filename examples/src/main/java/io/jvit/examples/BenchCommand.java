@@ -76,10 +76,7 @@ final class BenchCommand implements Callable<Integer> {
                 FusedAttention.vectorized() ? "Vector API" : "scalar", FusedAttention.lanes(),
                 torch ? "on" : "off (build with mvn -Pdjl to add it)", loadAverage());
         if (!gpu) System.err.println("vit bench: no CUDA device (" + io.jvit.cuda.CudaAttention.unavailableReason().lines().findFirst().orElse("") + "), GPU kernels not timed");
-        ChainedOptionsBuilder o = new OptionsBuilder().include("io\\.jvit\\.bench\\.(" + String.join("|", include) + ")$")
-                .param("n", tokens.toArray(String[]::new)).forks(1)
-                .warmupIterations(2).warmupTime(TimeValue.seconds(1))
-                .measurementIterations(iterations).measurementTime(TimeValue.seconds(1));
+        ChainedOptionsBuilder o = options("io\\.jvit\\.bench\\.(" + String.join("|", include) + ")$").param("n", tokens.toArray(String[]::new));
         Collection<RunResult> results = new Runner(o.build()).run();
 
         double peakMs = Double.NaN;

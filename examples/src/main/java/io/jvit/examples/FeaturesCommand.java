@@ -10,6 +10,7 @@ import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.Npy;
 import io.jvit.core.model.ViTOutput;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,44 +67,48 @@ final class FeaturesCommand implements Callable<Integer> {
         threads = threadsOption.configure();
         Checkpoints.Loaded loaded = Checkpoints.load(weights, arch, pe);
         ViTConfig c = loaded.model().config();
-        System.err.printf("model: %s naming, width %d, depth %d, %d heads, patch %d, %d registers, PE %s%n",
-                loaded.format(), c.embedDim(), c.depth(), c.numHeads(), c.patchSize(), c.numRegisters(), c.pe().name());
+        describe(loaded.format(), c);
         loaded.notes().forEach(n -> System.err.println("note: " + n));
-        Image img = ImageLoader.read(image);
-        INDArray x;
-        try {
-            x = new Preprocessor(c.patchSize(), policy).tensor(img);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(image + ": " + e.getMessage(), e);
-        }
+        Preprocessor.Pixels px = pixels(c, policy);
+        INDArray x = Nd4j.create(px.data(), new long[]{1, 3, px.height(), px.width()});
         long t1 = System.nanoTime();
         ViTOutput o = Engines.forward(engine, loaded.model(), threads, x, false);
         long t2 = System.nanoTime();
-        INDArray features = o.patchTokens().reshape(o.gridH(), o.gridW(), c.embedDim());
-        Npy.write(out, features);
-        System.err.printf("features: %d×%d patches × %d channels → %s (load %.1f s, forward %.1f s)%n",
-                o.gridH(), o.gridW(), c.embedDim(), out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        Npy.write(out, o.patchTokens().reshape(o.gridH(), o.gridW(), c.embedDim()));
+        report(o.gridH(), o.gridW(), c.embedDim(), t0, t1, t2);
         return 0;
     }
 
     private int withoutNd4j(Checkpoints.FloatModel m, Preprocessor.ResizePolicy policy, long t0) throws Exception {
         threads = threadsOption.count();
         ViTConfig c = m.config();
-        System.err.printf("model: %s naming, width %d, depth %d, %d heads, patch %d, %d registers, PE %s%n",
-                CheckpointFormat.JVIT, c.embedDim(), c.depth(), c.numHeads(), c.patchSize(), c.numRegisters(), c.pe().name());
-        Image img = ImageLoader.read(image);
-        Preprocessor.Pixels x;
-        try {
-            x = new Preprocessor(c.patchSize(), policy).pixels(java.util.List.of(img));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(image + ": " + e.getMessage(), e);
-        }
+        describe(CheckpointFormat.JVIT, c);
+        Preprocessor.Pixels x = pixels(c, policy);
         long t1 = System.nanoTime();
         FastViT.Result o = new FastViT(c, m.weights(), threads).run(x.data(), 1, x.height(), x.width(), false);
         long t2 = System.nanoTime();
         Npy.write(out, o.patchTokens(), o.gridH(), o.gridW(), c.embedDim());
-        System.err.printf("features: %d×%d patches × %d channels → %s (load %.1f s, forward %.1f s)%n",
-                o.gridH(), o.gridW(), c.embedDim(), out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        report(o.gridH(), o.gridW(), c.embedDim(), t0, t1, t2);
         return 0;
+    }
+
+    private static void describe(CheckpointFormat format, ViTConfig c) {
+        System.err.printf("model: %s naming, width %d, depth %d, %d heads, patch %d, %d registers, PE %s%n",
+                format, c.embedDim(), c.depth(), c.numHeads(), c.patchSize(), c.numRegisters(), c.pe().name());
+    }
+
+    /** The image, normalised and fitted to the patch size; a problem with it names the file. */
+    private Preprocessor.Pixels pixels(ViTConfig c, Preprocessor.ResizePolicy policy) throws java.io.IOException {
+        Image img = ImageLoader.read(image);
+        try {
+            return new Preprocessor(c.patchSize(), policy).pixels(java.util.List.of(img));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(image + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void report(int gh, int gw, int channels, long t0, long t1, long t2) {
+        System.err.printf("features: %d×%d patches × %d channels → %s (load %.1f s, forward %.1f s)%n",
+                gh, gw, channels, out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
     }
 }

@@ -41,8 +41,9 @@ public class OnnxForwardBench {
 
     @Setup
     public void setup() throws Exception {
-        int[] hw = new int[2];
-        float[] x = OrtImages.read(Path.of(image), 14, hw);
+        io.jvit.core.image.Preprocessor.Pixels px = OrtFeatures.pixels(Path.of(image), 14);
+        float[] x = px.data();
+        int[] hw = {px.height(), px.width()};
         io.jvit.core.util.Threads.configure(threads);
         fast = new FastViT(Checkpoints.load(Path.of(weights), null, "alibi").model(), threads);
         input = Nd4j.create(x, new long[]{1, 3, hw[0], hw[1]});

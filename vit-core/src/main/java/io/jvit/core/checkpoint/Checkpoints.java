@@ -43,17 +43,23 @@ public final class Checkpoints {
         return readContainer(file).tensors();
     }
 
-    private static Safetensors.Contents readContainer(Path file) {
+    /** The first (up to) 9 bytes of a file: enough to tell a .pth zip, a legacy pickle and a safetensors header apart. */
+    private static byte[] head(Path file) {
         if (!Files.isRegularFile(file)) throw new CheckpointException(file, "no such file");
-        byte[] head = new byte[9];
-        int n;
         try (InputStream in = Files.newInputStream(file)) {
-            n = in.readNBytes(head, 0, 9);
+            return in.readNBytes(9);
         } catch (IOException e) {
             throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
         }
+    }
+
+    private static boolean isSafetensors(byte[] head) { return head.length == 9 && head[8] == '{'; }
+
+    private static Safetensors.Contents readContainer(Path file) {
+        byte[] head = head(file);
+        int n = head.length;
         if (n >= 4 && head[0] == 'P' && head[1] == 'K') return new Safetensors.Contents(TorchCheckpoint.read(file), Map.of());
-        if (n == 9 && head[8] == '{') return Safetensors.read(file);
+        if (isSafetensors(head)) return Safetensors.read(file);
         if (n >= 2 && (head[0] & 0xff) == 0x80)
             throw new CheckpointException(file, "legacy (pre-1.6) torch.save format; re-save it with a current PyTorch");
         throw new CheckpointException(file, "unrecognised checkpoint format (expected a PyTorch .pth zip or .safetensors)");
@@ -115,7 +121,7 @@ public final class Checkpoints {
      * asks for a change of positional encoding: {@link #load} handles those.
      */
     public static FloatModel loadFloats(Path file, String arch, String pe) {
-        if (!isSafetensors(file)) return null;
+        if (!isSafetensors(head(file))) return null;
         if (!Safetensors.metadata(file).containsKey(CONFIG_KEY)) return null;
         Safetensors.FloatContents raw = Safetensors.readFloats(file);
         ViTConfig config = ConfigJson.read(raw.metadata().get(CONFIG_KEY));
@@ -131,16 +137,6 @@ public final class Checkpoints {
         String problem = ViTWeights.mismatch(raw.shapes(), config);
         if (problem != null) throw new CheckpointException(file, "shapes do not fit the model: " + problem);
         return new FloatModel(config, raw.tensors());
-    }
-
-    private static boolean isSafetensors(Path file) {
-        if (!Files.isRegularFile(file)) throw new CheckpointException(file, "no such file");
-        byte[] head = new byte[9];
-        try (InputStream in = Files.newInputStream(file)) {
-            return in.readNBytes(head, 0, 9) == 9 && head[8] == '{';
-        } catch (IOException e) {
-            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
-        }
     }
 
     /** Reads the architecture off the tensors; heads = width / 64 (every DINOv2 model). */

@@ -76,7 +76,8 @@ public final class Sgemm {
 
     /** op(B) (k × n) packed for {@link #gemm(boolean, int, PackedB, float, float[], int, int, float, float[], int, int, int, Epilogue)}. */
     public static PackedB pack(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
-        check(false, transB, 0, n, k, new float[0], 0, Math.max(k, 1), b, bOff, ldb, new float[0], 0, Math.max(n, 1), 1);
+        if (n < 0 || k < 0) throw new IllegalArgumentException("gemm sizes must be >= 0: n " + n + ", k " + k);
+        fits("B", b, bOff, ldb, transB ? n : k, transB ? k : n);
         return new PackedB(transB, b, bOff, ldb, k, n, VECTOR_OK && k > 0 && n > 0 ? VectorSgemm.packAll(transB, b, bOff, ldb, k, n) : null);
     }
 

@@ -10,7 +10,6 @@ public final class NaiveAttention {
 
     public static void forward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias) {
         int n = s.tokens(), d = s.headDim();
-        double scale = 1.0 / Math.sqrt(d);
         float[] ext = bias instanceof AttentionBias.Alibi a ? a.extendedRows() : null;
         float[] mRow = new float[n];
         double[] p = new double[n];
@@ -19,22 +18,12 @@ public final class NaiveAttention {
                 for (int i = 0; i < n; i++) {
                     if (bias instanceof AttentionBias.Alibi a) a.row(ext, i, mRow, 0, n);
                     double slope = bias instanceof AttentionBias.Alibi a ? a.slopes()[h] : 0;
-                    int qi = q.offset() + (b * n + i) * q.stride() + h * d;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < n; j++) {
-                        int kj = k.offset() + (b * n + j) * k.stride() + h * d;
-                        double dot = 0;
-                        for (int c = 0; c < d; c++) dot += (double) q.data()[qi + c] * k.data()[kj + c];
-                        p[j] = dot * scale + (ext == null ? 0 : slope * mRow[j]);
-                        max = Math.max(max, p[j]);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j < n; j++) sum += p[j] = Math.exp(p[j] - max);
+                    weights(q, k, s, ext == null ? null : mRow, slope, b, h, i, p);
                     int oi = out.offset() + (b * n + i) * out.stride() + h * d;
                     for (int c = 0; c < d; c++) {
                         double acc = 0;
                         for (int j = 0; j < n; j++) acc += p[j] * v.data()[v.offset() + (b * n + j) * v.stride() + h * d + c];
-                        out.data()[oi + c] = (float) (acc / sum);
+                        out.data()[oi + c] = (float) acc;
                     }
                 }
     }
@@ -61,18 +50,8 @@ public final class NaiveAttention {
                     if (bias instanceof AttentionBias.Alibi a) a.row(ext, i, mRow, 0, n);
                     int qi = q.offset() + (b * n + i) * q.stride() + h * d;
                     int gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < n; j++) {
-                        int kj = k.offset() + (b * n + j) * k.stride() + h * d;
-                        double dot = 0;
-                        for (int c = 0; c < d; c++) dot += (double) q.data()[qi + c] * k.data()[kj + c];
-                        p[j] = dot * scale + (ext == null ? 0 : slope * mRow[j]);
-                        max = Math.max(max, p[j]);
-                    }
-                    double sum = 0;
-                    for (int j = 0; j < n; j++) sum += p[j] = Math.exp(p[j] - max);
-                    if (lse != null) lse[(b * s.heads() + h) * n + i] = (float) (max + Math.log(sum));
-                    for (int j = 0; j < n; j++) p[j] /= sum;
+                    double logSumExp = weights(q, k, s, ext == null ? null : mRow, slope, b, h, i, p);
+                    if (lse != null) lse[(b * s.heads() + h) * n + i] = (float) logSumExp;
                     // dP_j = dO_i · v_j;  D_i = Σ_j P_j dP_j;  dS_j = P_j (dP_j − D_i)
                     double[] dp = new double[n];
                     double dsum = 0;
@@ -104,5 +83,25 @@ public final class NaiveAttention {
                     }
                 if (dSlopes != null && ext != null) dSlopes[h] += (float) gSlope;
             }
+    }
+
+    /**
+     * Query i's weights P_ij = softmax_j(q_i·k_j/√d + slope·M_ij) into {@code p} (mRow: M's row i, null for no bias);
+     * returns the row's log-sum-exp of its logits.
+     */
+    private static double weights(Strided q, Strided k, AttentionShape s, float[] mRow, double slope, int b, int h, int i, double[] p) {
+        int n = s.tokens(), d = s.headDim(), qi = q.offset() + (b * n + i) * q.stride() + h * d;
+        double scale = 1.0 / Math.sqrt(d), max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            int kj = k.offset() + (b * n + j) * k.stride() + h * d;
+            double dot = 0;
+            for (int c = 0; c < d; c++) dot += (double) q.data()[qi + c] * k.data()[kj + c];
+            p[j] = dot * scale + (mRow == null ? 0 : slope * mRow[j]);
+            max = Math.max(max, p[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < n; j++) sum += p[j] = Math.exp(p[j] - max);
+        for (int j = 0; j < n; j++) p[j] /= sum;
+        return max + Math.log(sum);
     }
 }
