@@ -18,4 +18,17 @@ public final class ScalarMath {
         if (FusedAttention.vectorized()) VectorMath.gelu(x, from, to);
         else for (int i = from; i < to; i++) x[i] = gelu(x[i]);
     }
+
+    /** dy·GELU'(x), GELU'(x) = Φ(x) + x·φ(x), in double. */
+    public static float geluBackward(float dy, float x) {
+        double v = x;
+        double cdf = 0.5 * (1 + erf(v * 0.7071067811865476)), pdf = Math.exp(-0.5 * v * v) * 0.3989422804014327;
+        return (float) (dy * (cdf + v * pdf));
+    }
+
+    /** dx = dy·GELU'(x) on [from, to), with the Vector API when it is available; overwrites dx. */
+    public static void geluBackward(float[] dy, float[] x, float[] dx, int from, int to) {
+        if (FusedAttention.vectorized()) VectorMath.geluBackward(dy, x, dx, from, to);
+        else for (int i = from; i < to; i++) dx[i] = geluBackward(dy[i], x[i]);
+    }
 }

@@ -42,4 +42,42 @@ final class VectorMath {
         }
         for (; i < to; i++) x[i] = ScalarMath.gelu(x[i]);
     }
+
+    /**
+     * dx = dy·GELU'(x) = dy·(Φ(x) + x·φ(x)) for [from, to). exp(−x²/2) serves erf and φ both, computed by the same
+     * polynomial as {@link #gelu}, never by {@code lanewise(EXP)}: C2 compiles that to a vector math library whose last
+     * bits differ from the interpreter's per-lane {@code Math.exp}, so a training run's bits would depend on when the JIT
+     * compiled this loop (seen: pretraining gave different weights in every process).
+     */
+    static void geluBackward(float[] dy, float[] x, float[] dx, int from, int to) {
+        int i = from, upper = from + F.loopBound(to - from);
+        for (; i < upper; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector z = v.mul(0.70710678118654752f), a = z.abs();
+            FloatVector t = FloatVector.broadcast(F, 1f).div(a.fma(FloatVector.broadcast(F, 0.3275911f), FloatVector.broadcast(F, 1f)));
+            FloatVector poly = FloatVector.broadcast(F, 1.061405429f)
+                    .fma(t, FloatVector.broadcast(F, -1.453152027f))
+                    .fma(t, FloatVector.broadcast(F, 1.421413741f))
+                    .fma(t, FloatVector.broadcast(F, -0.284496736f))
+                    .fma(t, FloatVector.broadcast(F, 0.254829592f)).mul(t);
+            // exp(−a²) = exp(−x²/2), written out as in gelu (why: see there)
+            FloatVector u = a.mul(a).neg().max(-87.0f);
+            FloatVector m = u.fma(FloatVector.broadcast(F, 1.44269504088896341f), FloatVector.broadcast(F, 12582912f));
+            FloatVector fx = m.sub(12582912f);
+            FloatVector r = fx.fma(FloatVector.broadcast(F, -0.693359375f), u).add(fx.mul(2.12194440e-4f));
+            FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f)
+                    .fma(r, FloatVector.broadcast(F, 1.3981999507e-3f))
+                    .fma(r, FloatVector.broadcast(F, 8.3334519073e-3f))
+                    .fma(r, FloatVector.broadcast(F, 4.1665795894e-2f))
+                    .fma(r, FloatVector.broadcast(F, 1.6666665459e-1f))
+                    .fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+            y = y.fma(r.mul(r), r).add(1f);
+            FloatVector e = y.mul(m.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector erfAbs = FloatVector.broadcast(F, 1f).sub(poly.mul(e));
+            FloatVector erf = erfAbs.lanewise(VectorOperators.NEG, z.compare(VectorOperators.LT, 0f));
+            FloatVector cdf = erf.add(1f).mul(0.5f), pdf = e.mul(0.3989422804014327f);    // φ(x) = exp(−x²/2)/√(2π)
+            v.fma(pdf, cdf).mul(FloatVector.fromArray(F, dy, i)).intoArray(dx, i);
+        }
+        for (; i < to; i++) dx[i] = ScalarMath.geluBackward(dy[i], x[i]);
+    }
 }
