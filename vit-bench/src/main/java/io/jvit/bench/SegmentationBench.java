@@ -1,10 +1,10 @@
 package io.jvit.bench;
 
 import io.jvit.core.image.Image;
-import io.jvit.probe.segment.FilterBank;
-import io.jvit.probe.segment.LabelImage;
-import io.jvit.probe.segment.PixelClassifier;
-import io.jvit.probe.segment.Segmenter;
+import io.jvit.segment.FilterBank;
+import io.jvit.segment.LabelImage;
+import io.jvit.segment.PixelClassifier;
+import io.jvit.segment.Segmenter;
 import io.jvit.probe.synthetic.Microstructure;
 import org.openjdk.jmh.annotations.*;
 import org.openjdk.jmh.infra.Blackhole;

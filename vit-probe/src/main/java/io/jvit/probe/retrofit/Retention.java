@@ -5,6 +5,7 @@ import io.jvit.core.image.Image;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.probe.FeatureMap;
 import io.jvit.probe.LayerFeatures;
+import io.jvit.probe.RidgeClassifier;
 import io.jvit.probe.synthetic.Microstructure;
 
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ public final class Retention {
 
     /**
      * @param teacherAccuracy k-NN accuracy of the teacher's pooled features (the retention's reference)
-     * @param teacherLinear   accuracy of a linear classifier (multinomial logistic regression) on them
+     * @param teacherLinear   accuracy of a linear classifier (a ridge classifier, α = 1) on them
      */
     public record Result(double meanPatchCosine, double teacherAccuracy, double studentAccuracy,
                          double teacherLinear, double studentLinear, int trainImages, int testImages) {
@@ -156,21 +157,11 @@ public final class Retention {
         return s;
     }
 
-    /** Accuracy of multinomial logistic regression (XGBoost's linear booster) trained on {@code train}. */
+    /** Accuracy of a linear probe (scikit-learn's {@code RidgeClassifier}, α = 1) trained on {@code train}. */
     static double linear(List<float[]> train, List<Integer> trainY, List<float[]> test, List<Integer> testY, int classes) {
-        int f = train.get(0).length;
-        float[] x = new float[train.size() * f], t = new float[test.size() * f];
-        for (int i = 0; i < train.size(); i++) System.arraycopy(train.get(i), 0, x, i * f, f);
-        for (int i = 0; i < test.size(); i++) System.arraycopy(test.get(i), 0, t, i * f, f);
-        var clf = io.jvit.probe.segment.PixelClassifier.train(io.jvit.probe.segment.PixelClassifier.Kind.LOGISTIC, x, train.size(), f,
-                trainY.stream().mapToInt(Integer::intValue).toArray(), classes, 1, 0);
-        float[] p = clf.predict(t, test.size());
+        var clf = RidgeClassifier.fit(train.toArray(new float[0][]), trainY.stream().mapToInt(Integer::intValue).toArray(), classes, 1.0);
         int correct = 0;
-        for (int i = 0; i < test.size(); i++) {
-            int best = 0;
-            for (int c = 1; c < classes; c++) if (p[i * classes + c] > p[i * classes + best]) best = c;
-            if (best == testY.get(i)) correct++;
-        }
+        for (int i = 0; i < test.size(); i++) if (clf.predict(test.get(i)) == testY.get(i)) correct++;
         return (double) correct / test.size();
     }
 

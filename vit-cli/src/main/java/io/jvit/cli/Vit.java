@@ -1,0 +1,41 @@
+package io.jvit.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./vit <command>}: the command line, one subcommand per job. */
+@Command(name = "vit", mixinStandardHelpOptions = true, version = "jvit 0.1.0",
+        description = "Vision Transformer features, positional-bias probes and ALiBi tools on the JVM.",
+        footer = "%nAlso: ./vit bench [--help] runs the benchmarks (module vit-bench).",
+        subcommands = {FeaturesCommand.class, ProbeCommand.class, InitCommand.class, SegmentCommand.class, RetrofitCommand.class, SynthCommand.class, PretrainCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Vit {
+    public static void main(String[] args) {
+        // the commands that compute get their kernels compiled while they load (not --help, synth, init)
+        if (args.length > 0 && java.util.Set.of("features", "probe", "segment", "retrofit", "pretrain", "demo").contains(args[0])
+                && !java.util.Arrays.asList(args).contains("--help") && !java.util.Arrays.asList(args).contains("-h"))
+            io.jvit.core.fast.JitWarmup.start();
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (0 ok, 2 bad input or usage). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Vit());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("error: " + oneLine(e));
+            return 2;
+        });
+        cl.setExitCodeExceptionMapper(e -> 2);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {                       // ND4J's off-heap limits surface as errors, not exceptions
+            System.err.println("error: out of memory: " + oneLine(e)
+                    + " (raise the limits with JAVA_OPTS=\"-Xmx8g -Dorg.bytedeco.javacpp.maxbytes=24G -Dorg.bytedeco.javacpp.maxphysicalbytes=28G\", or use a smaller batch or image)");
+            return 3;
+        }
+    }
+
+    static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.replace('\n', ' ');
+    }
+}

@@ -1,0 +1,109 @@
+package io.jvit.cli;
+
+import io.jvit.core.image.Image;
+import io.jvit.core.image.ImageLoader;
+import io.jvit.segment.LabelImage;
+import io.jvit.probe.synthetic.Microstructure;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SegmentCommandTest {
+    @TempDir Path dir;
+
+    static void grey(Path file, int[] v, int h, int w) throws Exception {
+        BufferedImage im = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) im.getRaster().setSample(x, y, 0, v[y * w + x]);
+        ImageIO.write(im, "png", file.toFile());
+    }
+
+    /** A GRF micrograph (PNG), its truth (60 / 200) and 200 scribbles per class. */
+    Path[] data(int h, int w) throws Exception {
+        Image im = Microstructure.GRF.generate(h, w, 9);
+        int[] px = new int[h * w], truth = new int[h * w], lab = new int[h * w];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = Math.round(im.pixels()[i] * 255);
+            truth[i] = im.pixels()[i] > 0.5f ? 200 : 60;
+        }
+        Random r = new Random(1);
+        for (int k = 0; k < 400; k++) { int i = r.nextInt(px.length); lab[i] = truth[i]; }
+        Path img = dir.resolve("img.png"), l = dir.resolve("labels.png"), g = dir.resolve("truth.png");
+        grey(img, px, h, w);
+        grey(l, lab, h, w);
+        grey(g, truth, h, w);
+        return new Path[]{img, l, g};
+    }
+
+    @Test
+    void trainsSegmentsScoresSavesAndAppliesToAFolder() throws Exception {
+        Path[] d = data(70, 84);
+        Path out = dir.resolve("out").resolve("seg.png"), model = dir.resolve("m.json"), probs = dir.resolve("p");
+        Files.createDirectories(out.getParent());
+        Path folder = Files.createDirectory(dir.resolve("more"));
+        Files.copy(d[0], folder.resolve("a.png"));
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        int code;
+        try {
+            code = Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--ground-truth", d[2].toString(),
+                    "--out", out.toString(), "--probabilities", probs.toString(), "--save-model", model.toString(), "--apply-to", folder.toString());
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(code).isZero();
+        assertThat(buf.toString()).contains("mIoU").contains("position R²");
+        double acc = Double.parseDouble(buf.toString().replaceAll("(?s).*accuracy ([0-9.]+).*", "$1"));
+        assertThat(acc).isGreaterThan(0.9);
+        LabelImage seg = LabelImage.of(ImageLoader.read(out), "seg");
+        assertThat(seg.classes()).containsExactly(60, 200);
+        assertThat(probs.resolve("prob_60.png")).exists();
+        assertThat(probs.resolve("prob_200.png")).exists();
+        assertThat(LabelImage.of(ImageLoader.read(out.getParent().resolve("a_segmented.png")), "a").values()).isEqualTo(seg.values());
+        // the saved model segments the image again without scribbles
+        Path again = dir.resolve("again.png");
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--load-model", model.toString(), "--out", again.toString())).isZero();
+        assertThat(LabelImage.of(ImageLoader.read(again), "again").values()).isEqualTo(seg.values());
+    }
+
+    @Test
+    void vitFeaturesWithTheTinyFixtureModel() throws Exception {
+        Path[] d = data(56, 70);
+        Path w = FeaturesCommandTest.fixture("alibi_timm_w128_reg4_d2.pth");
+        Path out = dir.resolve("vit.png");
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--weights", w.toString(), "--pe", "alibi",
+                "--features", "both", "--pca", "4", "--out", out.toString())).isZero();
+        assertThat(LabelImage.of(ImageLoader.read(out), "vit").classes()).containsExactly(60, 200);
+    }
+
+    @Test
+    void badInputFailsWithoutWriting() throws Exception {
+        Path[] d = data(40, 40);
+        Path small = dir.resolve("small.png"), out = dir.resolve("never.png");
+        grey(small, new int[20 * 20], 20, 20);
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", small.toString(), "--out", out.toString())).isEqualTo(2);
+        int[] one = new int[40 * 40];
+        one[3] = 60;
+        Path single = dir.resolve("single.png");
+        grey(single, one, 40, 40);
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", single.toString(), "--out", out.toString())).isEqualTo(2);
+        int[] only60 = new int[40 * 40];
+        only60[3] = 60;
+        only60[9] = 100;
+        Path other = dir.resolve("other.png");
+        grey(other, only60, 40, 40);       // classes 60 and 100, but the truth has 200: no scribbles for it
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", other.toString(), "--ground-truth", d[2].toString(),
+                "--out", out.toString())).isEqualTo(2);
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--classifier", "svm", "--out", out.toString())).isEqualTo(2);
+        assertThat(out).doesNotExist();
+    }
+}

@@ -1,0 +1,41 @@
+package io.jvit.segment;
+
+import io.jvit.core.image.Image;
+
+import java.util.Arrays;
+import java.util.TreeSet;
+
+/**
+ * A label image: one integer grey value per pixel, 0 = unlabelled, every other value a class.
+ *
+ * @param values grey values per pixel, row-major
+ */
+public record LabelImage(int[] values, int height, int width) {
+
+    /** From a decoded greyscale image (8- or 16-bit); refuses RGB and values that are not whole grey levels. */
+    public static LabelImage of(Image im, String name) {
+        if (im.channels() != 1) throw new IllegalArgumentException(name + ": a label image must be greyscale, this one has " + im.channels() + " channels");
+        double max = im.bitDepth() == 16 ? 65535 : 255;
+        int[] v = new int[im.pixels().length];
+        for (int i = 0; i < v.length; i++) {
+            double g = im.pixels()[i] * max;
+            v[i] = (int) Math.round(g);
+            if (Math.abs(g - v[i]) > 1e-3) throw new IllegalArgumentException(name + ": pixel " + i + " is not a whole grey level (" + g + ")");
+        }
+        return new LabelImage(v, im.height(), im.width());
+    }
+
+    /** The distinct non-zero values, ascending: the classes. */
+    public int[] classes() {
+        TreeSet<Integer> s = new TreeSet<>();
+        for (int x : values) if (x != 0) s.add(x);
+        return s.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    public int labelled() { return (int) Arrays.stream(values).filter(x -> x != 0).count(); }
+
+    public void requireSize(int h, int w, String what) {
+        if (h != height || w != width)
+            throw new IllegalArgumentException(what + " is " + width + "×" + height + " but the image is " + w + "×" + h);
+    }
+}
