@@ -251,7 +251,7 @@ public final class FastViT {
                 if (gh == la.gridSize() && gw == la.gridSize()) return table;
                 float[] k = la.resampleMatrix(gh, gw), out = new float[gh * gw * c.embedDim()];   // (h·w, g²) · (g², C)
                 io.jvit.core.gemm.Sgemm.gemm(false, false, gh * gw, c.embedDim(), g2, 1f, k, 0, g2, table, 0, c.embedDim(),
-                        0f, out, 0, c.embedDim(), 1);
+                        0f, out, 0, c.embedDim(), threads);
                 return out;
             }
             return null;
