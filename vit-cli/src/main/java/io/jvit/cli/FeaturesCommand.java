@@ -134,8 +134,8 @@ final class FeaturesCommand implements Callable<Integer> {
                 bar.stepBy(jobs.size());
             }
         }
-        System.err.printf("features: %d images in %d batches → %s (load %.1f s, images and forward %.1f s, of which forward %.1f s)%n",
-                total, batches.size(), out, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9, forwardNanos / 1e9);
+        System.err.printf("features: %d images in %d batch%s → %s (load %.1f s, images and forward %.1f s, of which forward %.1f s)%n",
+                total, batches.size(), batches.size() == 1 ? "" : "es", out, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9, forwardNanos / 1e9);
         return 0;
     }
 

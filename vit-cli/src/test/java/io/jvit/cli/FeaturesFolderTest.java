@@ -63,7 +63,7 @@ class FeaturesFolderTest {
                 "--batch", "2", "--engine", engine, "--threads", "2");
         assertThat(r.code()).as(r.err()).isZero();
         // 44×36 (a, b, pages 1 and 2) in two batches of two, 28×48 after the crop (c, page 3) in one
-        assertThat(r.err()).contains("features: 6 images in 3 batches").doesNotContain("\r");
+        assertThat(r.err()).contains("features: 6 images in 3 batches →").doesNotContain("\r");
         try (Stream<Path> s = Files.list(out)) {
             assertThat(s.map(p -> p.getFileName().toString()).sorted())
                     .containsExactly("a.npy", "b.npy", "c.npy", "stack_p001.npy", "stack_p002.npy", "stack_p003.npy");
