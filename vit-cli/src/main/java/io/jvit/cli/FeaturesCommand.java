@@ -1,5 +1,7 @@
 package io.jvit.cli;
 
+import io.jvit.core.Backbone;
+import io.jvit.core.Engine;
 import io.jvit.core.checkpoint.CheckpointFormat;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
@@ -9,6 +11,7 @@ import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.Npy;
 import io.jvit.core.model.ViTOutput;
+import io.jvit.core.pe.Pe;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
@@ -62,17 +65,19 @@ final class FeaturesCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         // our own .safetensors on the fast engine: float arrays end to end, ND4J (and its natives) never loaded
-        Checkpoints.FloatModel floats = engine.equals("fast") ? Checkpoints.loadFloats(weights, arch, pe) : null;
+        Engine eng = Flags.parse("--engine", engine, Engine::parse);
+        Checkpoints.FloatModel floats = eng != Engine.FAST ? null
+                : arch == null ? Checkpoints.loadFloats(weights, Pe.parse(pe)) : Checkpoints.loadFloats(weights, Pe.parse(pe), arch);
         if (floats != null) return withoutNd4j(floats, policy, t0);
         threads = threadsOption.configure();
-        Checkpoints.Loaded loaded = Checkpoints.load(weights, arch, pe);
+        Checkpoints.Loaded loaded = arch == null ? Checkpoints.load(weights, Pe.parse(pe)) : Checkpoints.load(weights, Pe.parse(pe), arch);
         ViTConfig c = loaded.model().config();
         describe(loaded.format(), c);
         loaded.notes().forEach(n -> System.err.println("note: " + n));
         Preprocessor.Pixels px = pixels(c, policy);
         INDArray x = Nd4j.create(px.data(), new long[]{1, 3, px.height(), px.width()});
         long t1 = System.nanoTime();
-        ViTOutput o = Engines.forward(engine, loaded.model(), threads, x, false);
+        ViTOutput o = Backbone.options().engine(eng).threads(threads).wrap(loaded.model()).forward(x, false);
         long t2 = System.nanoTime();
         Npy.write(out, o.patchTokens().reshape(o.gridH(), o.gridW(), c.embedDim()));
         report(o.gridH(), o.gridW(), c.embedDim(), t0, t1, t2);
