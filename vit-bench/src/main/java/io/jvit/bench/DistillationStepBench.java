@@ -5,7 +5,7 @@ import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.Alibi2d;
-import io.jvit.train.Engine;
+import io.jvit.core.Engine;
 import io.jvit.train.engine.FeatureLoss;
 import io.jvit.train.engine.TrainableViT;
 import io.jvit.train.retrofit.Distiller;

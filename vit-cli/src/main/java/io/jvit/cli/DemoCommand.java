@@ -165,13 +165,13 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static VisionTransformer load(Path file, String embedded) throws IOException {
-        if (file != null) return Checkpoints.load(file, null, null).model();
+        if (file != null) return Checkpoints.load(file).model();
         try (InputStream in = DemoCommand.class.getResourceAsStream(EMBEDDED + embedded)) {
             if (in == null) throw new IllegalStateException("the embedded " + embedded + " is missing from this build");
             Path tmp = Files.createTempFile("jvit-", "-" + embedded);
             tmp.toFile().deleteOnExit();
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            return Checkpoints.load(tmp, null, null).model();
+            return Checkpoints.load(tmp).model();
         }
     }
 

@@ -1,5 +1,7 @@
 package io.jvit.cli;
 
+import io.jvit.core.Backbone;
+import io.jvit.core.Engine;
 import io.jvit.core.checkpoint.CheckpointFormat;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
@@ -10,6 +12,7 @@ import io.jvit.core.image.ImagePages;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.Npy;
 import io.jvit.core.model.ViTOutput;
+import io.jvit.core.pe.Pe;
 import me.tongfei.progressbar.ProgressBar;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -84,7 +87,10 @@ final class FeaturesCommand implements Callable<Integer> {
                     + " is a folder (one .npy per image or page)");
         long t0 = System.nanoTime();
         // our own .safetensors on the fast engine: float arrays end to end, ND4J (and its natives) never loaded
-        Checkpoints.FloatModel floats = engine.equals("fast") ? Checkpoints.loadFloats(weights, arch, pe) : null;
+        Engine eng = Flags.parse("--engine", engine, Engine::parse);
+        Pe p = Pe.parse(pe);
+        Checkpoints.FloatModel floats = eng != Engine.FAST ? null
+                : arch == null ? Checkpoints.loadFloats(weights, p) : Checkpoints.loadFloats(weights, p, arch);
         ViTConfig c;
         Forward forward;
         if (floats != null) {
@@ -94,13 +100,14 @@ final class FeaturesCommand implements Callable<Integer> {
             forward = x -> fast.run(x.data(), x.batch(), x.height(), x.width(), false).patchTokens();
         } else {
             int threads = threadsOption.configure();
-            Checkpoints.Loaded loaded = Checkpoints.load(weights, arch, pe);
+            Checkpoints.Loaded loaded = arch == null ? Checkpoints.load(weights, p) : Checkpoints.load(weights, p, arch);
             c = loaded.model().config();
             describe(loaded.format(), c);
             loaded.notes().forEach(n -> System.err.println("note: " + n));
+            Backbone model = Backbone.options().engine(eng).threads(threads).wrap(loaded.model());
             forward = x -> {
                 INDArray in = Nd4j.create(x.data(), new long[]{x.batch(), 3, x.height(), x.width()});
-                ViTOutput o = Engines.forward(engine, loaded.model(), threads, in, false);
+                ViTOutput o = model.forward(in, false);
                 return o.patchTokens().castTo(DataType.FLOAT).dup('c').data().asFloat();
             };
         }

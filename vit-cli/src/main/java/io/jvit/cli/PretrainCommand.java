@@ -6,7 +6,7 @@ import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.core.pe.LearnedAbsolute;
-import io.jvit.train.Engine;
+import io.jvit.core.Engine;
 import io.jvit.train.pretrain.FastSimMim;
 import io.jvit.train.samediff.AdamW;
 import io.jvit.train.samediff.SimMim;
@@ -48,7 +48,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int threads = threadsOption.configure();
-        Engine eng = Engine.parse(engine);
+        Engine eng = Flags.parse("--engine", engine, Engine::parse);
         if (steps < 1 || batch < 1) throw new IllegalArgumentException("--steps and --batch must be >= 1");
         if (side % patch != 0) throw new IllegalArgumentException("--side " + side + " is not a multiple of --patch " + patch);
         ViTConfig cfg = new ViTConfig(patch, width, depth, heads, MlpKind.GELU, 4 * width, true, true, 4, 1e-6, true,

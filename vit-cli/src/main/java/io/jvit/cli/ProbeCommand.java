@@ -3,15 +3,16 @@ package io.jvit.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jvit.core.checkpoint.Checkpoints;
+import io.jvit.core.Backbone;
+import io.jvit.core.Engine;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.AtomicFiles;
 import io.jvit.core.io.Npy;
-import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTOutput;
+import io.jvit.core.pe.Pe;
 import io.jvit.probe.BiasProbe;
 import io.jvit.probe.FeatureMap;
 import io.jvit.probe.Fingerprint;
@@ -291,16 +292,16 @@ final class ProbeCommand implements Callable<Integer> {
     private Fingerprint featurise(List<Source> sources, List<String> names, List<FeatureMap> maps, List<Image> shown,
                                   BiasProbe fpProbe) throws IOException {
         if (weights == null) throw new IllegalArgumentException("--images and --synthetic need --weights");
-        VisionTransformer vit = Checkpoints.load(weights, null, pe).model();
+        Backbone vit = Backbone.options().engine(Flags.parse("--engine", engine, Engine::parse)).threads(threads)
+                .resize(Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE).pe(Pe.parse(pe)).load(weights);
         ViTConfig cfg = vit.config();
-        var pre = new Preprocessor(cfg.patchSize(), Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE);
         boolean fingerprint = !noFingerprint && out != null;
         Fingerprint.Accumulator acc = fingerprint ? new Fingerprint.Accumulator(fpProbe, LayerFeatures.layerNames(cfg.depth())) : null;
         try (ProgressBar bar = Progress.bar("featurising", sources.size())) {
             for (Source src : sources) {
                 try {
                     Image img = src.image().get();
-                    ViTOutput o = Engines.forward(engine, vit, threads, pre.tensor(img), fingerprint);
+                    ViTOutput o = vit.forward(img, fingerprint);
                     maps.add(LayerFeatures.finalFeatures(o, 0, nanToZero));
                     if (acc != null) acc.add(LayerFeatures.perLayer(o, 0, nanToZero));
                     if (shown.size() < 4) shown.add(img);

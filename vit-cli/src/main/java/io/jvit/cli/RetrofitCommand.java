@@ -7,7 +7,8 @@ import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.PositionalEncoding;
-import io.jvit.train.Engine;
+import io.jvit.core.Engine;
+import io.jvit.core.pe.Pe;
 import io.jvit.train.engine.FeatureLoss;
 import io.jvit.train.engine.TrainableViT;
 import io.jvit.train.retrofit.ImageSet;
@@ -120,12 +121,13 @@ final class RetrofitCommand implements Callable<Integer> {
             case "sincos" -> PositionalEncoding.parse("sincos", 0);
             default -> throw new IllegalArgumentException("--pe must be alibi, none or sincos, got '" + pe + "'");
         };
-        FeatureLoss lossKind = FeatureLoss.parse(loss);
-        Engine eng = Engine.parse(engine);
+        FeatureLoss lossKind = Flags.parse("--loss", loss, FeatureLoss::parse);
+        Engine eng = Flags.parse("--engine", engine, Engine::parse);
+        if (recompute && eng != Engine.FAST) throw new IllegalArgumentException("--recompute needs --engine fast (the SameDiff graph keeps every activation)");
         Path state = out.resolve(Retrofit.STATE);
         if (resume && !Files.exists(state)) throw new IllegalArgumentException(state + ": nothing to resume");
-        VisionTransformer t = Checkpoints.load(teacher, null, teacherPe).model();
-        VisionTransformer start = init == null ? null : Checkpoints.load(init, null, null).model();
+        VisionTransformer t = Checkpoints.load(teacher, Pe.parse(teacherPe)).model();
+        VisionTransformer start = init == null ? null : Checkpoints.load(init).model();
         ImageSet data = new ImageSet(images, size, val, seed);
         var opts = new Retrofit.Options(studentPe, lossKind, lr, weightDecay, batch, epochs, size, blank, val, seed, threads, probe, microBatch,
                 eng, recompute);
@@ -158,7 +160,7 @@ final class RetrofitCommand implements Callable<Integer> {
         if (data.skipped() > 0) System.out.printf("skipped %d unreadable image loads%n", data.skipped());
         System.out.println("student: " + out.resolve(Retrofit.BEST));
         if (retention) {
-            VisionTransformer best = Checkpoints.load(out.resolve(Retrofit.BEST), null, null).model();
+            VisionTransformer best = Checkpoints.load(out.resolve(Retrofit.BEST)).model();
             Retention.Result r = Retention.measure(new FastViT(t, threads), new FastViT(best, threads), size, 6, 4, 5);
             String json = String.format(Locale.ROOT, "{\"patch_cosine\": %.4f, \"teacher_knn\": %.4f, \"student_knn\": %.4f, \"retention\": %.4f}%n",
                     r.meanPatchCosine(), r.teacherAccuracy(), r.studentAccuracy(), r.retention());

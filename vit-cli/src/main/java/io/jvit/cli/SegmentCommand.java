@@ -5,6 +5,7 @@ import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.io.AtomicFiles;
+import io.jvit.core.pe.Pe;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.Metrics;
 import io.jvit.segment.PixelClassifier;
@@ -82,11 +83,11 @@ final class SegmentCommand implements Callable<Integer> {
         threads = threadsOption.configure();
         if (image == null) throw new IllegalArgumentException("--image is required");
         if (loadModel == null && labels == null) throw new IllegalArgumentException("give --labels to train, or --load-model");
-        PixelClassifier.Kind kind = PixelClassifier.Kind.parse(classifier);
-        Segmenter.FeatureSet set = features != null ? Segmenter.FeatureSet.parse(features)
+        PixelClassifier.Kind kind = Flags.parse("--classifier", classifier, PixelClassifier.Kind::parse);
+        Segmenter.FeatureSet set = features != null ? Flags.parse("--features", features, Segmenter.FeatureSet::parse)
                 : weights != null ? Segmenter.FeatureSet.BOTH : Segmenter.FeatureSet.CLASSICAL;
         Image img = ImageLoader.read(image);
-        FastViT vit = weights == null ? null : new FastViT(Checkpoints.load(weights, null, pe).model(), threads);
+        FastViT vit = weights == null ? null : new FastViT(Checkpoints.load(weights, Pe.parse(pe)).model(), threads);
 
         long t0 = System.nanoTime();
         Segmenter seg;

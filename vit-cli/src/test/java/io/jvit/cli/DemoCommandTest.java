@@ -18,7 +18,7 @@ class DemoCommandTest {
     @Test
     void writesTheSummaryAndTheReport() throws Exception {
         Path t = FeaturesCommandTest.fixture("dinov2_official_w128_reg4_d2.pth"), s = dir.resolve("student.safetensors");
-        Checkpoints.save(s, Students.of(Checkpoints.load(t, null, null).model(), Alibi2d.paperDefault()));
+        Checkpoints.save(s, Students.of(Checkpoints.load(t).model(), Alibi2d.paperDefault()));
         Path out = dir.resolve("demo");
         assertThat(Vit.run("demo", "--teacher", t.toString(), "--student", s.toString(), "--probe-size", "84", "--out", out.toString())).isZero();
         JsonNode j = new ObjectMapper().readTree(out.resolve("summary.json").toFile());

@@ -21,7 +21,7 @@ class PretrainCommandTest {
         Path out = dir.resolve("t.safetensors");
         assertThat(Vit.run("pretrain", "--out", out.toString(), "--steps", "3", "--batch", "2", "--side", "16", "--patch", "8",
                 "--width", "16", "--depth", "1", "--heads", "2", "--engine", engine)).isZero();
-        var m = Checkpoints.load(out, null, null).model();
+        var m = Checkpoints.load(out).model();
         assertThat(m.config().pe()).isInstanceOf(LearnedAbsolute.class);
         assertThat(m.config().depth()).isEqualTo(1);
         assertThat(m.config().numRegisters()).isEqualTo(4);

@@ -28,7 +28,7 @@ class RetrofitCommandTest {
                 "--size", "42", "--batch", "3", "--epochs", "2", "--lr", "1e-3", "--val", "0.3", "--blank-channels", "3,7", "--engine", engine)).isZero();
         List<String> rows = Files.readAllLines(out.resolve("metrics.csv"));
         assertThat(rows).hasSize(3).first().asString().startsWith("epoch,train_loss,val_loss");
-        var student = Checkpoints.load(out.resolve("best.safetensors"), null, null).model();
+        var student = Checkpoints.load(out.resolve("best.safetensors")).model();
         assertThat(student.config().pe()).isEqualTo(Alibi2d.paperDefault());
         assertThat(student.weights().has("pos_embed")).isFalse();
 
@@ -70,7 +70,7 @@ class RetrofitCommandTest {
             for (int c = 1; c <= 2; c++)                                      // train and validation loss
                 assertThat(Double.parseDouble(y[c])).as("row %d column %d", r, c).isCloseTo(Double.parseDouble(x[c]), within(1e-4));
         }
-        assertThat(Checkpoints.load(mixed.resolve("best.safetensors"), null, null).model().weights().has("blocks.0.attn.alibi_slopes")).isTrue();
+        assertThat(Checkpoints.load(mixed.resolve("best.safetensors")).model().weights().has("blocks.0.attn.alibi_slopes")).isTrue();
     }
 
     @Test

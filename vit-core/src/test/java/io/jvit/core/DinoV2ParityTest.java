@@ -8,6 +8,7 @@ import io.jvit.core.io.Npy;
 import io.jvit.core.model.ViTOutput;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.LearnedAbsolute;
+import io.jvit.core.pe.Pe;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,7 +28,7 @@ class DinoV2ParityTest {
             "alibi_timm_w128_reg4_d2.pth, alibi, TIMM, chelsea_280x420, alibi_timm_d2",
     })
     void featuresMatchReference(String weights, String pe, CheckpointFormat format, String image, String golden) throws Exception {
-        Checkpoints.Loaded loaded = Checkpoints.load(Fixtures.parity(weights), null, pe);
+        Checkpoints.Loaded loaded = Checkpoints.load(Fixtures.parity(weights), Pe.parse(pe));
         assertThat(loaded.format()).isEqualTo(format);
         var cfg = loaded.model().config();
         assertThat(cfg.embedDim()).isEqualTo(128);

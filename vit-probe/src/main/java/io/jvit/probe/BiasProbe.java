@@ -1,5 +1,9 @@
 package io.jvit.probe;
 
+import io.jvit.core.Backbone;
+import io.jvit.core.Features;
+import io.jvit.core.image.Image;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,9 +26,24 @@ public record BiasProbe(Ramp ramp, SampleMask mask, int repeats, double alpha, l
 
     public static BiasProbe paper(Ramp ramp) { return new BiasProbe(ramp, SampleMask.paper(), 6, 1.0, 100001); }
 
-    /** R² of every (image, repeat), mean and population std. */
+    /** R² of every (image, repeat), with their mean and population std. */
     public record Result(double mean, double std, double[] values) {}
 
+    /**
+     * The probe on a model's final features of {@code images} (each fitted to the patch size as the model's options
+     * say; the paper resizes: {@code Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE}).
+     *
+     * <pre>{@code
+     * BiasProbe.Result r = BiasProbe.paper(Ramp.LR_UD).run(Backbone.load(weights, Pe.ALIBI), images);
+     * }</pre>
+     */
+    public Result run(Backbone model, List<Image> images) {
+        List<FeatureMap> maps = new ArrayList<>();
+        for (Image image : images) maps.add(FeatureMap.of(model.features(image)));
+        return run(maps);
+    }
+
+    /** R² of every (image, repeat), mean and population std. */
     public Result run(List<FeatureMap> images) {
         if (images.isEmpty()) throw new IllegalArgumentException("no feature maps to probe");
         List<Double> r2 = new ArrayList<>();

@@ -36,6 +36,9 @@ public record FeatureMap(float[] data, int h, int w, int c) {
         return nanToZero ? nanToZero(d, (int) s[0], (int) s[1], (int) s[2]) : new FeatureMap(d, (int) s[0], (int) s[1], (int) s[2]);
     }
 
+    /** A model's features ({@link io.jvit.core.Backbone#features}); non-finite values refused. */
+    public static FeatureMap of(io.jvit.core.Features f) { return new FeatureMap(f.data(), f.h(), f.w(), f.channels()); }
+
     /** The reference code's behaviour: NaN becomes 0 (Inf is still refused). */
     public static FeatureMap nanToZero(float[] data, int h, int w, int c) {
         float[] d = data.clone();

@@ -86,7 +86,7 @@ public final class LinearProbe {
 
     private static void requireSamples(int n) {
         if (n < 2) throw new IllegalArgumentException("the sampling mask selects " + n
-                + " token(s); the probe needs at least 2 (use a smaller --step or a larger --cutoff)");
+                + " token(s); the probe needs at least 2 (use a SampleMask with a smaller step or a larger cutoff)");
     }
 
     /** sklearn's StandardScaler scale: population std, and 1 where it is zero. */

@@ -24,7 +24,7 @@ public final class PixelClassifier {
     public enum Kind { XGBOOST, RF, LOGISTIC;
         public static Kind parse(String s) {
             try { return valueOf(s.toUpperCase(Locale.ROOT)); }
-            catch (IllegalArgumentException e) { throw new IllegalArgumentException("--classifier must be xgboost, rf or logistic, got '" + s + "'"); }
+            catch (IllegalArgumentException e) { throw new IllegalArgumentException("classifier must be xgboost, rf or logistic, got '" + s + "'"); }
         }
     }
 

@@ -30,7 +30,7 @@ public final class Segmenter {
     public enum FeatureSet { CLASSICAL, VIT, BOTH;
         public static FeatureSet parse(String s) {
             try { return valueOf(s.toUpperCase(Locale.ROOT)); }
-            catch (IllegalArgumentException e) { throw new IllegalArgumentException("--features must be classical, vit or both, got '" + s + "'"); }
+            catch (IllegalArgumentException e) { throw new IllegalArgumentException("features must be classical, vit or both, got '" + s + "'"); }
         }
         boolean vit() { return this != CLASSICAL; }
         boolean classical() { return this != VIT; }
@@ -149,7 +149,7 @@ public final class Segmenter {
 
     /** The model's final patch features of the image (resized to the closest lower multiple of the patch size). */
     static FeatureMap patchFeatures(Image image, FastViT vit) {
-        if (vit == null) throw new IllegalArgumentException("ViT features need a model (--weights)");
+        if (vit == null) throw new IllegalArgumentException("ViT features need a model");
         var pre = new Preprocessor(vit.model().config().patchSize(), Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE);
         return LayerFeatures.finalFeatures(vit.forward(pre.tensor(image.toRgb())), 0, false);
     }

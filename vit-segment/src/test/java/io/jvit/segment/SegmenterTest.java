@@ -93,7 +93,7 @@ class SegmenterTest {
         assertThatThrownBy(() -> Segmenter.train(im, scribbles(truth(im), 5, 3),
                 new Segmenter.Options(Segmenter.FeatureSet.VIT, PixelClassifier.Kind.XGBOOST, 9, 1, 0), null))
                 .hasMessageContaining("ViT features need a model");
-        assertThatThrownBy(() -> PixelClassifier.Kind.parse("svm")).hasMessageContaining("--classifier must be xgboost, rf or logistic");
+        assertThatThrownBy(() -> PixelClassifier.Kind.parse("svm")).hasMessageContaining("classifier must be xgboost, rf or logistic");
     }
 
     @Test

@@ -1,5 +1,5 @@
 /**
- * Training: {@link io.jvit.train.Engine} names the two implementations that train a student or a teacher.
+ * Training: {@link io.jvit.core.Engine} names the two implementations that train a student or a teacher.
  *
  * <ul>
  *   <li>{@code engine}: the training engine — a ViT's forward and backward on float arrays, data-parallel over threads,
@@ -10,7 +10,7 @@
  *       {@code Students} (teacher → student), {@code ImageSet} (a folder of training images).</li>
  *   <li>{@code pretrain}: SimMIM masked-image pre-training on the engine ({@code FastSimMim}).</li>
  *   <li>{@code samediff}: the ND4J SameDiff reference path the engine is checked against and can be swapped for
- *       ({@code --engine samediff}): {@code SameDiffDistiller}, {@code GraphTraining}, its {@code AdamW},
+ *       ({@code Engine.SAMEDIFF}): {@code SameDiffDistiller}, {@code GraphTraining}, its {@code AdamW},
  *       {@code DistillationLoss}, {@code SimMim}.</li>
  * </ul>
  * Both engines write the same training-state file ({@code last.state.safetensors}: student, AdamW moments and step),

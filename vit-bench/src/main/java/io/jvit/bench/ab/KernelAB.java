@@ -12,11 +12,11 @@ import java.util.function.DoubleSupplier;
  * each build is loaded in its own class loader, calls alternate (order flipping every pair), and the median of
  * the per-pair ratios B/A is reported with its interquartile range. An A/A run shows the noise floor.
  *
- * <pre>
+ * <pre>{@code
  * mvn -q -o compile -pl vit-core && cp -r vit-core/target/classes /tmp/A     # baseline
  * (change the kernel) mvn -q -o compile -pl vit-core && cp -r vit-core/target/classes /tmp/B
  * java --add-modules jdk.incubator.vector -cp vit-bench/target/classes io.jvit.bench.ab.KernelAB /tmp/A /tmp/B [pairs=16] [side=74] [prefix=0] [bias=alibi|none]
- * </pre>
+ * }</pre>
  */
 public final class KernelAB {
     private KernelAB() {}

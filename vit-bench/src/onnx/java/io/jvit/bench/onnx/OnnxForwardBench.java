@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtSession;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
 import io.jvit.core.model.ViTOutput;
+import io.jvit.core.pe.Pe;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.*;
@@ -45,7 +46,7 @@ public class OnnxForwardBench {
         float[] x = px.data();
         int[] hw = {px.height(), px.width()};
         io.jvit.core.util.Threads.configure(threads);
-        fast = new FastViT(Checkpoints.load(Path.of(weights), null, "alibi").model(), threads);
+        fast = new FastViT(Checkpoints.load(Path.of(weights), Pe.ALIBI).model(), threads);
         input = Nd4j.create(x, new long[]{1, 3, hw[0], hw[1]});
         env = OrtEnvironment.getEnvironment();
         session = env.createSession(onnx, OrtFeatures.options(threads));

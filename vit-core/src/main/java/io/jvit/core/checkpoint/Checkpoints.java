@@ -8,6 +8,7 @@ import io.jvit.core.model.ViTWeights;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.NoPE;
+import io.jvit.core.pe.Pe;
 import io.jvit.core.pe.PositionalEncoding;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,14 +21,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Loads a ViT from a checkpoint file of any supported container ({@code .pth} zip, {@code .safetensors})
  * and naming ({@link CheckpointFormat}), reading depth, width, patch size and registers from the tensors.
  *
  * <pre>{@code
- * Loaded m = Checkpoints.load(Path.of("dinov2_vits14_reg4.pth"), null, null);          // as trained
- * Loaded a = Checkpoints.load(Path.of("alibi_coco_dv2_vits14_reg4.pth"), null, "alibi"); // the paper's retrofit
+ * Loaded m = Checkpoints.load(Path.of("dinov2_vits14_reg4.pth"));                       // as trained
+ * Loaded a = Checkpoints.load(Path.of("alibi_coco_dv2_vits14_reg4.pth"), Pe.ALIBI);      // the paper's retrofit
+ * Loaded s = Checkpoints.load(Path.of("model.pth"), Pe.AS_TRAINED, "dinov2_vits14_reg4"); // must fit a preset
  * }</pre>
  */
 public final class Checkpoints {
@@ -65,12 +68,24 @@ public final class Checkpoints {
         throw new CheckpointException(file, "unrecognised checkpoint format (expected a PyTorch .pth zip or .safetensors)");
     }
 
+    /** A model as trained, its architecture read off the tensors. */
+    public static Loaded load(Path file) { return read(file, null, Pe.AS_TRAINED); }
+
     /**
-     * @param arch a preset name ({@link Presets}) whose head count and shapes the file must fit, or null to infer
-     * @param pe   a positional-encoding name to use instead of the checkpoint's ({@code alibi} for the paper's
-     *             retrofitted models, whose pos_embed is zero), or null to keep it
+     * A model with its positional encoding chosen: {@link Pe#ALIBI} for the paper's retrofitted models (whose
+     * pos_embed is zero), {@link Pe#AS_TRAINED} to keep the checkpoint's.
      */
-    public static Loaded load(Path file, String arch, String pe) {
+    public static Loaded load(Path file, Pe pe) { return read(file, null, Objects.requireNonNull(pe, "pe")); }
+
+    /**
+     * A model that must fit a preset: {@code arch} (a {@link Presets} name) gives the head count and the shapes the
+     * tensors must have, instead of reading them off the tensors (heads = width / 64).
+     */
+    public static Loaded load(Path file, Pe pe, String arch) {
+        return read(file, Objects.requireNonNull(arch, "arch"), Objects.requireNonNull(pe, "pe"));
+    }
+
+    private static Loaded read(Path file, String arch, Pe pe) {
         Safetensors.Contents raw = readContainer(file);
         List<String> notes = new ArrayList<>();
         Map<String, INDArray> sd;
@@ -94,16 +109,16 @@ public final class Checkpoints {
             config = want;
         }
         INDArray pos = sd.get(LearnedAbsolute.PARAM);
-        if (pe != null) {
+        if (pe != Pe.AS_TRAINED) {
             int grid = pos != null ? (int) Math.round(Math.sqrt(pos.size(1))) : 37;
-            PositionalEncoding chosen = PositionalEncoding.parse(pe, grid);
+            PositionalEncoding chosen = pe.encoding(grid);
             if (chosen instanceof LearnedAbsolute && config.pe() instanceof LearnedAbsolute keep) chosen = keep;
             if (chosen instanceof LearnedAbsolute && pos == null)
-                throw new CheckpointException(file, "--pe learned needs a pos_embed, and this checkpoint has none");
+                throw new CheckpointException(file, "a learned positional encoding needs a pos_embed, and this checkpoint has none");
             if (!(chosen instanceof LearnedAbsolute)) sd.remove(LearnedAbsolute.PARAM);
             config = config.withPe(chosen);
         } else if (config.pe() instanceof LearnedAbsolute && pos != null && pos.amaxNumber().doubleValue() == 0.0) {
-            notes.add("pos_embed is all zeros: if this is an ALiBi-retrofitted model, use --pe alibi");
+            notes.add("pos_embed is all zeros: if this is an ALiBi-retrofitted model, load it with Pe.ALIBI");
         }
         ViTWeights weights = new ViTWeights(sd).withAlibiSlopes(config, DataType.FLOAT).castTo(DataType.FLOAT);
         String problem = weights.mismatch(config);
@@ -120,12 +135,19 @@ public final class Checkpoints {
      * loads ND4J's native libraries (about 0.35 s of every run). Returns null for every other file, and when {@code pe}
      * asks for a change of positional encoding: {@link #load} handles those.
      */
-    public static FloatModel loadFloats(Path file, String arch, String pe) {
+    public static FloatModel loadFloats(Path file, Pe pe) { return readFloats(file, null, Objects.requireNonNull(pe, "pe")); }
+
+    /** {@link #loadFloats(Path, Pe)} for a model that must fit a preset ({@link #load(Path, Pe, String)}). */
+    public static FloatModel loadFloats(Path file, Pe pe, String arch) {
+        return readFloats(file, Objects.requireNonNull(arch, "arch"), Objects.requireNonNull(pe, "pe"));
+    }
+
+    private static FloatModel readFloats(Path file, String arch, Pe pe) {
         if (!isSafetensors(head(file))) return null;
         if (!Safetensors.metadata(file).containsKey(CONFIG_KEY)) return null;
         Safetensors.FloatContents raw = Safetensors.readFloats(file);
         ViTConfig config = ConfigJson.read(raw.metadata().get(CONFIG_KEY));
-        if (pe != null && !PositionalEncoding.parse(pe, 37).equals(config.pe())) return null;
+        if (pe != Pe.AS_TRAINED && !pe.encoding(37).equals(config.pe())) return null;
         if (config.pe() instanceof io.jvit.core.pe.Alibi2d a && a.slopes() == io.jvit.core.pe.AlibiSlopes.LEARNED
                 && !raw.tensors().containsKey(io.jvit.core.pe.Alibi2d.slopeParam(0))) return null;   // slopes made by load()
         if (arch != null) {
@@ -164,7 +186,7 @@ public final class Checkpoints {
             boolean legacy = (format == CheckpointFormat.DINOV2_OFFICIAL && regs == 0) || format == CheckpointFormat.HF_TRANSFORMERS;
             pe = legacy ? new LearnedAbsolute(grid, false, 0.1) : LearnedAbsolute.dinov2(grid);
         }
-        if (dim % 64 != 0) throw new CheckpointException(file, "width " + dim + " is not a multiple of 64: pass --arch to give the head count");
+        if (dim % 64 != 0) throw new CheckpointException(file, "width " + dim + " is not a multiple of 64: load it with a preset name (arch) to give the head count");
         return new ViTConfig(p, dim, depth, dim / 64, mlp, hidden, sd.containsKey("blocks.0.ls1.gamma"),
                 sd.containsKey("cls_token"), regs, 1e-6, sd.containsKey("blocks.0.attn.qkv.bias"), pe);
     }

@@ -30,16 +30,10 @@ public sealed interface PositionalEncoding permits LearnedAbsolute, SinCos2d, Ro
     /** Added to the attention logits of block {@code block}: broadcastable to (B, H, N, N); null for none. */
     default SDVariable attentionBias(GraphContext g, int block) { return null; }
 
-    /** Parses a command-line name into the encoding with this library's defaults. */
+    /** Parses a name ({@link Pe#parse}) into the encoding with this library's defaults ({@link Pe#encoding}). */
     static PositionalEncoding parse(String name, int learnedGrid) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
-            case "learned", "abs", "absolute" -> LearnedAbsolute.dinov2(learnedGrid);
-            case "sincos", "sin-cos" -> new SinCos2d(10000.0);
-            case "rope" -> new Rope2d(100.0);
-            case "alibi" -> Alibi2d.paperDefault();
-            case "none", "nope" -> new NoPE();
-            default -> throw new IllegalArgumentException(
-                    "unknown positional encoding '" + name + "' (expected learned, sincos, rope, alibi or none)");
-        };
+        Pe pe = Pe.parse(java.util.Objects.requireNonNull(name, "name"));
+        if (pe == Pe.AS_TRAINED) throw new IllegalArgumentException("'" + name + "' is not an encoding of its own (expected learned, sincos, rope, alibi or none)");
+        return pe.encoding(learnedGrid);
     }
 }

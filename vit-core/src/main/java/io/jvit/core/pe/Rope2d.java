@@ -3,7 +3,7 @@ package io.jvit.core.pe;
 /**
  * 2D rotary position embedding as in DINOv3 ({@code RopePositionEmbedding}, normalize_coords="separate",
  * evaluation mode): patch centres are mapped per axis to [−1, 1] (y = 2·(i + ½)/h − 1, x likewise with w),
- * periods p_k = base^(2k / (D/2)) for k < D/4, angles 2π·coord/p_k laid out [y-angles, x-angles] and tiled
+ * periods p_k = base^(2k / (D/2)) for k &lt; D/4, angles 2π·coord/p_k laid out [y-angles, x-angles] and tiled
  * twice to the head width D. Queries and keys of patch tokens become q·cos + rotate_half(q)·sin, with
  * rotate_half([a, b]) = [−b, a]; prefix tokens are not rotated.
  *

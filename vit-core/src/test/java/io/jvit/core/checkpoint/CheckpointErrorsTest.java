@@ -1,6 +1,7 @@
 package io.jvit.core.checkpoint;
 
 import io.jvit.core.Fixtures;
+import io.jvit.core.pe.Pe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,7 +29,7 @@ class CheckpointErrorsTest {
         byte[] all = Files.readAllBytes(Fixtures.parity(TIMM));
         Path cut = dir.resolve("cut.pth");
         Files.write(cut, java.util.Arrays.copyOf(all, all.length / 2));
-        assertThatThrownBy(() -> Checkpoints.load(cut, null, null))
+        assertThatThrownBy(() -> Checkpoints.load(cut))
                 .isInstanceOf(CheckpointException.class).hasMessageStartingWith(cut.toString() + ": ")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
@@ -37,7 +38,7 @@ class CheckpointErrorsTest {
     void randomBytes() throws Exception {
         Path junk = dir.resolve("junk.safetensors");
         Files.write(junk, new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
-        assertThatThrownBy(() -> Checkpoints.load(junk, null, null)).isInstanceOf(CheckpointException.class)
+        assertThatThrownBy(() -> Checkpoints.load(junk)).isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("junk.safetensors").hasMessageContaining("unrecognised checkpoint format");
     }
 
@@ -54,7 +55,7 @@ class CheckpointErrorsTest {
 
     @Test
     void shapesThatDoNotFitThePresetNameKeyExpectedAndFound() {
-        assertThatThrownBy(() -> Checkpoints.load(Fixtures.parity(TIMM), "dinov2_vits14_reg4", null))
+        assertThatThrownBy(() -> Checkpoints.load(Fixtures.parity(TIMM), Pe.AS_TRAINED, "dinov2_vits14_reg4"))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining(TIMM)
                 .hasMessageContaining("patch_embed.proj.weight")
@@ -67,7 +68,7 @@ class CheckpointErrorsTest {
         sd.put("blocks.0.attn.q_norm.weight", Nd4j.ones(64));
         Path f = dir.resolve("extra.safetensors");
         Safetensors.write(f, sd, Map.of());
-        assertThatThrownBy(() -> Checkpoints.load(f, null, null)).isInstanceOf(CheckpointException.class)
+        assertThatThrownBy(() -> Checkpoints.load(f)).isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("extra.safetensors").hasMessageContaining("unknown key(s)")
                 .hasMessageContaining("blocks.0.attn.q_norm.weight");
     }
@@ -76,7 +77,7 @@ class CheckpointErrorsTest {
     void notAVitAtAll() throws Exception {
         Path f = dir.resolve("resnet.safetensors");
         Safetensors.write(f, Map.of("conv1.weight", Nd4j.ones(4, 3, 7, 7)), Map.of());
-        assertThatThrownBy(() -> Checkpoints.load(f, null, null)).hasMessageContaining("no ViT backbone found");
+        assertThatThrownBy(() -> Checkpoints.load(f)).hasMessageContaining("no ViT backbone found");
     }
 
     @Test
@@ -96,7 +97,7 @@ class CheckpointErrorsTest {
             z.write(p.toByteArray());
             z.closeEntry();
         }
-        assertThatThrownBy(() -> Checkpoints.load(f, null, null)).isInstanceOf(CheckpointException.class)
+        assertThatThrownBy(() -> Checkpoints.load(f)).isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("evil.pth").hasMessageContaining("refused pickle global 'os.system'");
         assertThat(dir.resolve("pwned")).doesNotExist();
     }
@@ -104,6 +105,6 @@ class CheckpointErrorsTest {
     @Test
     void missingFile() {
         Path f = dir.resolve("nope.pth");
-        assertThatThrownBy(() -> Checkpoints.load(f, null, null)).hasMessage(f + ": no such file");
+        assertThatThrownBy(() -> Checkpoints.load(f)).hasMessage(f + ": no such file");
     }
 }

@@ -31,13 +31,13 @@ class CheckpointRoundTripTest {
     @Test
     void savedSafetensorsReloadWithConfigAndIdenticalFeatures() throws Exception {
         var learnedSlopes = new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED);
-        VisionTransformer m = Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth"), null, null).model();
+        VisionTransformer m = Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth")).model();
         VisionTransformer alibi = new VisionTransformer(m.config().withPe(learnedSlopes),
                 ViTWeights.random(m.config().withPe(learnedSlopes), 3, 0.5, org.nd4j.linalg.api.buffer.DataType.FLOAT));
         for (VisionTransformer model : new VisionTransformer[]{m, alibi}) {
             Path f = dir.resolve(model.config().pe().name() + ".safetensors");
             Checkpoints.save(f, model);
-            Checkpoints.Loaded back = Checkpoints.load(f, null, null);
+            Checkpoints.Loaded back = Checkpoints.load(f);
             assertThat(back.format()).isEqualTo(CheckpointFormat.JVIT);
             assertThat(back.model().config()).isEqualTo(model.config());
             assertThat(features(back.model(), "rocket_224")).isEqualTo(features(model, "rocket_224"));
@@ -68,11 +68,11 @@ class CheckpointRoundTripTest {
         hf.forEach((k, v) -> prefixed.put(k.startsWith("dinov2.") ? k : "dinov2." + k, v));
         Path f = dir.resolve("hf.safetensors");
         Safetensors.write(f, prefixed, Map.of());
-        Checkpoints.Loaded loaded = Checkpoints.load(f, null, null);
+        Checkpoints.Loaded loaded = Checkpoints.load(f);
         assertThat(loaded.format()).isEqualTo(CheckpointFormat.HF_TRANSFORMERS);
         // HF resamples without antialias; on the 16×16 grid of a 224 image the features differ from the
         // antialiased reference, so compare at the stored 37×37 grid against the official model.
-        VisionTransformer official = Checkpoints.load(Fixtures.parity("dinov2_official_w128_reg4_d2.pth"), null, null).model();
+        VisionTransformer official = Checkpoints.load(Fixtures.parity("dinov2_official_w128_reg4_d2.pth")).model();
         var x = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3, 518, 518);
         INDArray a = loaded.model().forward(x).patchTokens(), b = official.forward(x).patchTokens();
         assertThat(a.sub(b).amaxNumber().doubleValue()).isLessThan(1e-5);
@@ -80,8 +80,8 @@ class CheckpointRoundTripTest {
 
     @Test
     void zeroPosEmbedWithoutPeFlagGetsAHint() {
-        Checkpoints.Loaded l = Checkpoints.load(Fixtures.parity("alibi_timm_w128_reg4_d2.pth"), null, null);
-        assertThat(l.notes()).anyMatch(n -> n.contains("--pe alibi"));
+        Checkpoints.Loaded l = Checkpoints.load(Fixtures.parity("alibi_timm_w128_reg4_d2.pth"));
+        assertThat(l.notes()).anyMatch(n -> n.contains("Pe.ALIBI"));
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
+import io.jvit.core.pe.Pe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,7 +30,7 @@ class FloatLoadingTest {
     @Test
     void floatModelGivesTheSameFeaturesAsTheNd4jPath() throws Exception {
         var learnedSlopes = new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED);
-        VisionTransformer timm = Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth"), null, null).model();
+        VisionTransformer timm = Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth")).model();
         VisionTransformer alibi = new VisionTransformer(timm.config().withPe(learnedSlopes),
                 ViTWeights.random(timm.config().withPe(learnedSlopes), 3, 0.5, DataType.FLOAT));
         var pre = new Preprocessor(14, Preprocessor.ResizePolicy.NONE);
@@ -37,7 +38,7 @@ class FloatLoadingTest {
         for (VisionTransformer model : new VisionTransformer[]{timm, alibi}) {       // learned PE (resampled to 20 × 30), learned ALiBi slopes
             Path f = dir.resolve(model.config().pe().name() + ".safetensors");
             Checkpoints.save(f, model);
-            Checkpoints.FloatModel m = Checkpoints.loadFloats(f, null, null);
+            Checkpoints.FloatModel m = Checkpoints.loadFloats(f, Pe.AS_TRAINED);
             assertThat(m).isNotNull();
             assertThat(m.config()).isEqualTo(model.config());
             Preprocessor.Pixels x = pre.pixels(List.of(img));
@@ -52,26 +53,26 @@ class FloatLoadingTest {
 
     @Test
     void otherFilesAndPeChangesGoToTheGeneralLoader() throws Exception {
-        assertThat(Checkpoints.loadFloats(Fixtures.parity("timm_w128_reg4_d2.pth"), null, null)).as(".pth").isNull();
-        VisionTransformer m = Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth"), null, null).model();
+        assertThat(Checkpoints.loadFloats(Fixtures.parity("timm_w128_reg4_d2.pth"), Pe.AS_TRAINED)).as(".pth").isNull();
+        VisionTransformer m = Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth")).model();
         Path f = dir.resolve("m.safetensors");
         Checkpoints.save(f, m);
-        assertThat(Checkpoints.loadFloats(f, null, "alibi")).as("a different PE").isNull();
-        assertThat(Checkpoints.loadFloats(f, null, "learned")).as("the same PE").isNotNull();
+        assertThat(Checkpoints.loadFloats(f, Pe.ALIBI)).as("a different PE").isNull();
+        assertThat(Checkpoints.loadFloats(f, Pe.LEARNED)).as("the same PE").isNotNull();
     }
 
     @Test
     void badFilesAreNamed() throws Exception {
-        VisionTransformer m = Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth"), null, null).model();
+        VisionTransformer m = Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth")).model();
         Path f = dir.resolve("m.safetensors");
         Checkpoints.save(f, m);
-        assertThatThrownBy(() -> Checkpoints.loadFloats(f, "dinov2_vits14_reg4", null))
+        assertThatThrownBy(() -> Checkpoints.loadFloats(f, Pe.AS_TRAINED, "dinov2_vits14_reg4"))
                 .isInstanceOf(CheckpointException.class).hasMessageContaining("m.safetensors").hasMessageContaining("does not fit architecture");
         byte[] all = Files.readAllBytes(f);
         Path cut = dir.resolve("cut.safetensors");
         Files.write(cut, java.util.Arrays.copyOf(all, all.length - 1000));
-        assertThatThrownBy(() -> Checkpoints.loadFloats(cut, null, null))
+        assertThatThrownBy(() -> Checkpoints.loadFloats(cut, Pe.AS_TRAINED))
                 .isInstanceOf(CheckpointException.class).hasMessageContaining("cut.safetensors").hasMessageContaining("truncated");
-        assertThatThrownBy(() -> Checkpoints.loadFloats(dir.resolve("none.safetensors"), null, null)).hasMessageContaining("no such file");
+        assertThatThrownBy(() -> Checkpoints.loadFloats(dir.resolve("none.safetensors"), Pe.AS_TRAINED)).hasMessageContaining("no such file");
     }
 }

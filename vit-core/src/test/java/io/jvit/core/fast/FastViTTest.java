@@ -15,6 +15,7 @@ import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.NoPE;
+import io.jvit.core.pe.Pe;
 import io.jvit.core.pe.PositionalEncoding;
 import io.jvit.core.pe.Rope2d;
 import io.jvit.core.pe.SinCos2d;
@@ -40,7 +41,7 @@ class FastViTTest {
             "alibi_timm_w128_reg4_d2.pth, alibi, chelsea_280x420, alibi_timm_d2",
     })
     void matchesTheParityFixtures(String weights, String pe, String image, String golden) throws Exception {
-        VisionTransformer m = Checkpoints.load(Fixtures.parity(weights), null, pe).model();
+        VisionTransformer m = Checkpoints.load(Fixtures.parity(weights), Pe.parse(pe)).model();
         var pre = new Preprocessor(m.config().patchSize(), Preprocessor.ResizePolicy.NONE);
         INDArray x = pre.tensor(ImageLoader.read(Fixtures.parity(image + ".png")));
         INDArray expected = Npy.read(Fixtures.parity(golden + "__" + image + ".npy"));

@@ -14,7 +14,7 @@ public enum FeatureLoss {
 
     public static FeatureLoss parse(String s) {
         try { return valueOf(s.toUpperCase(Locale.ROOT)); }
-        catch (IllegalArgumentException e) { throw new IllegalArgumentException("--loss must be cosine or mse, got '" + s + "'"); }
+        catch (IllegalArgumentException e) { throw new IllegalArgumentException("loss must be cosine or mse, got '" + s + "'"); }
     }
 
     /**

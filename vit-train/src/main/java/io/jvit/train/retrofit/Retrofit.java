@@ -11,7 +11,7 @@ import io.jvit.probe.FeatureMap;
 import io.jvit.probe.LayerFeatures;
 import io.jvit.probe.Ramp;
 import io.jvit.probe.synthetic.Microstructure;
-import io.jvit.train.Engine;
+import io.jvit.core.Engine;
 import io.jvit.train.engine.FeatureLoss;
 import io.jvit.train.samediff.DistillationLoss;
 import io.jvit.train.samediff.SameDiffDistiller;
@@ -55,7 +55,7 @@ public final class Retrofit {
             if (microBatch < 1) throw new IllegalArgumentException("micro-batch must be >= 1, got " + microBatch);
             if (!(valFraction > 0 && valFraction < 1)) throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + valFraction);
             if (engine == null) throw new IllegalArgumentException("no engine");
-            if (recompute && engine != Engine.FAST) throw new IllegalArgumentException("--recompute needs --engine fast (the SameDiff graph keeps every activation)");
+            if (recompute && engine != Engine.FAST) throw new IllegalArgumentException("recompute needs Engine.FAST (the SameDiff graph keeps every activation)");
         }
 
     }

@@ -20,7 +20,7 @@ public enum DistillationLoss {
 
     public static DistillationLoss parse(String s) {
         try { return valueOf(s.toUpperCase(Locale.ROOT)); }
-        catch (IllegalArgumentException e) { throw new IllegalArgumentException("--loss must be cosine or mse, got '" + s + "'"); }
+        catch (IllegalArgumentException e) { throw new IllegalArgumentException("loss must be cosine or mse, got '" + s + "'"); }
     }
 
     /** Adds the target placeholder and the scalar loss to {@code graph}; returns the loss variable. */

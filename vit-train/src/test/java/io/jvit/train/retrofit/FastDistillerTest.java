@@ -177,6 +177,6 @@ class FastDistillerTest {
         assertThatThrownBy(() -> d.step(Nd4j.zeros(DataType.FLOAT, 1, 3, 16, 16))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("images are 16×16 px; this distiller trains on a 3×3 grid");
         assertThatThrownBy(() -> new AdamW(-1, 0.9, 0.999, 1e-8, 0)).hasMessageContaining("learning rate");
-        assertThatThrownBy(() -> FeatureLoss.parse("l1")).hasMessageContaining("--loss must be cosine or mse");
+        assertThatThrownBy(() -> FeatureLoss.parse("l1")).hasMessageContaining("loss must be cosine or mse");
     }
 }

@@ -4,7 +4,7 @@ import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
-import io.jvit.train.Engine;
+import io.jvit.core.Engine;
 import io.jvit.train.engine.FeatureLoss;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,8 +97,8 @@ class RetrofitEnginesTest {
 
     @Test
     void recomputeIsForTheFastEngine() {
-        assertThatThrownBy(() -> options(Engine.SAMEDIFF, true, 1)).hasMessageContaining("--recompute needs --engine fast");
-        assertThatThrownBy(() -> Engine.parse("bogus")).hasMessage("--engine must be fast or samediff, got 'bogus'");
+        assertThatThrownBy(() -> options(Engine.SAMEDIFF, true, 1)).hasMessageContaining("recompute needs Engine.FAST");
+        assertThatThrownBy(() -> Engine.parse("bogus")).hasMessage("engine must be fast or samediff, got 'bogus'");
         assertThat(Engine.parse("SameDiff")).isEqualTo(Engine.SAMEDIFF);
     }
 }

@@ -168,7 +168,7 @@ class SameDiffDistillerTest {
         VisionTransformer t = teacher(DataType.FLOAT);
         assertThatThrownBy(() -> new SameDiffDistiller(t, Students.of(t, new NoPE()), 3, 3, DistillationLoss.COSINE, new int[]{16},
                 new AdamW(1e-3, 0.9, 0.999, 1e-8, 0), 1)).hasMessageContaining("blank channel 16 is outside 0…15");
-        assertThatThrownBy(() -> DistillationLoss.parse("l1")).hasMessageContaining("--loss must be cosine or mse");
+        assertThatThrownBy(() -> DistillationLoss.parse("l1")).hasMessageContaining("loss must be cosine or mse");
         assertThatThrownBy(() -> new AdamW(-1, 0.9, 0.999, 1e-8, 0)).hasMessageContaining("learning rate");
     }
 }
