@@ -65,13 +65,35 @@ public final class Checkpoints {
         throw new CheckpointException(file, "unrecognised checkpoint format (expected a PyTorch .pth zip or .safetensors)");
     }
 
+    /** {@link #load(Path, String, String, boolean)} refusing NaN and Inf weights. */
+    public static Loaded load(Path file, String arch, String pe) {
+        return load(file, arch, pe, false);
+    }
+
     /**
      * @param arch a preset name ({@link Presets}) whose head count and shapes the file must fit, or null to infer
      * @param pe   a positional-encoding name to use instead of the checkpoint's ({@code alibi} for the paper's
      *             retrofitted models, whose pos_embed is zero), or null to keep it
+     * @param allowNonFinite load weights that hold NaN or Inf (they make every feature NaN); false refuses them,
+     *             naming the first such tensor
+     * @throws CheckpointException (a {@link io.jvit.core.io.BadInputException}) for every problem with the file,
+     *             naming it; an unknown {@code arch} or {@code pe} is an {@link IllegalArgumentException}
      */
-    public static Loaded load(Path file, String arch, String pe) {
+    public static Loaded load(Path file, String arch, String pe, boolean allowNonFinite) {
+        ViTConfig preset = arch == null ? null : Presets.get(arch);           // the caller's arguments first: their errors are not the file's
+        if (pe != null) PositionalEncoding.parse(pe, 37);
         Safetensors.Contents raw = readContainer(file);
+        if (!allowNonFinite) requireFinite(file, raw.tensors());
+        try {
+            return build(file, raw, preset, arch, pe);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (RuntimeException e) {                 // a shape or value the mapping could not use: still the file's problem
+            throw new CheckpointException(file, "unusable weights (" + io.jvit.core.io.BadInputException.describe(e) + ")", e);
+        }
+    }
+
+    private static Loaded build(Path file, Safetensors.Contents raw, ViTConfig preset, String arch, String pe) {
         List<String> notes = new ArrayList<>();
         Map<String, INDArray> sd;
         CheckpointFormat format;
@@ -79,15 +101,14 @@ public final class Checkpoints {
         if (raw.metadata().containsKey(CONFIG_KEY)) {
             format = CheckpointFormat.JVIT;
             sd = raw.tensors();
-            config = ConfigJson.read(raw.metadata().get(CONFIG_KEY));
+            config = config(file, raw.metadata());
         } else {
             Map<String, INDArray> backbone = KeyMapping.selectBackbone(file, raw.tensors());
             format = KeyMapping.detect(backbone);
             sd = KeyMapping.toCanonical(file, backbone, format);
             config = infer(file, sd, format);
         }
-        if (arch != null) {
-            ViTConfig preset = Presets.get(arch);
+        if (preset != null) {
             ViTConfig want = preset.withPe(config.pe());
             String problem = new ViTWeights(sd).mismatch(want);
             if (problem != null) throw new CheckpointException(file, "does not fit architecture " + arch + ": " + problem);
@@ -121,10 +142,20 @@ public final class Checkpoints {
      * asks for a change of positional encoding: {@link #load} handles those.
      */
     public static FloatModel loadFloats(Path file, String arch, String pe) {
+        return loadFloats(file, arch, pe, false);
+    }
+
+    /** {@link #loadFloats(Path, String, String)}; {@code allowNonFinite} as in {@link #load(Path, String, String, boolean)}. */
+    public static FloatModel loadFloats(Path file, String arch, String pe, boolean allowNonFinite) {
         if (!isSafetensors(head(file))) return null;
         if (!Safetensors.metadata(file).containsKey(CONFIG_KEY)) return null;
         Safetensors.FloatContents raw = Safetensors.readFloats(file);
-        ViTConfig config = ConfigJson.read(raw.metadata().get(CONFIG_KEY));
+        if (!allowNonFinite)
+            for (var e : raw.tensors().entrySet()) {
+                int i = firstNonFinite(e.getValue());
+                if (i >= 0) throw nonFinite(file, e.getKey(), e.getValue()[i], i);
+            }
+        ViTConfig config = config(file, raw.metadata());
         if (pe != null && !PositionalEncoding.parse(pe, 37).equals(config.pe())) return null;
         if (config.pe() instanceof io.jvit.core.pe.Alibi2d a && a.slopes() == io.jvit.core.pe.AlibiSlopes.LEARNED
                 && !raw.tensors().containsKey(io.jvit.core.pe.Alibi2d.slopeParam(0))) return null;   // slopes made by load()
@@ -137,6 +168,38 @@ public final class Checkpoints {
         String problem = ViTWeights.mismatch(raw.shapes(), config);
         if (problem != null) throw new CheckpointException(file, "shapes do not fit the model: " + problem);
         return new FloatModel(config, raw.tensors());
+    }
+
+    /** The config in a jvit checkpoint's metadata; a malformed one is the file's problem. */
+    private static ViTConfig config(Path file, Map<String, String> metadata) {
+        try {
+            return ConfigJson.read(metadata.get(CONFIG_KEY));
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "metadata '" + CONFIG_KEY + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses NaN and Inf in any floating-point tensor, naming the first one (they would make every feature NaN). */
+    private static void requireFinite(Path file, Map<String, INDArray> tensors) {
+        for (var e : tensors.entrySet()) {
+            INDArray a = e.getValue();
+            if (!a.dataType().isFPType() || a.isEmpty()) continue;
+            if (a.isNaN().any() || a.isInfinite().any()) {
+                float[] v = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                int i = firstNonFinite(v);
+                throw nonFinite(file, e.getKey(), i >= 0 ? v[i] : Float.NaN, Math.max(i, 0));
+            }
+        }
+    }
+
+    private static int firstNonFinite(float[] v) {
+        for (int i = 0; i < v.length; i++) if (!Float.isFinite(v[i])) return i;
+        return -1;
+    }
+
+    private static CheckpointException nonFinite(Path file, String tensor, float value, int index) {
+        return new CheckpointException(file, "tensor '" + tensor + "' holds " + value + " (element " + index
+                + "): weights must be finite (--allow-nonfinite, or allowNonFinite in the library, loads them anyway)");
     }
 
     /** Reads the architecture off the tensors; heads = width / 64 (every DINOv2 model). */
