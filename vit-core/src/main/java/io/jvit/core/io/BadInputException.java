@@ -26,9 +26,17 @@ public class BadInputException extends IllegalArgumentException {
     }
 
     public BadInputException(Path file, String problem, Throwable cause) {
-        super(file + ": " + problem, cause);
+        super(file + ": " + firstLine(problem), cause);
         this.file = file;
-        this.problem = problem;
+        this.problem = firstLine(problem);
+    }
+
+    /** One line, whatever a lower layer put in the text (native libraries append stack traces). */
+    private static String firstLine(String s) {
+        if (s == null || s.isBlank()) return "unusable input";
+        String t = s.strip();
+        int nl = t.indexOf('\n');
+        return nl < 0 ? t : t.substring(0, nl).strip();
     }
 
     /** The file that cannot be used. */
