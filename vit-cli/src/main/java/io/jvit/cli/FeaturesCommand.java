@@ -50,6 +50,7 @@ final class FeaturesCommand implements Callable<Integer> {
     String engine;
 
     @Mixin ThreadsOption threadsOption;
+    @Mixin NonFiniteOption nonFinite;
     private int threads;                       // set from threadsOption when the command runs
 
     @Override
@@ -62,10 +63,10 @@ final class FeaturesCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         // our own .safetensors on the fast engine: float arrays end to end, ND4J (and its natives) never loaded
-        Checkpoints.FloatModel floats = engine.equals("fast") ? Checkpoints.loadFloats(weights, arch, pe) : null;
+        Checkpoints.FloatModel floats = engine.equals("fast") ? Checkpoints.loadFloats(weights, arch, pe, nonFinite.allow) : null;
         if (floats != null) return withoutNd4j(floats, policy, t0);
         threads = threadsOption.configure();
-        Checkpoints.Loaded loaded = Checkpoints.load(weights, arch, pe);
+        Checkpoints.Loaded loaded = Checkpoints.load(weights, arch, pe, nonFinite.allow);
         ViTConfig c = loaded.model().config();
         describe(loaded.format(), c);
         loaded.notes().forEach(n -> System.err.println("note: " + n));

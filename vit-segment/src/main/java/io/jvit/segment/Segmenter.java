@@ -180,7 +180,13 @@ public final class Segmenter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Saves as one JSON file, atomically. */
     public void save(Path file) throws IOException {
+        AtomicFiles.write(file, this::write);
+    }
+
+    /** The JSON that {@link #save} writes and {@link #load} reads. */
+    public void write(java.io.OutputStream out) throws IOException {
         ObjectNode o = JSON.createObjectNode().put("format", "jvit-segmenter").put("version", 1)
                 .put("features", options.features().name()).put("classifier", options.classifier().name())
                 .put("pca_components", options.pcaComponents()).put("feature_count", featureCount).put("seed", options.seed());
@@ -196,8 +202,7 @@ public final class Segmenter {
             for (float[] c : pca.components()) comps.add(floats(c));
         }
         o.put("model", Base64.getEncoder().encodeToString(classifier.toBytes()));
-        byte[] bytes = JSON.writeValueAsString(o).getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(file, s -> s.write(bytes));
+        out.write(JSON.writeValueAsString(o).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Saved segmenters are read whatever the size of their base64 model (Jackson's default caps strings at 20 MB). */
