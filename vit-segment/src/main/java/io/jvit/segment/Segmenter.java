@@ -297,14 +297,21 @@ public final class Segmenter {
     private static <E extends Enum<E>> E enumField(Path file, JsonNode o, String name, Class<E> type) {
         String v = o.path(name).asText();
         for (E e : type.getEnumConstants()) if (e.name().equals(v)) return e;
-        throw new BadInputException(file, "\"" + name + "\" is " + o.path(name) + ", not one of " + java.util.Arrays.toString(type.getEnumConstants()));
+        throw new BadInputException(file, "\"" + name + "\" is " + shown(o.path(name)) + ", not one of " + java.util.Arrays.toString(type.getEnumConstants()));
     }
 
     private static int intField(Path file, JsonNode o, String name, int min, int max) {
         JsonNode v = o.path(name);
         if (!v.isInt() || v.asInt() < min || v.asInt() > max)
-            throw new BadInputException(file, "\"" + name + "\" is " + v + ", not an integer in " + min + "…" + max);
+            throw new BadInputException(file, "\"" + name + "\" is " + shown(v) + ", not an integer in " + min + "…" + max);
         return v.asInt();
+    }
+
+    /** A JSON value for a message: "missing" when absent, at most 40 characters. */
+    private static String shown(JsonNode v) {
+        if (v.isMissingNode()) return "missing";
+        String s = v.toString();
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
 
     /** The number of ViT channels the PCA basis was fitted on (0 for classical features): the model must give as many. */
