@@ -190,6 +190,23 @@ class BadInputCliTest {
         refused("Invalid value", List.of("--step"), "probe", "--features", f8.toString(), "--step", "abc");
     }
 
+    @Test
+    void everyCommandsHelpListsTheExitCodes() {
+        for (String cmd : List.of("features", "segment", "retrofit", "probe", "init", "synth", "pretrain", "demo")) {
+            PrintStream old = System.out;
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            System.setOut(new PrintStream(buf, true));
+            try {
+                assertThat(Vit.run(cmd, "--help")).isZero();
+            } finally {
+                System.setOut(old);
+            }
+            String help = buf.toString(StandardCharsets.UTF_8);
+            assertThat(help).as(cmd).contains("Exit codes:").containsPattern("\\s0\\s+success").containsPattern("\\s2\\s+bad input")
+                    .containsPattern("\\s3\\s+out of memory");
+        }
+    }
+
     private static String[] concat(String[] a, String... b) {
         List<String> l = new ArrayList<>(Arrays.asList(a));
         l.addAll(Arrays.asList(b));

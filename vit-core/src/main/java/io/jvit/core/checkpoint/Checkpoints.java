@@ -29,6 +29,11 @@ import java.util.Map;
  * Loaded m = Checkpoints.load(Path.of("dinov2_vits14_reg4.pth"), null, null);          // as trained
  * Loaded a = Checkpoints.load(Path.of("alibi_coco_dv2_vits14_reg4.pth"), null, "alibi"); // the paper's retrofit
  * }</pre>
+ *
+ * <p>Every method throws {@link CheckpointException} (a {@link io.jvit.core.io.BadInputException}, unchecked) for a file
+ * it cannot use, with the message {@code FILE: problem}: corrupt, truncated or hostile files are refused before
+ * anything larger than the file is allocated, and weights holding NaN or Inf are refused with the tensor's name unless
+ * {@code allowNonFinite} is given.
  */
 public final class Checkpoints {
     private Checkpoints() {}

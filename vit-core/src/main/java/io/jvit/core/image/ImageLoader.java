@@ -37,6 +37,13 @@ public final class ImageLoader {
      * Most pixels an image may declare: 2^28 (16384²), about 1 GB as RGB floats. A header that claims more is refused
      * before the decoder allocates its raster; {@code -Djvit.image.maxPixels=N} raises it.
      */
+    /**
+     * Decoder warnings that mean the pixels are not the file's (the JPEG decoder finishes a truncated or corrupt
+     * stream with grey and only warns); other warnings (about metadata, e.g. a JFIF marker out of place) are ignored.
+     */
+    private static final java.util.regex.Pattern DATA_WARNING =
+            java.util.regex.Pattern.compile("(?i)premature|corrupt|truncat|missing|huffman|bad |invalid|unexpected");
+
     public static final long MAX_PIXELS = Long.getLong("jvit.image.maxPixels", 1L << 28);
 
     /**
@@ -81,7 +88,8 @@ public final class ImageLoader {
                 TiffChecks.requireWithin(file, r, 0, Files.size(file));
                 if (!decode) return new int[]{(int) h, (int) w};
                 BufferedImage img = r.read(0);
-                if (!warnings.isEmpty()) throw new BadInputException(file, "corrupt or truncated image: " + warnings.get(0));
+                for (String warning : warnings)                         // e.g. "Premature end of JPEG file": the rest is grey
+                    if (DATA_WARNING.matcher(warning).find()) throw new BadInputException(file, "corrupt or truncated image: " + warning);
                 return fromBuffered(img);
             } finally {
                 r.dispose();
