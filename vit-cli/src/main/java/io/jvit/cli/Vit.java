@@ -6,7 +6,11 @@ import picocli.CommandLine.Command;
 /** {@code ./vit <command>}: the command line, one subcommand per job. */
 @Command(name = "vit", mixinStandardHelpOptions = true, version = "jvit 0.1.0",
         description = "Vision Transformer features, positional-bias probes and ALiBi tools on the JVM.",
-        footer = "%nAlso: ./vit bench [--help] runs the benchmarks (module vit-bench).",
+        footer = {"%nAlso: ./vit bench [--help] runs the benchmarks (module vit-bench).",
+                "%nThreads: --threads defaults to every core; ND4J's OpenMP (the SameDiff engine) stays at 1 thread unless --threads is given.",
+                "%nMemory: the launcher gives the heap a quarter of this machine's memory (at least min(4 GB, half)), ND4J's off-heap buffers half and the whole process seven eighths; JAVA_OPTS overrides them, e.g.",
+                "  JAVA_OPTS='-Xmx12g -Dorg.bytedeco.javacpp.maxbytes=24G' ./vit features ...",
+                "%nProgress: a bar on a terminal, plain lines in logs (JVIT_PROGRESS=bar or lines chooses)."},
         subcommands = {FeaturesCommand.class, ProbeCommand.class, InitCommand.class, SegmentCommand.class, RetrofitCommand.class, SynthCommand.class, PretrainCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Vit {
     public static void main(String[] args) {

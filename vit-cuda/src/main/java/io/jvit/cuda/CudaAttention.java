@@ -19,10 +19,13 @@ import java.nio.charset.StandardCharsets;
 import static jcuda.driver.JCudaDriver.*;
 
 /**
- * The fused 2D-ALiBi flash-attention kernel on an NVIDIA GPU, through JCuda's driver API. The kernel is
+ * The fused 2D-ALiBi flash-attention kernel on an NVIDIA GPU, through JCuda's driver API. The kernels are
  * compiled at build time from {@code src/main/cuda/alibi_attention.cu} and shipped as resources (a fatbin with sm_90
  * machine code and the compute_80 PTX, and the PTX alone as the fallback);
  * {@link #available()} is one cached probe (driver, device, module load) that never throws.
+ *
+ * <p>The module holds the measured winners only, one per input type ({@link Kernel}); the other versions, slower on
+ * an H200 or never run on a GPU, are in {@code vit-cuda/dev/} with their measurements (not in the jar).
  *
  * <p>Layout (B, H, N, 64) contiguous; fp32 or bf16 inputs (bf16 tensor-core math, fp32 accumulation).
  */
@@ -63,10 +66,18 @@ public final class CudaAttention implements AutoCloseable {
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
     private final java.util.EnumMap<Kernel, CUfunction> functions = new java.util.EnumMap<>(Kernel.class);
+    private final java.util.Map<String, CUfunction> byEntry = new java.util.HashMap<>();
     private final String deviceName;
     private final int sharedOptIn;                                   // most shared memory one CTA may ask for
 
-    public CudaAttention() {
+    /** The shipped module (the fatbin, or its PTX where the driver cannot load the fatbin) on device 0. */
+    public CudaAttention() { this(null); }
+
+    /**
+     * {@code image}: another module image to load instead of the shipped one (a PTX, NUL-terminated), which must hold
+     * the shipped kernels too: the dev module of {@code vit-cuda/dev/}, which includes the shipped source.
+     */
+    CudaAttention(byte[] image) {
         JCudaDriver.setExceptionsEnabled(true);
         cuInit(0);
         int[] count = {0};
@@ -78,16 +89,16 @@ public final class CudaAttention implements AutoCloseable {
         cuDeviceGetName(name, name.length, dev);
         deviceName = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
         cuCtxCreate(context, 0, dev);
-        try {
-            cuModuleLoadData(module, resource(FATBIN));               // sm_90 machine code, or the driver JITs its PTX
-        } catch (jcuda.CudaException e) {                             // e.g. a driver older than the fatbin's format
-            cuModuleLoadData(module, ptx());
+        if (image != null) {
+            cuModuleLoadData(module, image);
+        } else {
+            try {
+                cuModuleLoadData(module, resource(FATBIN));           // sm_90 machine code, or the driver JITs its PTX
+            } catch (jcuda.CudaException e) {                         // e.g. a driver older than the fatbin's format
+                cuModuleLoadData(module, ptx());
+            }
         }
-        for (Kernel k : Kernel.values()) {
-            CUfunction f = new CUfunction();
-            cuModuleGetFunction(f, module, k.entry);
-            functions.put(k, f);
-        }
+        for (Kernel k : Kernel.values()) functions.put(k, function(k.entry));
         int[] optIn = {0};
         cuDeviceGetAttribute(optIn, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev);
         sharedOptIn = optIn[0];
@@ -133,82 +144,45 @@ public final class CudaAttention implements AutoCloseable {
     }
 
     /**
-     * The kernels in the module: fp32 inputs; bf16 with simple staging; bf16 with cp.async double buffering;
-     * the same with the bias from a per-CTA table of distances (no sqrt per score); pipelined with 32 query rows
-     * per warp (128 per CTA), each K/V fragment feeding two products; pipelined with the key coordinates of a
-     * thread's key pair in one 16-byte shared load; the window kernels (v6), which read the bias from a per-CTA
-     * window of an {@link AlibiTable} in shared memory (fp16; fp16 capped at 128 registers for four CTAs per SM;
-     * fp32; fp16 with eight warps and 128 queries per CTA) and take K and V fragments by ldmatrix.x4; v7, the fp16 window
-     * kernel with the next key tile's Q·Kᵀ issued before this tile's softmax (229 registers; capped at 168 for three CTAs per SM; with eight warps and 128 queries per CTA). The window kernels need a {@link DeviceTable} for
-     * ALiBi ({@link #launch(Kernel, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUdeviceptr, CUdeviceptr, int, int, int, Grid, DeviceTable)});
-     * without one they compute the bias as v5 does.
+     * The kernels in the shipped module, the measured winners (see {@code vit-cuda/dev/README.md} for every version
+     * and its time): {@link #F32}, fp32 inputs and output, the only fp32-input version (what {@link #forward} runs);
+     * {@link #BF16_PAIRED}, version v5, bf16 inputs and output with cp.async double buffering and the key coordinates
+     * of a thread's key pair in one 16-byte shared load, the fastest measured on an H200 (what
+     * {@code launch(true, …)} runs).
      */
     public enum Kernel {
-        F32("alibi_attention_f32", 64, 128, 0), BF16_SIMPLE("alibi_attention_bf16", 64, 128, 0),
-        BF16_PIPELINED("alibi_attention_bf16_v2", 64, 128, 0), BF16_TABLE("alibi_attention_bf16_v3", 64, 128, 0),
-        BF16_WIDE("alibi_attention_bf16_v4", 128, 128, 0), BF16_PAIRED("alibi_attention_bf16_v5", 64, 128, 0),
-        BF16_WINDOW("alibi_attention_bf16_v6h", 64, 128, 2), BF16_WINDOW_NARROW("alibi_attention_bf16_v6h4", 64, 128, 2),
-        BF16_WINDOW_F32("alibi_attention_bf16_v6f", 64, 128, 4), BF16_WINDOW_128("alibi_attention_bf16_v6h8", 128, 256, 2),
-        BF16_WINDOW_PIPELINED("alibi_attention_bf16_v7h", 64, 128, 2), BF16_WINDOW_PIPELINED_3("alibi_attention_bf16_v7h3", 64, 128, 2),
-        BF16_WINDOW_PIPELINED_128("alibi_attention_bf16_v7h8", 128, 256, 2);
+        F32("alibi_attention_f32", 64, 128), BF16_PAIRED("alibi_attention_bf16_v5", 64, 128);
 
         /** The kernel's entry in the PTX module. */
         final String entry;
-        private final int queriesPerCta, threads, entryBytes;
+        private final int queriesPerCta, threads;
 
-        Kernel(String entry, int queriesPerCta, int threads, int entryBytes) {
+        Kernel(String entry, int queriesPerCta, int threads) {
             this.entry = entry;
             this.queriesPerCta = queriesPerCta;
             this.threads = threads;
-            this.entryBytes = entryBytes;
         }
-
-        /** True for the window kernels (v6), which read the ALiBi bias from an {@link AlibiTable}. */
-        public boolean window() { return entryBytes > 0; }
 
         /** Consecutive queries per CTA. */
         public int queriesPerCta() { return queriesPerCta; }
 
         /** Threads per CTA. */
         int threads() { return threads; }
-
-        /** Bytes per table entry of a window kernel (0: reads no table). */
-        int entryBytes() { return entryBytes; }
-    }
-
-    /** An {@link AlibiTable} on the device, in the entry type of one window kernel. */
-    public static final class DeviceTable implements AutoCloseable {
-        public final AlibiTable table;
-        final CUdeviceptr pointer = new CUdeviceptr();
-        final int entryBytes;
-
-        public DeviceTable(AlibiTable table, Kernel kernel) {
-            if (!kernel.window()) throw new IllegalArgumentException(kernel + " reads no table");
-            if (table.queriesPerCta() != kernel.queriesPerCta())
-                throw new IllegalArgumentException(kernel + " needs a table for " + kernel.queriesPerCta() + " queries per CTA, got " + table.queriesPerCta());
-            this.table = table;
-            this.entryBytes = kernel.entryBytes();
-            long bytes = (long) table.values().length * entryBytes;
-            cuMemAlloc(pointer, bytes);
-            if (entryBytes == 2) cuMemcpyHtoD(pointer, Pointer.to(table.halfBits()), bytes);
-            else cuMemcpyHtoD(pointer, Pointer.to(table.values()), bytes);
-        }
-
-        /** Dynamic shared memory of one CTA. */
-        int windowBytes() { return table.windowEntries() * entryBytes; }
-
-        @Override public void close() { cuMemFree(pointer); }
-    }
-
-    /** True when {@code kernel} can run with {@code table}: its CTA window fits this GPU's shared memory. */
-    public boolean fits(Kernel kernel, AlibiTable table) {
-        if (!kernel.window()) return true;
-        int[] staticBytes = {0};
-        cuFuncGetAttribute(staticBytes, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, function(kernel));
-        return staticBytes[0] + (long) table.windowEntries() * kernel.entryBytes() <= sharedOptIn;
     }
 
     private CUfunction function(Kernel kernel) { return functions.get(kernel); }
+
+    /** The loaded module's entry point {@code entry} (looked up once). */
+    CUfunction function(String entry) {
+        return byEntry.computeIfAbsent(entry, e -> {
+            CUfunction f = new CUfunction();
+            cuModuleGetFunction(f, module, e);
+            return f;
+        });
+    }
+
+    /** The most shared memory one CTA may ask for on this GPU (static and dynamic). */
+    int sharedOptIn() { return sharedOptIn; }
 
     /**
      * What a kernel takes from an SM as the driver compiled it for this GPU: registers and local (spilled) bytes
@@ -217,54 +191,38 @@ public final class CudaAttention implements AutoCloseable {
      */
     public record Footprint(int registers, int localBytes, int staticShared, int ctasPerSm) {}
 
-    public Footprint footprint(Kernel kernel, int dynamicShared) {
-        CUfunction f = function(kernel);
+    public Footprint footprint(Kernel kernel, int dynamicShared) { return footprint(function(kernel), kernel.threads(), dynamicShared); }
+
+    static Footprint footprint(CUfunction f, int threads, int dynamicShared) {
         int[] regs = {0}, local = {0}, shared = {0}, ctas = {0};
         cuFuncGetAttribute(regs, CUfunction_attribute.CU_FUNC_ATTRIBUTE_NUM_REGS, f);
         cuFuncGetAttribute(local, CUfunction_attribute.CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, f);
         cuFuncGetAttribute(shared, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, f);
         if (dynamicShared > 0) cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dynamicShared);
-        cuOccupancyMaxActiveBlocksPerMultiprocessor(ctas, f, kernel.threads(), dynamicShared);
+        cuOccupancyMaxActiveBlocksPerMultiprocessor(ctas, f, threads, dynamicShared);
         return new Footprint(regs[0], local[0], shared[0], ctas[0]);
     }
 
     public void launch(Kernel kernel, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
                        int batch, int heads, int n, Grid grid) {
-        launch(kernel, q, k, v, out, slopes, batch, heads, n, grid, null);
+        Pointer args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out), slopesArg(slopes), Pointer.to(new int[]{heads}),
+                Pointer.to(params(n, grid)));
+        int rowsPerCta = kernel.queriesPerCta();
+        cuLaunchKernel(function(kernel), (n + rowsPerCta - 1) / rowsPerCta, batch * heads, 1, kernel.threads(), 1, 1, 0, null, args, null);
     }
 
-    /** As above; a window kernel reads the ALiBi bias from {@code table} (null: computed, as v5). */
-    public void launch(Kernel kernel, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
-                       int batch, int heads, int n, Grid grid, DeviceTable table) {
+    /** The kernels' AlibiParams struct: n, prefix, grid, wrap, manhattan, 1 / max distance, log2(e) / √64. */
+    static int[] params(int n, Grid grid) {
         int[] params = new int[8];
         params[0] = n; params[1] = grid.prefix(); params[2] = grid.gridH(); params[3] = grid.gridW();
         params[4] = grid.wrap() ? 1 : 0; params[5] = grid.manhattan() ? 1 : 0;
         params[6] = Float.floatToRawIntBits(grid.invMaxDist());
         params[7] = Float.floatToRawIntBits((float) (1.4426950408889634 / Math.sqrt(HEAD_DIM)));
-        Pointer slopesArg = slopes == null ? Pointer.to(new long[]{0}) : Pointer.to(slopes);
-        CUfunction f = function(kernel);
-        int rowsPerCta = kernel.queriesPerCta(), dynamicShared = 0;
-        Pointer args;
-        if (kernel.window()) {
-            boolean useTable = table != null && slopes != null;
-            if (useTable) {
-                if (table.entryBytes != kernel.entryBytes() || table.table.queriesPerCta() != kernel.queriesPerCta())
-                    throw new IllegalArgumentException(kernel + " needs a table of " + kernel.entryBytes() + "-byte entries for " + kernel.queriesPerCta() + " queries per CTA");
-                Grid tg = table.table.grid();
-                if (tg.gridH() != grid.gridH() || tg.gridW() != grid.gridW() || tg.prefix() != grid.prefix() || table.table.heads() != heads)
-                    throw new IllegalArgumentException("the table was built for another grid or head count");
-                if (!fits(kernel, table.table)) throw new IllegalArgumentException("the " + table.windowBytes() + "-byte window does not fit this GPU's shared memory");
-                dynamicShared = table.windowBytes();
-                cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dynamicShared);
-            }
-            args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out), slopesArg, Pointer.to(new int[]{heads}),
-                    Pointer.to(params), useTable ? Pointer.to(table.pointer) : Pointer.to(new long[]{0}),
-                    Pointer.to(useTable ? table.table.params() : new int[4]));
-        } else {
-            args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out), slopesArg, Pointer.to(new int[]{heads}), Pointer.to(params));
-        }
-        cuLaunchKernel(f, (n + rowsPerCta - 1) / rowsPerCta, batch * heads, 1, kernel.threads(), 1, 1, dynamicShared, null, args, null);
+        return params;
     }
+
+    /** The slopes argument: the device pointer, or a null pointer for no bias. */
+    static Pointer slopesArg(CUdeviceptr slopes) { return slopes == null ? Pointer.to(new long[]{0}) : Pointer.to(slopes); }
 
     /** bfloat16 bits of x, rounded to nearest even (what the bf16 kernels take). */
     public static int bf16Bits(float x) {

@@ -49,27 +49,22 @@ public final class GpuCheck {
             System.out.println("CUDA unavailable: " + CudaAttention.unavailableReason());
             System.exit(3);
         }
-        // Established kernels first at every N, then the new ones: a new kernel that crashes (and takes the CUDA
-        // context with it) cannot lose the other results, which are written out whatever happens.
+        // A kernel that crashes (and takes the CUDA context with it) stops the run but cannot lose the results so far,
+        // which are written out whatever happens.
         java.util.Map<Integer, List<Run>> runs = new java.util.LinkedHashMap<>();
         java.util.Map<Integer, Double> fp32Error = new java.util.HashMap<>();
         String device = "?", crash = null;
         try (CudaAttention cuda = new CudaAttention()) {
             device = cuda.deviceName();
-            phases:
-            for (boolean newKernels : new boolean[]{false, true})
-                for (int[] size : SIZES) {
-                    List<CudaAttention.Kernel> kernels = new ArrayList<>();
-                    for (CudaAttention.Kernel kern : only) if (NEW.contains(kern) == newKernels) kernels.add(kern);
-                    if (newKernels && kernels.isEmpty()) continue;        // nothing to time (the fp32 check ran in the first phase)
-                    try {
-                        measure(cuda, size[0], size[1], size[2], batch, kernels, !newKernels, out, runs.computeIfAbsent(size[0], x -> new ArrayList<>()), fp32Error);
-                    } catch (RuntimeException e) {                    // a launch or copy failed: the context is gone
-                        crash = "N = " + size[0] + ": " + e;
-                        System.out.println("STOPPED: " + crash);
-                        break phases;
-                    }
+            for (int[] size : SIZES) {
+                try {
+                    measure(cuda, size[0], size[1], size[2], batch, new ArrayList<>(only), true, out, runs.computeIfAbsent(size[0], x -> new ArrayList<>()), fp32Error);
+                } catch (RuntimeException e) {                        // a launch or copy failed: the context is gone
+                    crash = "N = " + size[0] + ": " + e;
+                    System.out.println("STOPPED: " + crash);
+                    break;
                 }
+            }
         } catch (RuntimeException e) {                                // closing a context a crash left broken
             if (crash == null) crash = e.toString();
         }
@@ -101,8 +96,10 @@ public final class GpuCheck {
     }
 
     /**
-     * The kernels to check and time: all of them, or those named in {@code spec} (comma-separated {@link CudaAttention.Kernel}
-     * names, from the environment variable GPU_CHECK_KERNELS), so that a rerun on a short GPU lease can time just a few.
+     * The kernels to check and time: all of the shipped ones, or those named in {@code spec} (comma-separated
+     * {@link CudaAttention.Kernel} names, from the environment variable GPU_CHECK_KERNELS), so that a rerun on a short
+     * GPU lease can time just one. The versions that do not ship (vit-cuda/dev/) are checked and timed by the dev
+     * check there; naming one here fails with a pointer to it.
      */
     static java.util.Set<CudaAttention.Kernel> selected(String spec) {
         if (spec == null || spec.isBlank()) return java.util.EnumSet.allOf(CudaAttention.Kernel.class);
@@ -111,8 +108,9 @@ public final class GpuCheck {
             try {
                 set.add(CudaAttention.Kernel.valueOf(name.trim()));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("GPU_CHECK_KERNELS: unknown kernel '" + name.trim() + "'; the kernels are "
-                        + java.util.Arrays.toString(CudaAttention.Kernel.values()));
+                throw new IllegalArgumentException("GPU_CHECK_KERNELS: unknown kernel '" + name.trim() + "'; the shipped kernels are "
+                        + java.util.Arrays.toString(CudaAttention.Kernel.values())
+                        + " (the other versions are in vit-cuda/dev/, checked and timed by its DevKernelsTest: see vit-cuda/dev/README.md)");
             }
         }
         return set;
@@ -120,12 +118,6 @@ public final class GpuCheck {
 
     /** A JSON number, or null for NaN and infinities (which JSON has no words for). */
     private static String number(double x) { return Double.isFinite(x) ? String.format(Locale.ROOT, "%.4e", x) : "null"; }
-
-    /** Kernels new since the last GPU run: measured after all the others. */
-    static final java.util.Set<CudaAttention.Kernel> NEW = java.util.EnumSet.of(
-            CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_F32,
-            CudaAttention.Kernel.BF16_WINDOW_128, CudaAttention.Kernel.BF16_WINDOW_PIPELINED, CudaAttention.Kernel.BF16_WINDOW_PIPELINED_3,
-            CudaAttention.Kernel.BF16_WINDOW_PIPELINED_128);
 
     /**
      * Checks, then times, {@code kernels} at one N on bf16 inputs (what FlashAttention is timed with), appending to
@@ -166,28 +158,21 @@ public final class GpuCheck {
             cuMemcpyHtoD(d32.slopes, Pointer.to(slopes), (long) H * Sizeof.FLOAT);
             int reps = n > 3000 ? 5 : 20;
             for (CudaAttention.Kernel kern : kernels) {
-                AlibiTable table = AlibiTable.of(grid, slopes, kern.queriesPerCta());
                 boolean f32 = kern == CudaAttention.Kernel.F32;
                 CudaAttention.DeviceBuffers d = f32 ? d32 : d16;
                 for (boolean biased : new boolean[]{true, false}) {
                     if (!biased && !NO_BIAS_TIMED.contains(kern)) continue;
-                    if (kern.window() && biased && !cuda.fits(kern, table)) {
-                        System.out.printf(Locale.ROOT, "N=%5d  %-20s the window does not fit shared memory, skipped%n", n, kern);
-                        continue;
-                    }
                     System.out.printf(Locale.ROOT, "N=%5d  %-20s %-7s ", n, kern, biased ? "ALiBi" : "no bias");
                     System.out.flush();                                   // a crash still shows which kernel it was
-                    try (CudaAttention.DeviceTable dt = kern.window() && biased ? new CudaAttention.DeviceTable(table, kern) : null) {
-                        Runnable launch = () -> cuda.launch(kern, d.q, d.k, d.v, d.out, biased ? d.slopes : null, batch, H, n, grid, dt);
-                        launch.run();
-                        cuCtxSynchronize();
-                        double e = outputError(d, count, !f32, q, k, v, batch, n, biased ? slopes : zero, grid);
-                        double ms = cuda.time(launch, 3, reps);
-                        CudaAttention.Footprint use = cuda.footprint(kern, dt == null ? 0 : dt.windowBytes());
-                        runs.add(new Run(kern.name(), biased, ms, e, use));
-                        System.out.printf(Locale.ROOT, "%9.3f ms %6.0f TFLOP/s  max rel err %.2e%s  (%d registers, %d B local, %d CTAs/SM)%n",
-                                ms, flops / ms / 1e9, e, e > TOLERANCE ? "  FAILED" : "", use.registers(), use.localBytes(), use.ctasPerSm());
-                    }
+                    Runnable launch = () -> cuda.launch(kern, d.q, d.k, d.v, d.out, biased ? d.slopes : null, batch, H, n, grid);
+                    launch.run();
+                    cuCtxSynchronize();
+                    double e = outputError(d, count, !f32, q, k, v, batch, n, biased ? slopes : zero, grid);
+                    double ms = cuda.time(launch, 3, reps);
+                    CudaAttention.Footprint use = cuda.footprint(kern, 0);
+                    runs.add(new Run(kern.name(), biased, ms, e, use));
+                    System.out.printf(Locale.ROOT, "%9.3f ms %6.0f TFLOP/s  max rel err %.2e%s  (%d registers, %d B local, %d CTAs/SM)%n",
+                            ms, flops / ms / 1e9, e, e > TOLERANCE ? "  FAILED" : "", use.registers(), use.localBytes(), use.ctasPerSm());
                 }
             }
         }
@@ -200,10 +185,7 @@ public final class GpuCheck {
     static final double TOLERANCE = 2e-2;
 
     /** Kernels also timed without bias (the rest only with ALiBi). */
-    static final java.util.Set<CudaAttention.Kernel> NO_BIAS_TIMED = java.util.EnumSet.of(
-            CudaAttention.Kernel.BF16_PIPELINED, CudaAttention.Kernel.BF16_WIDE, CudaAttention.Kernel.BF16_PAIRED,
-            CudaAttention.Kernel.BF16_WINDOW, CudaAttention.Kernel.BF16_WINDOW_NARROW, CudaAttention.Kernel.BF16_WINDOW_128,
-            CudaAttention.Kernel.BF16_WINDOW_PIPELINED, CudaAttention.Kernel.BF16_WINDOW_PIPELINED_3, CudaAttention.Kernel.BF16_WINDOW_PIPELINED_128);
+    static final java.util.Set<CudaAttention.Kernel> NO_BIAS_TIMED = java.util.EnumSet.of(CudaAttention.Kernel.BF16_PAIRED);
 
     /** Error of the output now in {@code d.out} (bf16 or fp32). */
     static double outputError(CudaAttention.DeviceBuffers d, int count, boolean bf16, float[] q, float[] k, float[] v, int batch, int n, float[] slopes, CudaAttention.Grid grid) {

@@ -16,7 +16,7 @@ class GpuCheckJsonTest {
     void resultsAndACrashMakeValidJson() throws Exception {
         Map<Integer, List<GpuCheck.Run>> runs = new LinkedHashMap<>();
         runs.put(261, List.of(new GpuCheck.Run("BF16_PAIRED", true, 0.097, 2.2e-3, new CudaAttention.Footprint(128, 0, 47104, 4)), new GpuCheck.Run("BF16_PAIRED", false, 0.064, 1e-3, new CudaAttention.Footprint(128, 0, 47104, 4))));
-        runs.put(1374, List.of(new GpuCheck.Run("BF16_WINDOW", true, 1.2, Double.NaN, new CudaAttention.Footprint(136, 16, 38400, 3))));
+        runs.put(1374, List.of(new GpuCheck.Run("BF16_PAIRED", true, 1.2, Double.NaN, new CudaAttention.Footprint(136, 16, 38400, 3))));
         String json = GpuCheck.json("NVIDIA H100 80GB HBM3", 64, "N = 1374: jcuda.CudaException: \"CUDA_ERROR_ILLEGAL_ADDRESS\"\nat …",
                 runs, Map.of(261, 1.5e-3));
         JsonNode root = new ObjectMapper().readTree(json);
@@ -40,8 +40,11 @@ class GpuCheckJsonTest {
     @Test
     void aRerunCanNameItsKernels() {
         assertThat(GpuCheck.selected(null)).containsExactly(CudaAttention.Kernel.values());
-        assertThat(GpuCheck.selected(" BF16_PAIRED, BF16_WINDOW_PIPELINED ")).containsExactly(CudaAttention.Kernel.BF16_PAIRED, CudaAttention.Kernel.BF16_WINDOW_PIPELINED);
+        assertThat(GpuCheck.selected(" BF16_PAIRED ")).containsExactly(CudaAttention.Kernel.BF16_PAIRED);
+        assertThat(GpuCheck.selected("F32,BF16_PAIRED")).containsExactly(CudaAttention.Kernel.F32, CudaAttention.Kernel.BF16_PAIRED);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> GpuCheck.selected("BF16_PAIRED,V9"))
-                .hasMessageContaining("unknown kernel 'V9'").hasMessageContaining("BF16_WINDOW_PIPELINED_128");
+                .hasMessageContaining("unknown kernel 'V9'").hasMessageContaining("[F32, BF16_PAIRED]");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GpuCheck.selected("BF16_WINDOW_PIPELINED"))   // moved to dev/: says where
+                .hasMessageContaining("unknown kernel 'BF16_WINDOW_PIPELINED'").hasMessageContaining("vit-cuda/dev/");
     }
 }

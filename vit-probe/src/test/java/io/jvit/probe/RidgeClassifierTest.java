@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** Equals scikit-learn's RidgeClassifier (decision values to 1e-8, predictions exactly) on the committed reference of
- * {@code vit-probe/scripts/ridge_classifier_reference.py}: fewer and more features than samples, two and more classes. */
+ * {@code src/test/resources/sklearn-reference/ridge_classifier_reference.py}: fewer and more features than samples, two and more classes. */
 class RidgeClassifierTest {
 
     @Test

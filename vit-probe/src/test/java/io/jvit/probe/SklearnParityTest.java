@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * The probe equals scikit-learn (StandardScaler + Ridge(alpha=1) + score on all tokens) to |ΔR²| ≤ 1e-6,
- * on reference numbers written by {@code vit-probe/scripts/sklearn_reference.py} (committed output).
+ * on reference numbers written by {@code src/test/resources/sklearn-reference/sklearn_reference.py} (committed output).
  */
 class SklearnParityTest {
 

@@ -110,7 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
                 impl = "model";
             } else {
                 n = Integer.parseInt(r.getParams().getParam("n"));
-                what = r.getParams().getParam("bias") + (b.endsWith("cuda") ? " " + r.getParams().getParam("kernel") : "");
+                what = r.getParams().getParam("bias");
                 Workload w = Workload.of(n, 1);
                 flops = w.shape().flops();
             }

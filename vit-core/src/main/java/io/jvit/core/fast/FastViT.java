@@ -16,6 +16,7 @@ import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.RopeTables;
 import io.jvit.core.pe.SinCos2d;
+import io.jvit.core.util.Parallel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,6 +33,8 @@ import java.util.function.Function;
  * the SameDiff graph. Linear layers are ND4J sgemm calls into reused buffers, attention is the fused
  * kernel ({@link FusedAttention}: no N × N matrix, the ALiBi bias from its table), LayerNorm, GELU and
  * the residuals are loops over float arrays. Memory is O(N·C) per image instead of O(H·N²) per block.
+ * The element-wise passes (patch unfold, PE add, LayerNorm, SwiGLU) split their rows over the threads; each row
+ * is computed the same way whatever the split, so the outputs have the same bits for every thread count.
  * Gives the same {@link ViTOutput} as {@link VisionTransformer#forward}, to 1e-4.
  */
 public final class FastViT {
@@ -147,7 +150,7 @@ public final class FastViT {
         List<float[]> inter = new ArrayList<>();
         for (int i = 0; i < c.depth(); i++) {
             String b = "blocks." + i + ".";
-            layerNorm(x, rows, dim, w(b + "norm1.weight"), w(b + "norm1.bias"), c.layerNormEps(), normed);
+            layerNorm(x, rows, dim, w(b + "norm1.weight"), w(b + "norm1.bias"), c.layerNormEps(), normed, threads);
             lap(3);
             gemm.linear(normed, rows, dim, w(b + "attn.qkv.weight"), c.qkvBias() ? w(b + "attn.qkv.bias") : null, qkv);
             lap(1);
@@ -163,12 +166,12 @@ public final class FastViT {
             gemm.linearResidual(att, rows, dim, w(b + "attn.proj.weight"), w(b + "attn.proj.bias"),
                     c.layerScale() ? w(b + "ls1.gamma") : null, x, branch);
             lap(1);
-            layerNorm(x, rows, dim, w(b + "norm2.weight"), w(b + "norm2.bias"), c.layerNormEps(), normed);
+            layerNorm(x, rows, dim, w(b + "norm2.weight"), w(b + "norm2.bias"), c.layerNormEps(), normed, threads);
             lap(3);
             if (c.mlpKind() == MlpKind.GELU) gemm.linearGelu(normed, rows, dim, w(b + "mlp.fc1.weight"), w(b + "mlp.fc1.bias"), hidden);
             else {
                 gemm.linear(normed, rows, dim, w(b + "mlp.fc1.weight"), w(b + "mlp.fc1.bias"), hidden);
-                swiglu(hidden, rows, c.mlpHidden(), act);
+                swiglu(hidden, rows, c.mlpHidden(), act, threads);
             }
             lap(1);
             gemm.linearResidual(act, rows, c.mlpHidden(), w(b + "mlp.fc2.weight"), w(b + "mlp.fc2.bias"),
@@ -177,7 +180,7 @@ public final class FastViT {
             if (intermediates) inter.add(x.clone());
         }
         float[] preNorm = x.clone();
-        layerNorm(x, rows, dim, w("norm.weight"), w("norm.bias"), c.layerNormEps(), normed);
+        layerNorm(x, rows, dim, w("norm.weight"), w("norm.bias"), c.layerNormEps(), normed, threads);
         float[] patches = new float[batch * hw * dim];
         for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, (bi * n + prefix) * dim, patches, bi * hw * dim, hw * dim);
         float[] cls = null, regs = null;
@@ -204,14 +207,17 @@ public final class FastViT {
         int p = c.patchSize(), dim = c.embedDim(), hw = gh * gw, prefix = c.numPrefixTokens(), n = prefix + hw;
         int W = gw * p, H = gh * p, kdim = 3 * p * p;
         float[] unfolded = new float[batch * hw * kdim];                  // (B·h·w, 3·p·p), channel-major like the conv kernel
-        for (int b = 0; b < batch; b++)
-            for (int i = 0; i < gh; i++)
+        forRows(batch * gh, gw * kdim, threads, (worker, from, to) -> {  // one task per row of patches
+            for (int bi = from; bi < to; bi++) {
+                int b = bi / gh, i = bi % gh;
                 for (int j = 0; j < gw; j++) {
-                    int row = ((b * gh + i) * gw + j) * kdim;
+                    int row = (bi * gw + j) * kdim;
                     for (int ch = 0; ch < 3; ch++)
                         for (int y = 0; y < p; y++)
                             System.arraycopy(img, ((b * 3 + ch) * H + i * p + y) * W + j * p, unfolded, row + (ch * p + y) * p, p);
                 }
+            }
+        });
         float[] emb = new float[batch * hw * dim];
         gemm.linear(unfolded, batch * hw, kdim, w("patch_embed.proj.weight"), w("patch_embed.proj.bias"), emb);
         float[] pe = patchPositions(gh, gw);
@@ -223,8 +229,14 @@ public final class FastViT {
             if (cls != null) { System.arraycopy(cls, 0, x, o, dim); o += dim; }
             if (reg != null) { System.arraycopy(reg, 0, x, o, reg.length); o += reg.length; }
             System.arraycopy(emb, b * hw * dim, x, o, hw * dim);
-            if (pe != null) for (int t = 0; t < hw * dim; t++) x[o + t] += pe[t];
         }
+        if (pe != null)
+            forRows(batch * hw, dim, threads, (worker, from, to) -> {   // patch row r of image r / hw gets the PE's row r % hw
+                for (int r = from; r < to; r++) {
+                    int o = ((r / hw) * n + prefix + r % hw) * dim, q = (r % hw) * dim;
+                    for (int t = 0; t < dim; t++) x[o + t] += pe[q + t];
+                }
+            });
         return x;
     }
 
@@ -239,7 +251,7 @@ public final class FastViT {
                 if (gh == la.gridSize() && gw == la.gridSize()) return table;
                 float[] k = la.resampleMatrix(gh, gw), out = new float[gh * gw * c.embedDim()];   // (h·w, g²) · (g², C)
                 io.jvit.core.gemm.Sgemm.gemm(false, false, gh * gw, c.embedDim(), g2, 1f, k, 0, g2, table, 0, c.embedDim(),
-                        0f, out, 0, c.embedDim(), 1);
+                        0f, out, 0, c.embedDim(), threads);
                 return out;
             }
             return null;
@@ -259,27 +271,43 @@ public final class FastViT {
         return AttentionBias.Alibi.of(a, gh, gw, c.numPrefixTokens(), slopes);
     }
 
+    /**
+     * Floats an element-wise task must touch to be worth a thread: a hand-off to the pool costs some
+     * microseconds, about what a LayerNorm spends on 8k floats; smaller passes stay on the calling thread.
+     */
+    static final int MIN_FLOATS_PER_THREAD = 8192;
+
+    /** An element-wise pass over {@code rows} rows of {@code width} floats, split over at most {@code threads}. */
+    static void forRows(int rows, int width, int threads, Parallel.RangeBody body) {
+        long perThread = Math.max(1, (long) rows * width / MIN_FLOATS_PER_THREAD);
+        Parallel.forRange(rows, (int) Math.min(threads, perThread), body);
+    }
+
     /** LayerNorm over the channels of each row, population variance, in double per row. */
-    static void layerNorm(float[] x, int rows, int dim, float[] g, float[] b, double eps, float[] out) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * dim;
-            double mean = 0, var = 0;
-            for (int c = 0; c < dim; c++) mean += x[o + c];
-            mean /= dim;
-            for (int c = 0; c < dim; c++) { double d = x[o + c] - mean; var += d * d; }
-            float inv = (float) (1 / Math.sqrt(var / dim + eps)), m = (float) mean;
-            for (int c = 0; c < dim; c++) out[o + c] = (x[o + c] - m) * inv * g[c] + b[c];
-        }
+    static void layerNorm(float[] x, int rows, int dim, float[] g, float[] b, double eps, float[] out, int threads) {
+        forRows(rows, dim, threads, (worker, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * dim;
+                double mean = 0, var = 0;
+                for (int c = 0; c < dim; c++) mean += x[o + c];
+                mean /= dim;
+                for (int c = 0; c < dim; c++) { double d = x[o + c] - mean; var += d * d; }
+                float inv = (float) (1 / Math.sqrt(var / dim + eps)), m = (float) mean;
+                for (int c = 0; c < dim; c++) out[o + c] = (x[o + c] - m) * inv * g[c] + b[c];
+            }
+        });
     }
 
     /** DINOv2-g's SwiGLU: silu(first half) · second half of each row of fc1's output. */
-    private static void swiglu(float[] both, int rows, int hidden, float[] out) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * 2 * hidden;
-            for (int c = 0; c < hidden; c++) {
-                float a = both[o + c];
-                out[r * hidden + c] = (float) (a / (1 + Math.exp(-a))) * both[o + hidden + c];
+    private static void swiglu(float[] both, int rows, int hidden, float[] out, int threads) {
+        forRows(rows, 2 * hidden, threads, (worker, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * 2 * hidden;
+                for (int c = 0; c < hidden; c++) {
+                    float a = both[o + c];
+                    out[r * hidden + c] = (float) (a / (1 + Math.exp(-a))) * both[o + hidden + c];
+                }
             }
-        }
+        });
     }
 }

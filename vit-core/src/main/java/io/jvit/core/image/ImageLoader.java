@@ -105,7 +105,7 @@ public final class ImageLoader {
      * Refuses an image whose decoded raster and float copy would need more than half the heap: a corrupt or hostile
      * header cannot make the decoder allocate what the JVM does not have.
      */
-    private static void requireDecodable(Path file, ImageReader r, int index, long pixels) throws IOException {
+    static void requireDecodable(Path file, ImageReader r, int index, long pixels) throws IOException {
         javax.imageio.ImageTypeSpecifier type = r.getRawImageType(index);
         int bands = 4, bytesPerSample = 1;
         if (type != null) {

@@ -122,6 +122,11 @@ public final class Npy {
 
     /** Writes {@code data}, row-major with the given shape, as float32 (no ND4J), atomically. */
     public static void write(Path file, float[] data, long... dims) throws IOException {
+        AtomicFiles.write(file, writer(data, dims));
+    }
+
+    /** The bytes of {@code data} as a .npy, for {@link AtomicFiles} or {@link StagedWrites}. */
+    public static AtomicFiles.Writer writer(float[] data, long... dims) {
         long count = 1;
         for (long x : dims) count *= x;
         if (count != data.length) throw new IllegalArgumentException(data.length + " floats do not fill shape " + java.util.Arrays.toString(dims));
@@ -133,7 +138,7 @@ public final class Npy {
         int total = MAGIC.length + 2 + 2 + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
-        AtomicFiles.write(file, out -> {
+        return out -> {
             out.write(MAGIC);
             out.write(new byte[]{1, 0});
             int len = header.length();
@@ -142,6 +147,6 @@ public final class Npy {
             ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
             b.asFloatBuffer().put(data);
             out.write(b.array());
-        });
+        };
     }
 }

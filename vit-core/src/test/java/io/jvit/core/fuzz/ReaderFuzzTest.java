@@ -47,7 +47,7 @@ class ReaderFuzzTest {
     private static final long MB = 1 << 20;
 
     @TempDir static Path dir;
-    private byte[] pth, jvit, plain, npy, png, jpeg, tiff, grey16;
+    private byte[] pth, jvit, plain, npy, png, jpeg, tiff, grey16, stack;
 
     @BeforeAll
     void seeds() throws Exception {
@@ -67,6 +67,22 @@ class ReaderFuzzTest {
         BufferedImage g = new BufferedImage(64, 48, BufferedImage.TYPE_USHORT_GRAY);
         for (int y = 0; y < 48; y++) for (int x = 0; x < 64; x++) g.getRaster().setSample(x, y, 0, (x * 1000 + y) % 65536);
         grey16 = encode(g, "png");
+        stack = stack(g, 3);
+    }
+
+    /** A multi-page TIFF of {@code pages} copies of an image. */
+    private static byte[] stack(BufferedImage im, int pages) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("tiff").next();
+        try (var out = ImageIO.createImageOutputStream(b)) {
+            w.setOutput(out);
+            w.prepareWriteSequence(null);
+            for (int i = 0; i < pages; i++) w.writeToSequence(new javax.imageio.IIOImage(im, null, null), null);
+            w.endWriteSequence();
+        } finally {
+            w.dispose();
+        }
+        return b.toByteArray();
     }
 
     private static byte[] encode(BufferedImage im, String format) throws IOException {
@@ -321,6 +337,9 @@ class ReaderFuzzTest {
         t.addAll(generic("png16", grey16, 64, 3, read));
         t.addAll(generic("jpeg", jpeg, 700, 6, read));
         t.addAll(generic("tiff", tiff, 256, 6, read));
+        t.addAll(generic("tiff-pages", stack, 256, 6, f -> {
+            for (io.jvit.core.image.ImagePages.Page p : io.jvit.core.image.ImagePages.list(f)) io.jvit.core.image.ImagePages.read(p);
+        }));
         Random r = new Random(51);
         for (int i = 0; i < 8; i++)                                  // IHDR width or height (big-endian, bytes 16 and 20)
             t.add(fuzz("png-size-" + i, Mutations.put(png, 16 + 4 * (i % 2), 4, Mutations.hostile(r), ByteOrder.BIG_ENDIAN), read));

@@ -43,7 +43,7 @@ public final class Figures {
             paintMap(im, t, h, w, gap, y0 + TITLE, 0, 1);
             paintMap(im, prediction[o], h, w, 2 * gap + pw, y0 + TITLE, 0, 1);
             text(g, names[o] + " target", gap, y0 + 15);
-            text(g, String.format("prediction (R² %.3f%s)", r2, k > 1 ? ", both outputs" : ""), 2 * gap + pw, y0 + 15);
+            text(g, String.format("prediction, R² %.3f", r2), 2 * gap + pw, y0 + 15);   // R² of all outputs together
         }
         g.dispose();
         return im;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Reference predictions for vit-probe's RidgeClassifier, computed with scikit-learn.
 
-Run with Debian's python3-sklearn (apt-get install python3-sklearn):
-    /usr/bin/python3 vit-probe/scripts/ridge_classifier_reference.py vit-probe/src/test/resources/sklearn-reference
+Run with Debian's python3-sklearn (apt-get install python3-sklearn), from this folder or any other:
+    /usr/bin/python3 ridge_classifier_reference.py [OUT_DIR]      (default: the folder this script is in)
 Writes ridge_classifier.json: seeded data sets (three shapes, including more features than samples, as the
 retention probe has), sklearn's RidgeClassifier(alpha) decision values and predictions on held-out points.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import RidgeClassifier
 
-out = Path(sys.argv[1])
+out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
 cases = []
 for seed, (n, p, classes, alpha) in enumerate([(40, 5, 3, 1.0), (30, 96, 5, 1.0), (60, 8, 2, 0.1)]):
     rng = np.random.default_rng(seed)

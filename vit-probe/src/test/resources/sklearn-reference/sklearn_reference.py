@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Reference R² values for vit-probe's LinearProbe, computed with scikit-learn.
 
-Run with Debian's python3-sklearn (apt-get install python3-sklearn):
-    /usr/bin/python3 vit-probe/scripts/sklearn_reference.py vit-probe/src/test/resources/sklearn-reference
+Run with Debian's python3-sklearn (apt-get install python3-sklearn), from this folder or any other:
+    /usr/bin/python3 sklearn_reference.py [OUT_DIR]      (default: the folder this script is in)
 It writes feature maps (f<i>.npy, float32 (h, w, C)) and reference.json, which the Java tests read.
 The pipeline is the paper's (dinosaw/linear_probe.py): StandardScaler fitted on the sampled tokens,
 Ridge(alpha=1.0), model.score on all tokens. Features are cast to float64 first: the Java probe solves in
@@ -94,4 +94,4 @@ def case(name, h, w, c, kind, mask, step, cutoff, idx, X, target):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "vit-probe/src/test/resources/sklearn-reference")
+    main(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent)
