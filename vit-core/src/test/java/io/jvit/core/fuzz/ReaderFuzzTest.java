@@ -54,7 +54,7 @@ class ReaderFuzzTest {
     void seeds() throws Exception {
         pth = Files.readAllBytes(Fixtures.parity("dinov2_official_w128_reg4_d2.pth"));
         Path j = dir.resolve("seed-jvit.safetensors"), p = dir.resolve("seed-plain.safetensors");
-        Checkpoints.save(j, Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth"), null, null).model());
+        Checkpoints.save(j, Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth")).model());
         Safetensors.write(p, Checkpoints.readTensors(Fixtures.parity("timm_w128_reg4_d2.pth")), Map.of());
         jvit = Files.readAllBytes(j);
         plain = Files.readAllBytes(p);
