@@ -6,23 +6,21 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fused attention kernel with the Vector API, flash-style (FlashAttention's tiling on a CPU core):
+ * A rule for every kernel here: a method that takes or returns vectors is written into its callers, or kept under 35
+ * bytes of bytecode. C2 inlines a larger method only from a call site its profile calls hot; one it does not inline
+ * gets its vectors boxed, and the compiled caller then runs 20–40× slower for the rest of the process (seen with a
+ * retuned version of this kernel: 22 s instead of 1.4 s per forward, whenever C2 compiled it from a large-N profile).
+ * {@link #exp2} and {@link #exp} stay as the readable definitions the written-out copies follow (and are tested).
+ *
+ * <p>The fused attention kernel with the Vector API, flash-style (FlashAttention's tiling on a CPU core):
  * a block of {@link #BQ} queries walks the keys in blocks of {@link #BK}; per key block it computes the
  * scores S = Q·Kᵀ (+ m_h·M), updates each query's running max and sum, and accumulates P·V. Neither
  * an N × N score matrix nor an N × N bias exists: a query's bias over a key block is read in place, one
  * contiguous slice of a per-query-column table ({@link AttentionBias.Alibi#columnRows()}; for very large grids,
  * a slice of the extended rows per grid row of keys). Scores are kept in base 2 (log2 e folded into the query
- * scale and the slope) for {@link #exp2}. Both products run a 6 × 4L register-blocked micro-kernel (6 queries ×
- * four vectors of keys or channels: 24 named accumulators, 4 loads and 6 broadcasts per step; on AVX-512 at d = 64,
- * 64 keys of S or a whole output row of P·V per step), on K packed per key block as (d, BK) and V as (N, d).
- * Width-generic (the tests pass with 8 and 4 lanes, {@code -XX:MaxVectorSize=32} and {@code 16}); on an AVX2 core with
- * 16 ymm registers the 28-register tile must spill (not measured: with 8 lanes on this AVX-512 core, which still has
- * 32 registers, it is 0.88× the old kernel's time at N = 1374). 6 × 4L against 6 × 2L, the online
- * softmax's correction folded into P·V, its sum kept per lane, two rows per call: 0.86× the time at N = 5476 with
- * ALiBi, 0.78× without (in-process A/B, 17 pairs). Not tried: 8 × 3L (the GEMM's; 48 does not divide d = 64 for P·V,
- * and Q·Kᵀ would need BK a multiple of 48). Lost: all four steps per group of 6 queries (their scores kept in L1;
- * 1.07×, with BK = 64 1.17×: K and V then take turns in L1); the ALiBi bias added by the softmax as it reads the
- * scores (one call site, a zero table without bias: 1.3–1.5×, with and without bias).
+ * scale and the slope) for {@link #exp2}. Both products run a 6 × 2L register-blocked micro-kernel (6 queries ×
+ * two vectors of keys or channels: 12 accumulators, 2 loads and 6 broadcasts per step), on K packed per key
+ * block as (d, BK) and V as (N, d).
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present ({@link FusedAttention} checks).
  */
@@ -33,8 +31,7 @@ final class VectorAttention {
     static final int L = F.length();
     static final int BQ = 192;                 // queries per block (a multiple of 6): each K and V block streamed from L3 serves 192
                                                // queries (48 → 192: 0.89× the time at N = 5476, in-process A/B, 16 pairs; 288, 384: no gain)
-    static final int BK = 128;                 // keys per block (a multiple of 4L): a (d × BK) K block is 32 KB at d = 64
-                                               // (with 6 × 4L: 64 and 256 lose, 1.04× and 1.06×; BQ = 96 1.06×)
+    static final int BK = 128;                 // keys per block: a (d × BK) K block is 32 KB at d = 64
     private static final float MASKED = -1e30f;
     private static final double LOG2E = 1.4426950408889634, LN2 = 0.6931471805599453;
 
@@ -111,19 +108,15 @@ final class VectorAttention {
             if (j0 + BK > n)                                          // padded keys take no weight
                 for (int r = 0; r < rows6; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
             for (int r = 0; r < rows6; r++) softmaxStep(w, r, dp);
-            for (int r = 0; r < rows6; r += 6) {
-                int c = 0;
-                for (; c + 4 * L <= dp; c += 4 * L) accumulate6(w.sc, r, kv.v(), j0, dp, c, w.o);
-                for (; c < dp; c += L) accumulate6x1(w.sc, r, kv.v(), j0, dp, c, w.o);
-            }
+            for (int r = 0; r < rows6; r += 6) accumulate6(w.sc, r, kv.v(), j0, dp, w.o);
         }
         for (int r = 0; r < rows; r++) {
             int oi = out.offset() + (b * n + q0 + r) * out.stride() + h * d;
-            float l = w.l[r], inv = 1f / l;
+            float inv = 1f / w.l[r];
             for (int c = 0; c < d; c++) out.data()[oi + c] = w.o[r * dp + c] * inv;
-            if (lse != null)                                          // m and the logits are in base 2: ln Σ e^s = m·ln 2 + ln l
-                lse[(b * s.heads() + h) * n + q0 + r] = (float) (w.m[r] * LN2 + Math.log(l));
         }
+        if (lse != null)                                              // m and the logits are in base 2: ln Σ e^s = m·ln 2 + ln l
+            for (int r = 0, base = (b * s.heads() + h) * n + q0; r < rows; r++) lse[base + r] = (float) (w.m[r] * LN2 + Math.log(w.l[r]));
     }
 
     /** S[so + j] += slope · m[c + j − from] for j ∈ [from, end): a contiguous slice of M's values (a column-rows or extended-rows table). */
@@ -150,69 +143,49 @@ final class VectorAttention {
         }
     }
 
-    /**
-     * S[r..r+6][0..BK) = Q[r..r+6]·K_blockᵀ: 6 queries × 4L keys per step (24 named accumulators, 4 loads of K and
-     * 6 broadcasts of Q per 24 multiply-adds; on AVX-512 64 keys, 28 of the 32 zmm registers), d multiply-adds deep.
-     */
+    /** S[r..r+6][0..BK) = Q[r..r+6]·K_blockᵀ: 6 queries × 2L keys per step (12 accumulators), d multiply-adds deep. */
     private static void scores6(float[] q, int r, int dp, float[] k, int kBase, int d, float[] sc) {
         int q0 = r * dp, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp, q4 = q3 + dp, q5 = q4 + dp;
-        for (int jj = 0; jj < BK; jj += 4 * L) {
-            FloatVector z = FloatVector.zero(F);
-            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
-            FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
-            int kc = kBase + jj, c = 0;
-            for (; c < d - 1; c++, kc += BK) {
+        for (int jj = 0; jj < BK; jj += 2 * L) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
+                    a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+            int kc = kBase + jj;
+            for (int c = 0; c < d; c++, kc += BK) {
                 FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
-                FloatVector k2 = FloatVector.fromArray(F, k, kc + 2 * L), k3 = FloatVector.fromArray(F, k, kc + 3 * L);
-                FloatVector b;
-                b = FloatVector.broadcast(F, q[q0 + c]); a00 = b.fma(k0, a00); a01 = b.fma(k1, a01); a02 = b.fma(k2, a02); a03 = b.fma(k3, a03);
-                b = FloatVector.broadcast(F, q[q1 + c]); a10 = b.fma(k0, a10); a11 = b.fma(k1, a11); a12 = b.fma(k2, a12); a13 = b.fma(k3, a13);
-                b = FloatVector.broadcast(F, q[q2 + c]); a20 = b.fma(k0, a20); a21 = b.fma(k1, a21); a22 = b.fma(k2, a22); a23 = b.fma(k3, a23);
-                b = FloatVector.broadcast(F, q[q3 + c]); a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
-                b = FloatVector.broadcast(F, q[q4 + c]); a40 = b.fma(k0, a40); a41 = b.fma(k1, a41); a42 = b.fma(k2, a42); a43 = b.fma(k3, a43);
-                b = FloatVector.broadcast(F, q[q5 + c]); a50 = b.fma(k0, a50); a51 = b.fma(k1, a51); a52 = b.fma(k2, a52); a53 = b.fma(k3, a53);
-            }
-            {                                                         // the last step peeled: see the class comment
-                FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
-                FloatVector k2 = FloatVector.fromArray(F, k, kc + 2 * L), k3 = FloatVector.fromArray(F, k, kc + 3 * L);
-                FloatVector b;
-                b = FloatVector.broadcast(F, q[q0 + c]); a00 = b.fma(k0, a00); a01 = b.fma(k1, a01); a02 = b.fma(k2, a02); a03 = b.fma(k3, a03);
-                b = FloatVector.broadcast(F, q[q1 + c]); a10 = b.fma(k0, a10); a11 = b.fma(k1, a11); a12 = b.fma(k2, a12); a13 = b.fma(k3, a13);
-                b = FloatVector.broadcast(F, q[q2 + c]); a20 = b.fma(k0, a20); a21 = b.fma(k1, a21); a22 = b.fma(k2, a22); a23 = b.fma(k3, a23);
-                b = FloatVector.broadcast(F, q[q3 + c]); a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
-                b = FloatVector.broadcast(F, q[q4 + c]); a40 = b.fma(k0, a40); a41 = b.fma(k1, a41); a42 = b.fma(k2, a42); a43 = b.fma(k3, a43);
-                b = FloatVector.broadcast(F, q[q5 + c]); a50 = b.fma(k0, a50); a51 = b.fma(k1, a51); a52 = b.fma(k2, a52); a53 = b.fma(k3, a53);
+                FloatVector b = FloatVector.broadcast(F, q[q0 + c]);
+                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
+                b = FloatVector.broadcast(F, q[q1 + c]);
+                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11);
+                b = FloatVector.broadcast(F, q[q2 + c]);
+                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21);
+                b = FloatVector.broadcast(F, q[q3 + c]);
+                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31);
+                b = FloatVector.broadcast(F, q[q4 + c]);
+                a40 = b.fma(k0, a40); a41 = b.fma(k1, a41);
+                b = FloatVector.broadcast(F, q[q5 + c]);
+                a50 = b.fma(k0, a50); a51 = b.fma(k1, a51);
             }
             int s = r * BK + jj;
-            a00.intoArray(sc, s); a01.intoArray(sc, s + L); a02.intoArray(sc, s + 2 * L); a03.intoArray(sc, s + 3 * L); s += BK;
-            a10.intoArray(sc, s); a11.intoArray(sc, s + L); a12.intoArray(sc, s + 2 * L); a13.intoArray(sc, s + 3 * L); s += BK;
-            a20.intoArray(sc, s); a21.intoArray(sc, s + L); a22.intoArray(sc, s + 2 * L); a23.intoArray(sc, s + 3 * L); s += BK;
-            a30.intoArray(sc, s); a31.intoArray(sc, s + L); a32.intoArray(sc, s + 2 * L); a33.intoArray(sc, s + 3 * L); s += BK;
-            a40.intoArray(sc, s); a41.intoArray(sc, s + L); a42.intoArray(sc, s + 2 * L); a43.intoArray(sc, s + 3 * L); s += BK;
-            a50.intoArray(sc, s); a51.intoArray(sc, s + L); a52.intoArray(sc, s + 2 * L); a53.intoArray(sc, s + 3 * L);
+            a00.intoArray(sc, s); a01.intoArray(sc, s + L); s += BK;
+            a10.intoArray(sc, s); a11.intoArray(sc, s + L); s += BK;
+            a20.intoArray(sc, s); a21.intoArray(sc, s + L); s += BK;
+            a30.intoArray(sc, s); a31.intoArray(sc, s + L); s += BK;
+            a40.intoArray(sc, s); a41.intoArray(sc, s + L); s += BK;
+            a50.intoArray(sc, s); a51.intoArray(sc, s + L);
         }
     }
 
-    /**
-     * Online softmax for row r: the new max (by compare and blend: Java's NaN- and −0-exact max is 6 instructions on
-     * x86, this 2), P = 2^(S − max) in place, the running sum, and the row's output O rescaled by 2^(old max − new max)
-     * when the max moved (after the first few key blocks it rarely does). {@link #exp2} is written out here: see the
-     * class comment on helpers taking vectors; the factor by the scalar {@link #exp2(float)} (no call).
-     */
+    /** Online softmax for row r: new max, rescale the running sum and output, P = exp(S − max) in place. */
     private static void softmaxStep(Scratch w, int r, int dp) {
         int so = r * BK;
-        float[] sc = w.sc;
-        FloatVector mx = FloatVector.fromArray(F, sc, so);
-        for (int jj = L; jj < BK; jj += L) {
-            FloatVector x = FloatVector.fromArray(F, sc, so + jj);
-            mx = x.blend(mx, x.lt(mx));                                       // the loop's vector an argument, never the receiver
-        }
-        float mOld = w.m[r], mNew = Math.max(mOld, FloatVector.zero(F).add(mx).reduceLanes(VectorOperators.MAX));
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int jj = 0; jj < BK; jj += L) mx = mx.max(FloatVector.fromArray(F, w.sc, so + jj));
+        float mNew = Math.max(w.m[r], mx.reduceLanes(VectorOperators.MAX));
+        float corr = (float) Math.exp((w.m[r] - mNew) * LN2);
         w.m[r] = mNew;
         FloatVector mv = FloatVector.broadcast(F, mNew), sum = FloatVector.zero(F);
         for (int jj = 0; jj < BK; jj += L) {
-            FloatVector x = FloatVector.fromArray(F, sc, so + jj).sub(mv);
-            x = x.blend(-126f, x.lt(-126f));                                  // exp2(x), written out
+            FloatVector x = FloatVector.fromArray(F, w.sc, so + jj).sub(mv).max(-126f);          // exp2(x), written out: see the class comment on helpers taking vectors
             FloatVector m = x.add(12582912f), fr = x.sub(m.sub(12582912f));
             FloatVector y = FloatVector.broadcast(F, 1.5345810970757157e-4f)
                     .fma(fr, FloatVector.broadcast(F, 1.3399930903688073e-3f))
@@ -222,94 +195,60 @@ final class VectorAttention {
                     .fma(fr, FloatVector.broadcast(F, 6.931471824645996e-1f))
                     .fma(fr, FloatVector.broadcast(F, 1f));
             FloatVector p = y.mul(m.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            p.intoArray(sc, so + jj);
-            sum = p.add(sum);
+            p.intoArray(w.sc, so + jj);
+            sum = sum.add(p);
         }
-        float corr = exp2(mOld - mNew);                                       // the first block: 2^−126 × (l = 0, O = 0)
-        w.l[r] = w.l[r] * corr + FloatVector.zero(F).add(sum).reduceLanes(VectorOperators.ADD);
+        w.l[r] = w.l[r] * corr + sum.reduceLanes(VectorOperators.ADD);
         if (corr != 1f) {
             FloatVector cv = FloatVector.broadcast(F, corr);
-            for (int c = 0, o = r * dp; c < dp; c += L) FloatVector.fromArray(F, w.o, o + c).mul(cv).intoArray(w.o, o + c);
+            for (int c = 0; c < dp; c += L) FloatVector.fromArray(F, w.o, r * dp + c).mul(cv).intoArray(w.o, r * dp + c);
         }
     }
 
-    /**
-     * O[r..r+6][c..c+4L) += P[r..r+6]·V_block[·][c..c+4L): 6 queries × 4L channels per step (24 named accumulators, 4 loads
-     * of V and 6 broadcasts of P per 24 multiply-adds; at d = 64 on AVX-512 a whole output row), BK deep. Nothing else
-     * in this method: see the class comment on C2's node budget.
-     */
-    private static void accumulate6(float[] p, int r, float[] v, int j0, int dp, int c, float[] o) {
+    /** O[r..r+6] += P[r..r+6]·V_block: 6 queries × 2L channels per step (12 accumulators), BK deep. */
+    private static void accumulate6(float[] p, int r, float[] v, int j0, int dp, float[] o) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
-        int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-        FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + L),
-                a02 = FloatVector.fromArray(F, o, o0 + 2 * L), a03 = FloatVector.fromArray(F, o, o0 + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(F, o, o1), a11 = FloatVector.fromArray(F, o, o1 + L),
-                a12 = FloatVector.fromArray(F, o, o1 + 2 * L), a13 = FloatVector.fromArray(F, o, o1 + 3 * L);
-        FloatVector a20 = FloatVector.fromArray(F, o, o2), a21 = FloatVector.fromArray(F, o, o2 + L),
-                a22 = FloatVector.fromArray(F, o, o2 + 2 * L), a23 = FloatVector.fromArray(F, o, o2 + 3 * L);
-        FloatVector a30 = FloatVector.fromArray(F, o, o3), a31 = FloatVector.fromArray(F, o, o3 + L),
-                a32 = FloatVector.fromArray(F, o, o3 + 2 * L), a33 = FloatVector.fromArray(F, o, o3 + 3 * L);
-        FloatVector a40 = FloatVector.fromArray(F, o, o4), a41 = FloatVector.fromArray(F, o, o4 + L),
-                a42 = FloatVector.fromArray(F, o, o4 + 2 * L), a43 = FloatVector.fromArray(F, o, o4 + 3 * L);
-        FloatVector a50 = FloatVector.fromArray(F, o, o5), a51 = FloatVector.fromArray(F, o, o5 + L),
-                a52 = FloatVector.fromArray(F, o, o5 + 2 * L), a53 = FloatVector.fromArray(F, o, o5 + 3 * L);
-        int vi = j0 * dp + c, jj = 0;
-        for (; jj < BK - 1; jj++, vi += dp) {
-            FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
-            FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
-            FloatVector b;
-            b = FloatVector.broadcast(F, p[p0 + jj]); a00 = b.fma(v0, a00); a01 = b.fma(v1, a01); a02 = b.fma(v2, a02); a03 = b.fma(v3, a03);
-            b = FloatVector.broadcast(F, p[p1 + jj]); a10 = b.fma(v0, a10); a11 = b.fma(v1, a11); a12 = b.fma(v2, a12); a13 = b.fma(v3, a13);
-            b = FloatVector.broadcast(F, p[p2 + jj]); a20 = b.fma(v0, a20); a21 = b.fma(v1, a21); a22 = b.fma(v2, a22); a23 = b.fma(v3, a23);
-            b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
-            b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
-            b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
+        int c = 0;
+        for (; c + 2 * L <= dp; c += 2 * L) {
+            int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
+            FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + L);
+            FloatVector a10 = FloatVector.fromArray(F, o, o1), a11 = FloatVector.fromArray(F, o, o1 + L);
+            FloatVector a20 = FloatVector.fromArray(F, o, o2), a21 = FloatVector.fromArray(F, o, o2 + L);
+            FloatVector a30 = FloatVector.fromArray(F, o, o3), a31 = FloatVector.fromArray(F, o, o3 + L);
+            FloatVector a40 = FloatVector.fromArray(F, o, o4), a41 = FloatVector.fromArray(F, o, o4 + L);
+            FloatVector a50 = FloatVector.fromArray(F, o, o5), a51 = FloatVector.fromArray(F, o, o5 + L);
+            int vi = j0 * dp + c;
+            for (int jj = 0; jj < BK; jj++, vi += dp) {
+                FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
+                FloatVector b = FloatVector.broadcast(F, p[p0 + jj]);
+                a00 = b.fma(v0, a00); a01 = b.fma(v1, a01);
+                b = FloatVector.broadcast(F, p[p1 + jj]);
+                a10 = b.fma(v0, a10); a11 = b.fma(v1, a11);
+                b = FloatVector.broadcast(F, p[p2 + jj]);
+                a20 = b.fma(v0, a20); a21 = b.fma(v1, a21);
+                b = FloatVector.broadcast(F, p[p3 + jj]);
+                a30 = b.fma(v0, a30); a31 = b.fma(v1, a31);
+                b = FloatVector.broadcast(F, p[p4 + jj]);
+                a40 = b.fma(v0, a40); a41 = b.fma(v1, a41);
+                b = FloatVector.broadcast(F, p[p5 + jj]);
+                a50 = b.fma(v0, a50); a51 = b.fma(v1, a51);
+            }
+            a00.intoArray(o, o0); a01.intoArray(o, o0 + L);
+            a10.intoArray(o, o1); a11.intoArray(o, o1 + L);
+            a20.intoArray(o, o2); a21.intoArray(o, o2 + L);
+            a30.intoArray(o, o3); a31.intoArray(o, o3 + L);
+            a40.intoArray(o, o4); a41.intoArray(o, o4 + L);
+            a50.intoArray(o, o5); a51.intoArray(o, o5 + L);
         }
-        {                                                             // the last step peeled: see the class comment
-            FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
-            FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
-            FloatVector b;
-            b = FloatVector.broadcast(F, p[p0 + jj]); a00 = b.fma(v0, a00); a01 = b.fma(v1, a01); a02 = b.fma(v2, a02); a03 = b.fma(v3, a03);
-            b = FloatVector.broadcast(F, p[p1 + jj]); a10 = b.fma(v0, a10); a11 = b.fma(v1, a11); a12 = b.fma(v2, a12); a13 = b.fma(v3, a13);
-            b = FloatVector.broadcast(F, p[p2 + jj]); a20 = b.fma(v0, a20); a21 = b.fma(v1, a21); a22 = b.fma(v2, a22); a23 = b.fma(v3, a23);
-            b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
-            b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
-            b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
+        for (; c < dp; c += L) {                                      // a last single vector of channels
+            for (int rr = r; rr < r + 6; rr++) {
+                int oo = rr * dp + c, pp = rr * BK;
+                FloatVector a = FloatVector.fromArray(F, o, oo);
+                int vi = j0 * dp + c;
+                for (int jj = 0; jj < BK; jj++, vi += dp) a = FloatVector.broadcast(F, p[pp + jj]).fma(FloatVector.fromArray(F, v, vi), a);
+                a.intoArray(o, oo);
+            }
         }
-        a00.intoArray(o, o0); a01.intoArray(o, o0 + L); a02.intoArray(o, o0 + 2 * L); a03.intoArray(o, o0 + 3 * L);
-        a10.intoArray(o, o1); a11.intoArray(o, o1 + L); a12.intoArray(o, o1 + 2 * L); a13.intoArray(o, o1 + 3 * L);
-        a20.intoArray(o, o2); a21.intoArray(o, o2 + L); a22.intoArray(o, o2 + 2 * L); a23.intoArray(o, o2 + 3 * L);
-        a30.intoArray(o, o3); a31.intoArray(o, o3 + L); a32.intoArray(o, o3 + 2 * L); a33.intoArray(o, o3 + 3 * L);
-        a40.intoArray(o, o4); a41.intoArray(o, o4 + L); a42.intoArray(o, o4 + 2 * L); a43.intoArray(o, o4 + 3 * L);
-        a50.intoArray(o, o5); a51.intoArray(o, o5 + L); a52.intoArray(o, o5 + 2 * L); a53.intoArray(o, o5 + 3 * L);
-    }
-
-    /** The same for one vector of channels (dp not a multiple of 4L: padded or small d). */
-    private static void accumulate6x1(float[] p, int r, float[] v, int j0, int dp, int c, float[] o) {
-        int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
-        int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-        FloatVector a0 = FloatVector.fromArray(F, o, o0), a1 = FloatVector.fromArray(F, o, o1), a2 = FloatVector.fromArray(F, o, o2);
-        FloatVector a3 = FloatVector.fromArray(F, o, o3), a4 = FloatVector.fromArray(F, o, o4), a5 = FloatVector.fromArray(F, o, o5);
-        int vi = j0 * dp + c, jj = 0;
-        for (; jj < BK - 1; jj++, vi += dp) {
-            FloatVector v0 = FloatVector.fromArray(F, v, vi);
-            a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
-            a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
-            a2 = FloatVector.broadcast(F, p[p2 + jj]).fma(v0, a2);
-            a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
-            a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
-            a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
-        }
-        {                                                             // the last step peeled
-            FloatVector v0 = FloatVector.fromArray(F, v, vi);
-            a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
-            a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
-            a2 = FloatVector.broadcast(F, p[p2 + jj]).fma(v0, a2);
-            a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
-            a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
-            a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
-        }
-        a0.intoArray(o, o0); a1.intoArray(o, o1); a2.intoArray(o, o2); a3.intoArray(o, o3); a4.intoArray(o, o4); a5.intoArray(o, o5);
     }
 
     /**
@@ -335,15 +274,6 @@ final class VectorAttention {
         return y.mul(e.reinterpretAsFloats());
     }
 
-    /** {@link #exp2(FloatVector)} for one float: the same steps in scalar code (no vector, no call). */
-    static float exp2(float x) {
-        x = Math.max(x, -126f);
-        float n = (x + 12582912f) - 12582912f, r = x - n;
-        float y = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(1.5345810970757157e-4f, r, 1.3399930903688073e-3f), r,
-                9.618489071726799e-3f), r, 5.550328642129898e-2f), r, 2.4022646248340607e-1f), r, 6.931471824645996e-1f), r, 1f);
-        return y * Float.intBitsToFloat(((int) n + 127) << 23);
-    }
-
     /**
      * 2^x for x ≤ 0 in single precision: x = n + r with n = round(x) (magic-number rounding, as in {@link #exp}),
      * r ∈ [−½, ½], 2^r by a degree-6 near-minimax polynomial (relative error 1e-7 in float), 2^n through the
@@ -351,7 +281,7 @@ final class VectorAttention {
      * the query scale and the slopes). Below −126 it returns 2^−126 (not 0), harmless next to the row's max weight 1.
      */
     static FloatVector exp2(FloatVector x) {
-        x = x.blend(-126f, x.lt(-126f));                            // max(x, −126) for x not NaN: 2 instructions, Java's max 6
+        x = x.max(-126f);
         FloatVector m = x.add(12582912f);                            // 1.5·2²³: n in the low mantissa bits
         FloatVector r = x.sub(m.sub(12582912f));
         FloatVector y = FloatVector.broadcast(F, 1.5345810970757157e-4f)
