@@ -4,6 +4,8 @@
 #      8×8 absolute PE) trained by masked image modelling on generated microstructures;
 #   2. student: the same with the PE removed and the paper's 2D ALiBi added, distilled into the frozen teacher
 #      (cosine loss on the final patch tokens) on 200 other generated microstructures.
+# One training thread, so that every machine rebuilds the committed models bit for bit (a run is reproducible for a
+# given thread count; the data-parallel reduction order depends on it).
 # usage: vit-cli/scripts/make_embedded.sh [--engine fast|samediff] [--keep]
 #   --engine  the training engine of both stages (default fast; samediff is the ND4J graph the engine is checked against)
 #   --keep    leave the embedded models as they are: build in $TMPDIR/jvit-embedded and run `./vit demo` on the new pair
@@ -21,12 +23,12 @@ done
 work="${TMPDIR:-/tmp}/jvit-embedded"
 rm -rf "$work" && mkdir -p "$work"
 t0=$(date +%s)
-./vit pretrain --out "$work/teacher.safetensors" --steps 400 --batch 16 --side 64 --pe-init-std 2.5 --seed 0 --engine "$engine"
+./vit pretrain --out "$work/teacher.safetensors" --steps 400 --batch 16 --side 64 --pe-init-std 2.5 --seed 0 --engine "$engine" --threads 1
 t1=$(date +%s)
 ./vit synth --count 200 --size 64 --seed 5000 --out "$work/images"
 t2=$(date +%s)
 ./vit retrofit --teacher "$work/teacher.safetensors" --images "$work/images" --out "$work/student" \
-  --size 64 --batch 16 --epochs 4 --lr 1e-3 --seed 0 --engine "$engine"
+  --size 64 --batch 16 --epochs 4 --lr 1e-3 --seed 0 --engine "$engine" --threads 1
 t3=$(date +%s)
 echo "$engine engine: pretrain $((t1 - t0)) s, retrofit $((t3 - t2)) s"
 if [ "$keep" = 1 ]; then
