@@ -86,6 +86,50 @@ class SegmentCommandTest {
     }
 
     @Test
+    void crfUncertaintyClassWeightsAndImportance() throws Exception {
+        Path h = dir.resolve("hard");
+        assertThat(Vit.run("synth", "--kind", "hard3", "--count", "1", "--size", "128", "--out", h.toString())).isZero();
+        Path[] d = {h.resolve("hard3_000.png"), h.resolve("hard3_000_scribbles.png"), h.resolve("hard3_000_truth.png")};
+        Path out = dir.resolve("crf.png"), u = dir.resolve("u.png"), plain = dir.resolve("plain.png");
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        try {
+            assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--ground-truth", d[2].toString(),
+                    "--out", out.toString(), "--uncertainty", u.toString(), "--verbose", "--crf-iterations", "5", "--class-weights", "balanced")).isZero();
+            assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--out", plain.toString(), "--no-crf")).isZero();
+        } finally {
+            System.setOut(old);
+        }
+        String text = buf.toString();
+        assertThat(text).contains("feature importance").contains("without CRF: mIoU").contains("  1 ");
+        assertThat(text.lines().filter(l -> l.matches("\\s*\\d+ [a-z0-9_]+ .*%")).count()).isEqualTo(58);
+        Image unc = ImageLoader.read(u);
+        assertThat(unc.height()).isEqualTo(128);
+        float max = 0;
+        for (float v : unc.pixels()) max = Math.max(max, v);
+        assertThat(max).as("some pixels are uncertain").isGreaterThan(0.1f);
+        assertThat(LabelImage.of(ImageLoader.read(plain), "plain").classes()).containsExactly(85, 170, 255);
+        // bad CRF settings: refused before any work, nothing written
+        Path never = dir.resolve("never.png");
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--out", never.toString(), "--crf-srgb", "0")).isEqualTo(2);
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--out", never.toString(), "--class-weights", "some")).isEqualTo(2);
+        assertThat(never).doesNotExist();
+    }
+
+    @Test
+    void synthHardWritesImageTruthAndScribbles() throws Exception {
+        Path o = dir.resolve("hard");
+        assertThat(Vit.run("synth", "--kind", "hard3", "--count", "1", "--size", "64", "--seed", "3", "--out", o.toString())).isZero();
+        LabelImage truth = LabelImage.of(ImageLoader.read(o.resolve("hard3_003_truth.png")), "t");
+        assertThat(truth.classes()).containsExactly(85, 170, 255);
+        LabelImage scrib = LabelImage.of(ImageLoader.read(o.resolve("hard3_003_scribbles.png")), "s");
+        for (int i = 0; i < scrib.values().length; i++) if (scrib.values()[i] != 0) assertThat(scrib.values()[i]).isEqualTo(truth.values()[i]);
+        assertThat(ImageLoader.read(o.resolve("hard3_003.png")).height()).isEqualTo(64);
+        assertThat(Vit.run("synth", "--kind", "hard9", "--out", o.toString())).isEqualTo(2);
+    }
+
+    @Test
     void badInputFailsWithoutWriting() throws Exception {
         Path[] d = data(40, 40);
         Path small = dir.resolve("small.png"), out = dir.resolve("never.png");

@@ -19,10 +19,20 @@ import java.util.List;
 public final class DenseCrf {
     private DenseCrf() {}
 
-    /** The kernels and iterations; {@link #PAPER} is the paper's setting. */
+    /**
+     * The kernels and iterations; {@link #PAPER} is the paper's setting.
+     *
+     * @param guideSigma when > 0, the bilateral kernel compares intensities of the image blurred with this σ (pixels)
+     *                   rather than of the raw image, whose shot noise otherwise exceeds a narrow srgb (0 = raw, as pydensecrf)
+     */
     public record Params(double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb,
-                         double bilateralCompat, int iterations) {
-        public static final Params PAPER = new Params(1, 10, 30, 13, 10, 10);
+                         double bilateralCompat, int iterations, double guideSigma) {
+        public static final Params PAPER = new Params(1, 10, 30, 13, 10, 10, 0);
+
+        /** With the raw image as guide. */
+        public Params(double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb, double bilateralCompat, int iterations) {
+            this(gaussianSxy, gaussianCompat, bilateralSxy, bilateralSrgb, bilateralCompat, iterations, 0);
+        }
 
         public Params {
             if (!(gaussianSxy > 0) || !(bilateralSxy > 0) || !(bilateralSrgb > 0))
@@ -30,6 +40,7 @@ public final class DenseCrf {
             if (!(gaussianCompat >= 0) || !(bilateralCompat >= 0) || Double.isInfinite(gaussianCompat) || Double.isInfinite(bilateralCompat))
                 throw new IllegalArgumentException("CRF compatibilities must be finite and >= 0, got " + gaussianCompat + ", " + bilateralCompat);
             if (iterations < 0) throw new IllegalArgumentException("CRF iterations must be >= 0, got " + iterations);
+            if (!(guideSigma >= 0) || guideSigma > 100) throw new IllegalArgumentException("CRF guide σ must be 0 to 100 pixels, got " + guideSigma);
         }
     }
 
@@ -62,11 +73,22 @@ public final class DenseCrf {
             for (int i = 0; i < n; i++) unary[i * classes + c] = (float) -Math.log(Math.max(1e-5f, probabilities[c * n + i]));
         List<Kernel> kernels = new ArrayList<>();
         if (p.gaussianCompat() > 0) kernels.add(kernel(filter(image, p.gaussianSxy(), 0), (float) p.gaussianCompat(), n, threads));
-        if (p.bilateralCompat() > 0) kernels.add(kernel(filter(image, p.bilateralSxy(), p.bilateralSrgb()), (float) p.bilateralCompat(), n, threads));
+        if (p.bilateralCompat() > 0)
+            kernels.add(kernel(filter(guide(image, p.guideSigma(), threads), p.bilateralSxy(), p.bilateralSrgb()), (float) p.bilateralCompat(), n, threads));
         float[] q = meanField(unary, n, classes, kernels, p.iterations(), threads);
         float[] out = new float[classes * n];
         for (int c = 0; c < classes; c++) for (int i = 0; i < n; i++) out[c * n + i] = q[i * classes + c];
         return out;
+    }
+
+    /** The image with each channel blurred by σ (as the filter bank's Gaussian); σ = 0: the image itself. */
+    static Image guide(Image image, double sigma, int threads) {
+        if (sigma <= 0) return image;
+        int h = image.height(), w = image.width(), n = h * w;
+        float[] px = new float[image.pixels().length];
+        for (int c = 0; c < image.channels(); c++)
+            System.arraycopy(FilterBank.gaussian(java.util.Arrays.copyOfRange(image.pixels(), c * n, (c + 1) * n), h, w, sigma, threads), 0, px, c * n, n);
+        return new Image(px, image.channels(), h, w, image.bitDepth());
     }
 
     /** Position-only kernels this narrow are filtered exactly (separably, on the pixel grid) instead of on a lattice. */

@@ -18,7 +18,8 @@ import java.util.Map;
  * <li>{@code logistic}: multinomial logistic regression (XGBoost's linear booster with softmax, L2 1e-3) on
  *     the raw features (coordinate descent).</li>
  * </ul>
- * Classes are balanced by sample weights n / (K · n_k).
+ * Classes are balanced by sample weights n / (K · n_k) unless asked not to (the paper's {@code class_weight='balanced'}
+ * was silently ignored by xgboost's sklearn wrapper; here the weights reach XGBoost through the DMatrix).
  */
 public final class PixelClassifier {
     public enum Kind { XGBOOST, RF, LOGISTIC;
@@ -37,8 +38,14 @@ public final class PixelClassifier {
         this.features = features;
     }
 
-    /** Trains on {@code rows} samples: {@code x} row-major (rows × features), {@code y} in 0…classes−1. */
+    /** Trains on {@code rows} samples: {@code x} row-major (rows × features), {@code y} in 0…classes−1; classes balanced. */
     public static PixelClassifier train(Kind kind, float[] x, int rows, int features, int[] y, int classes, int threads, long seed) {
+        return train(kind, x, rows, features, y, classes, threads, seed, true);
+    }
+
+    /** As above; {@code balanced}: sample weights n / (K · n_k), else every sample weighs 1. */
+    public static PixelClassifier train(Kind kind, float[] x, int rows, int features, int[] y, int classes, int threads, long seed,
+                                        boolean balanced) {
         if (classes < 2) throw new IllegalArgumentException("segmentation needs at least two classes of scribbles, got " + classes);
         int[] count = new int[classes];
         for (int c : y) count[c]++;
@@ -46,7 +53,7 @@ public final class PixelClassifier {
         float[] label = new float[rows], weight = new float[rows];
         for (int i = 0; i < rows; i++) {
             label[i] = y[i];
-            weight[i] = (float) rows / (classes * count[y[i]]);
+            weight[i] = balanced ? (float) rows / (classes * count[y[i]]) : 1f;
         }
         Map<String, Object> p = new HashMap<>();
         p.put("objective", "multi:softprob");
@@ -95,6 +102,28 @@ public final class PixelClassifier {
     }
 
     public int classes() { return classes; }
+
+    /**
+     * Each feature's importance: its total gain over all splits of all trees (0 for a feature never split on), or
+     * for the linear classifier the sum over classes of its coefficients' magnitudes.
+     */
+    public double[] importance() {
+        double[] imp = new double[features];
+        String[] names = new String[features];
+        for (int f = 0; f < features; f++) names[f] = "f" + f;
+        try {
+            Map<String, Double> g = booster.getScore(names, "total_gain");
+            for (var e : g.entrySet()) imp[Integer.parseInt(e.getKey().substring(1))] = Math.abs(e.getValue());
+        } catch (XGBoostError | RuntimeException e) {
+            try {                                                      // gblinear: "weight" is the coefficients
+                Map<String, Double> g = booster.getScore(names, "weight");
+                for (var en : g.entrySet()) imp[Integer.parseInt(en.getKey().substring(1))] = Math.abs(en.getValue());
+            } catch (XGBoostError | RuntimeException e2) {
+                throw new IllegalStateException("XGBoost cannot rank this model's features: " + nativeMessage(e2), e2);
+            }
+        }
+        return imp;
+    }
 
     /** How many probabilities the model gives per sample (its {@code num_class}); {@link #classes()} when it is sound. */
     int outputs() {

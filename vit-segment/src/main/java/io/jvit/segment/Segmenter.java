@@ -37,11 +37,19 @@ public final class Segmenter {
         boolean classical() { return this != VIT; }
     }
 
-    /** @param pcaComponents ViT PCA components (paper: 9) */
-    public record Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed) {
+    /**
+     * @param pcaComponents ViT PCA components (paper: 9)
+     * @param balanced      class-balanced sample weights n / (K · n_k) (default), else every scribbled pixel weighs 1
+     */
+    public record Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed, boolean balanced) {
         public Options {
             if (pcaComponents < 1) throw new IllegalArgumentException("PCA components must be >= 1, got " + pcaComponents);
             if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        }
+
+        /** Class-balanced. */
+        public Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed) {
+            this(features, classifier, pcaComponents, threads, seed, true);
         }
     }
 
@@ -50,6 +58,24 @@ public final class Segmenter {
         public float[] probability(int k) {
             int n = height * width;
             return java.util.Arrays.copyOfRange(probabilities, k * n, (k + 1) * n);
+        }
+
+        /**
+         * Per-pixel uncertainty as 1 − (p₁ − p₂), the complement of the margin between the two most probable classes:
+         * 0 where one class is certain, 1 where the top two tie (where the next scribble helps most).
+         */
+        public float[] uncertainty() {
+            int n = height * width, k = classValues.length;
+            float[] u = new float[n];
+            for (int i = 0; i < n; i++) {
+                float a = Float.NEGATIVE_INFINITY, b = Float.NEGATIVE_INFINITY;
+                for (int c = 0; c < k; c++) {
+                    float v = probabilities[c * n + i];
+                    if (v > a) { b = a; a = v; } else if (v > b) b = v;
+                }
+                u[i] = Math.min(1f, Math.max(0f, 1f - (a - b)));
+            }
+            return u;
         }
     }
 
@@ -72,6 +98,16 @@ public final class Segmenter {
     public Options options() { return options; }
     public int[] classValues() { return classValues.clone(); }
     public int featureCount() { return featureCount; }
+
+    /** The names of the features, in order: the filter bank's 58, then {@code vit_pca_1} … */
+    public java.util.List<String> featureNames() {
+        java.util.List<String> names = new java.util.ArrayList<>(options.features().classical() ? FilterBank.names() : java.util.List.of());
+        if (options.features().vit()) for (int i = 1; i <= options.pcaComponents(); i++) names.add("vit_pca_" + i);
+        return names;
+    }
+
+    /** Each feature's importance to the classifier ({@link PixelClassifier#importance()}), in {@link #featureNames()} order. */
+    public double[] importance() { return classifier.importance(); }
 
     /** Trains on the labelled pixels of {@code labels} (same size as the image). {@code vit} is needed for ViT features. */
     public static Segmenter train(Image image, LabelImage labels, Options o, FastViT vit) {
@@ -97,7 +133,7 @@ public final class Segmenter {
             System.arraycopy(f.rows, p * f.count, x, r * f.count, f.count);
             y[r++] = java.util.Arrays.binarySearch(classes, v);
         }
-        PixelClassifier clf = PixelClassifier.train(o.classifier(), x, n, f.count, y, classes.length, o.threads(), o.seed());
+        PixelClassifier clf = PixelClassifier.train(o.classifier(), x, n, f.count, y, classes.length, o.threads(), o.seed(), o.balanced());
         Segmenter s = new Segmenter(o, clf, classes, basis, f.count);
         s.cachedImage = image;
         s.cachedFeatures = f;

@@ -113,4 +113,42 @@ class SegmenterTest {
         assertThat(Metrics.positionR2(centre, 20, 30)).isGreaterThan(0.4);     // 0.48: a quadratic is only roughly a disc
         assertThat(Metrics.positionR2(flat, 20, 30)).isLessThan(0.05);
     }
+
+    @Test
+    void importanceRanksTheInformativeFeaturesAndClassWeightsAreAnOption() {
+        Image im = image();
+        int[] t = truth(im);
+        LabelImage lab = scribbles(t, 150, 2);
+        Segmenter s = Segmenter.train(im, lab, new Segmenter.Options(Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.XGBOOST, 9, 1, 0), null);
+        double[] imp = s.importance();
+        assertThat(imp).hasSize(58);
+        assertThat(s.featureNames()).hasSize(58).startsWith("blur_s0");
+        double total = 0;
+        int best = 0;
+        for (int i = 0; i < imp.length; i++) { assertThat(imp[i]).isGreaterThanOrEqualTo(0); total += imp[i]; if (imp[i] > imp[best]) best = i; }
+        assertThat(total).isPositive();
+        // the phases differ in brightness: a blur channel carries the most gain
+        assertThat(s.featureNames().get(best)).startsWith("blur");
+        Segmenter lin = Segmenter.train(im, lab, new Segmenter.Options(Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.LOGISTIC, 9, 1, 0), null);
+        assertThat(lin.importance()).hasSize(58);
+        // unweighted training: a different model on unbalanced scribbles, still a good segmentation
+        int[] v = lab.values().clone();
+        int dropped = 0;
+        for (int i = 0; i < v.length && dropped < 120; i++) if (v[i] == BRIGHT) { v[i] = 0; dropped++; }
+        LabelImage skewed = new LabelImage(v, H, W);
+        var bal = Segmenter.train(im, skewed, new Segmenter.Options(Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.XGBOOST, 9, 1, 0, true), null).apply(im, null);
+        var none = Segmenter.train(im, skewed, new Segmenter.Options(Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.XGBOOST, 9, 1, 0, false), null).apply(im, null);
+        assertThat(bal.probabilities()).isNotEqualTo(none.probabilities());
+        assertThat(Metrics.score(none.labels(), t, new int[]{DARK, BRIGHT}).accuracy()).isGreaterThan(0.85);
+    }
+
+    @Test
+    void uncertaintyIsOneMinusTheMargin() {
+        float[] p = {0.9f, 0.5f, 0.34f, 0.1f, 0.5f, 0.33f, 0f, 0f, 0.33f};
+        var r = new Segmenter.Result(p, new int[3], new int[]{1, 2, 3}, 1, 3);
+        float[] u = r.uncertainty();
+        assertThat(u[0]).isCloseTo(0.2f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(u[1]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(u[2]).isCloseTo(0.99f, org.assertj.core.data.Offset.offset(1e-6f));
+    }
 }

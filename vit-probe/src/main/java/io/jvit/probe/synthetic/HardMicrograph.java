@@ -11,12 +11,12 @@ import java.util.SplittableRandom;
  * <ul>
  * <li><b>Phases</b>: {@code phases − 1} major phases from a Gaussian random field (σ = 8 px) cut into bands of equal
  *     area, grey levels 0.34 … 0.58 with a faint texture of their own; and one <em>minority</em> phase (the last class),
- *     small bright particles (log-normal radii, median 2.3 px) covering about 3.5% of the pixels.</li>
+ *     small bright particles (grey 0.85, log-normal radii, median 2.6 px) covering about 3.5% of the pixels.</li>
  * <li><b>Imaging</b>: blur (σ = 1.3 px, so the small particles lose much of their contrast), uneven illumination (a
  *     ±20% gradient from one corner to the other times a slow ±6% wave), shot noise (Gaussian with variance I/60, as
  *     60 electrons at full scale) and read noise (σ = 0.01), quantised to 8 bits.</li>
- * <li><b>Scribbles</b> (0 = unlabelled, k = class k): a few strokes per major class (3 random walks of up to 90 px,
- *     3 px wide, inside the phase at least 3 px from its border) and a few dabs on minority particles (their interior),
+ * <li><b>Scribbles</b> (0 = unlabelled, k = class k): a few strokes per major class (4 random walks of 60 to 180 px,
+ *     3 px wide, that follow the phase at least 3 px from its border) and a few dabs on minority particles (their interior),
  *     about 60% of them started in the top-left third of the image: the corner people start in is over-represented.</li>
  * </ul>
  * Truth and scribbles hold class numbers 1…{@code phases}. Seeded: the same seed gives the same sample.
@@ -33,6 +33,7 @@ public final class HardMicrograph {
     }
 
     public static final double MINORITY_FRACTION = 0.035;
+    private static final double[] TURNS = {0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5};
 
     /** A three-phase sample. */
     public static Sample generate(int h, int w, long seed) { return generate(h, w, 3, seed); }
@@ -60,7 +61,7 @@ public final class HardMicrograph {
         List<int[]> particles = new ArrayList<>();                        // (cy, cx, r·100)
         long covered = 0, target = Math.round(MINORITY_FRACTION * n);
         while (covered < target) {
-            double r = Math.max(1.2, 2.3 * Math.exp(0.3 * rnd.nextGaussian()));
+            double r = Math.max(1.2, 2.6 * Math.exp(0.3 * rnd.nextGaussian()));
             int cy = rnd.nextInt(h), cx = rnd.nextInt(w), ri = (int) Math.ceil(r);
             for (int dy = -ri; dy <= ri; dy++)
                 for (int dx = -ri; dx <= ri; dx++) {
@@ -78,7 +79,7 @@ public final class HardMicrograph {
         float[] img = new float[n];
         for (int i = 0; i < n; i++) {
             int k = truth[i];
-            double level = k == phases ? 0.74 : 0.34 + 0.24 * (k - 1) / Math.max(1, majors - 1);
+            double level = k == phases ? 0.85 : 0.34 + 0.24 * (k - 1) / Math.max(1, majors - 1);
             img[i] = (float) (level + 0.025 * texture[i] / tsd);
         }
         Blur.periodic(img, h, w, 1.3);
@@ -106,20 +107,27 @@ public final class HardMicrograph {
         boolean[] inside = interior(truth, h, w, 3);
         for (int k = 1; k < phases; k++) {
             int strokes = 0;
-            for (int attempt = 0; strokes < 3 && attempt < 2000; attempt++) {
+            for (int attempt = 0; strokes < 4 && attempt < 2000; attempt++) {
                 boolean corner = rnd.nextDouble() < 0.6;
                 int y = rnd.nextInt(corner ? Math.max(1, h / 3) : h), x = rnd.nextInt(corner ? Math.max(1, w / 3) : w);
                 if (!inside[y * w + x] || truth[y * w + x] != k) continue;
                 double theta = rnd.nextDouble() * 2 * Math.PI, py = y, px = x;
-                int len = 30 + rnd.nextInt(61);
+                int len = 60 + rnd.nextInt(121);
                 for (int step = 0; step < len; step++) {
                     paint(s, h, w, (int) Math.round(py), (int) Math.round(px), k, truth);
-                    theta += 0.25 * rnd.nextGaussian();
-                    double ny = py + Math.sin(theta), nx = px + Math.cos(theta);
-                    int iy = (int) Math.round(ny), ix = (int) Math.round(nx);
-                    if (iy < 0 || iy >= h || ix < 0 || ix >= w || !inside[iy * w + ix] || truth[iy * w + ix] != k) break;
-                    py = ny;
-                    px = nx;
+                    theta += 0.2 * rnd.nextGaussian();
+                    boolean moved = false;
+                    for (double turn : TURNS) {                          // follow the phase: turn away from its border
+                        double ny = py + Math.sin(theta + turn), nx = px + Math.cos(theta + turn);
+                        int iy = (int) Math.round(ny), ix = (int) Math.round(nx);
+                        if (iy < 0 || iy >= h || ix < 0 || ix >= w || !inside[iy * w + ix] || truth[iy * w + ix] != k) continue;
+                        theta += turn;
+                        py = ny;
+                        px = nx;
+                        moved = true;
+                        break;
+                    }
+                    if (!moved) break;
                 }
                 strokes++;
             }
