@@ -60,6 +60,10 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--classifier", defaultValue = "xgboost", description = "xgboost, rf or logistic (default ${DEFAULT-VALUE})")
     String classifier;
 
+    @Option(names = "--vit-shifts", defaultValue = "1", paramLabel = "S",
+            description = "sub-patch ViT features: average S×S crops shifted by patch/S pixels, shifted back (S passes² of the model; default ${DEFAULT-VALUE} = off)")
+    int vitShifts;
+
     @Option(names = "--probabilities", paramLabel = "DIR", description = "write one 8-bit probability PNG per class")
     Path probabilities;
 
@@ -138,6 +142,7 @@ final class SegmentCommand implements Callable<Integer> {
             case "none" -> false;
             default -> throw new IllegalArgumentException("--class-weights must be balanced or none, got '" + classWeights + "'");
         };
+        if (vitShifts < 1 || vitShifts > 16) throw new IllegalArgumentException("--vit-shifts must be 1 to 16, got " + vitShifts);
         DenseCrf.Params crfParams = crf ? new DenseCrf.Params(crfSxy, crfCompat, crfBilateralSxy, crfSrgb, crfBilateralCompat, crfIterations, crfGuideSigma) : null;
         requireWritable(out, false);
         requireWritable(uncertainty, false);
@@ -187,7 +192,7 @@ final class SegmentCommand implements Callable<Integer> {
         if (seg == null) {
             System.err.printf("training %s on %d scribbled pixels, %d classes %s, features %s%n", kind.name().toLowerCase(Locale.ROOT),
                     lab.labelled(), lab.classes().length, java.util.Arrays.toString(lab.classes()), set.name().toLowerCase(Locale.ROOT));
-            seg = Segmenter.train(img, lab, new Segmenter.Options(set, kind, pca, threads, seed, balanced), vit);
+            seg = Segmenter.train(img, lab, new Segmenter.Options(set, kind, pca, threads, seed, balanced, vitShifts), vit);
         }
         long t1 = System.nanoTime();
         Segmenter.Result res = seg.apply(img, vit), before = res;

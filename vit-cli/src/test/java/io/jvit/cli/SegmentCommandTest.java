@@ -83,6 +83,17 @@ class SegmentCommandTest {
         assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--weights", w.toString(), "--pe", "alibi",
                 "--features", "both", "--pca", "4", "--out", out.toString())).isZero();
         assertThat(LabelImage.of(ImageLoader.read(out), "vit").classes()).containsExactly(60, 200);
+        // sub-patch features: a different result, kept by the saved model
+        Path sub = dir.resolve("sub.png"), model = dir.resolve("sub.json"), again = dir.resolve("again.png");
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--weights", w.toString(), "--pe", "alibi",
+                "--features", "vit", "--pca", "4", "--vit-shifts", "2", "--no-crf", "--out", sub.toString(), "--save-model", model.toString())).isZero();
+        assertThat(Files.readString(model)).contains("\"vit_shifts\":2");
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--load-model", model.toString(), "--weights", w.toString(), "--pe", "alibi",
+                "--no-crf", "--out", again.toString())).isZero();
+        assertThat(LabelImage.of(ImageLoader.read(again), "again").values()).isEqualTo(LabelImage.of(ImageLoader.read(sub), "sub").values());
+        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--weights", w.toString(), "--pe", "alibi",
+                "--features", "vit", "--vit-shifts", "0", "--out", dir.resolve("never.png").toString())).isEqualTo(2);
+        assertThat(dir.resolve("never.png")).doesNotExist();
     }
 
     @Test

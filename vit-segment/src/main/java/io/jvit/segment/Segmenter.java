@@ -40,16 +40,26 @@ public final class Segmenter {
     /**
      * @param pcaComponents ViT PCA components (paper: 9)
      * @param balanced      class-balanced sample weights n / (K · n_k) (default), else every scribbled pixel weighs 1
+     * @param vitShifts     sub-patch ViT features: s > 1 averages the upsampled features of s × s crops shifted by
+     *                      multiples of patch/s pixels, each shifted back (HR-Dv2, the paper's {@code translate_featurise});
+     *                      1 = one pass (default)
      */
-    public record Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed, boolean balanced) {
+    public record Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed, boolean balanced,
+                          int vitShifts) {
         public Options {
             if (pcaComponents < 1) throw new IllegalArgumentException("PCA components must be >= 1, got " + pcaComponents);
             if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+            if (vitShifts < 1 || vitShifts > 16) throw new IllegalArgumentException("ViT shifts must be 1 to 16 per axis, got " + vitShifts);
+        }
+
+        /** One ViT pass. */
+        public Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed, boolean balanced) {
+            this(features, classifier, pcaComponents, threads, seed, balanced, 1);
         }
 
         /** Class-balanced. */
         public Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed) {
-            this(features, classifier, pcaComponents, threads, seed, true);
+            this(features, classifier, pcaComponents, threads, seed, true, 1);
         }
     }
 
@@ -173,6 +183,7 @@ public final class Segmenter {
             FeatureMap fm = patches != null ? patches : patchFeatures(image, vit);
             k = basis.k();
             vitUp = upsample(basis.project(fm), fm.h(), fm.w(), k, h, w);
+            if (o.vitShifts() > 1) vitUp = shifted(image, vit, basis, vitUp, o.vitShifts());
         }
         int count = channels.length + k;
         float[] rows = new float[n * count];
@@ -182,6 +193,41 @@ public final class Segmenter {
         }
         for (int p = 0; p < n && vitUp != null; p++) System.arraycopy(vitUp, p * k, rows, p * count + channels.length, k);
         return new Features(rows, count);
+    }
+
+    /**
+     * Sub-patch features: the mean over s × s shifts (dy, dx) = (patch·i/s, patch·j/s) of the features of the image
+     * cropped by (dy, dx) at its top-left, upsampled to the crop and put back where the crop came from. {@code unshifted}
+     * is the (0, 0) term. Pixels in the first dy rows or dx columns average the shifts that cover them.
+     */
+    private static float[] shifted(Image image, FastViT vit, PcaBasis basis, float[] unshifted, int s) {
+        int h = image.height(), w = image.width(), n = h * w, k = basis.k(), p = vit.model().config().patchSize();
+        double[] acc = new double[n * k];
+        int[] count = new int[n];
+        for (int i = 0; i < n * k; i++) acc[i] = unshifted[i];
+        java.util.Arrays.fill(count, 1);
+        for (int sy = 0; sy < s; sy++)
+            for (int sx = 0; sx < s; sx++) {
+                if (sy == 0 && sx == 0) continue;
+                int dy = (int) Math.round((double) p * sy / s), dx = (int) Math.round((double) p * sx / s);
+                int ch = h - dy, cw = w - dx;
+                if (ch < p || cw < p) continue;                                 // too small a crop for one patch
+                float[] px = new float[image.channels() * ch * cw];
+                for (int c = 0; c < image.channels(); c++)
+                    for (int y = 0; y < ch; y++)
+                        System.arraycopy(image.pixels(), c * n + (y + dy) * w + dx, px, (c * ch + y) * cw, cw);
+                FeatureMap fm = patchFeatures(new Image(px, image.channels(), ch, cw, image.bitDepth()), vit);
+                float[] up = upsample(basis.project(fm), fm.h(), fm.w(), k, ch, cw);
+                for (int y = 0; y < ch; y++)
+                    for (int x = 0; x < cw; x++) {
+                        int dst = (y + dy) * w + x + dx, src = y * cw + x;
+                        count[dst]++;
+                        for (int q = 0; q < k; q++) acc[dst * k + q] += up[src * k + q];
+                    }
+            }
+        float[] out = new float[n * k];
+        for (int i = 0; i < n; i++) for (int q = 0; q < k; q++) out[i * k + q] = (float) (acc[i * k + q] / count[i]);
+        return out;
     }
 
     /** The model's final patch features of the image (resized to the closest lower multiple of the patch size). */
@@ -225,7 +271,8 @@ public final class Segmenter {
     public void write(java.io.OutputStream out) throws IOException {
         ObjectNode o = JSON.createObjectNode().put("format", "jvit-segmenter").put("version", 1)
                 .put("features", options.features().name()).put("classifier", options.classifier().name())
-                .put("pca_components", options.pcaComponents()).put("feature_count", featureCount).put("seed", options.seed());
+                .put("pca_components", options.pcaComponents()).put("feature_count", featureCount).put("seed", options.seed())
+                .put("vit_shifts", options.vitShifts());
         ArrayNode cv = o.putArray("class_values");
         for (int v : classValues) cv.add(v);
         if (pca != null) {
@@ -278,7 +325,8 @@ public final class Segmenter {
         FeatureSet set = enumField(file, o, "features", FeatureSet.class);
         PixelClassifier.Kind kind = enumField(file, o, "classifier", PixelClassifier.Kind.class);
         int pcaComponents = intField(file, o, "pca_components", 1, 4096);
-        Options opts = new Options(set, kind, pcaComponents, threads, o.path("seed").asLong());
+        int shifts = o.has("vit_shifts") ? intField(file, o, "vit_shifts", 1, 16) : 1;     // files before sub-patch features: 1
+        Options opts = new Options(set, kind, pcaComponents, threads, o.path("seed").asLong(), true, shifts);
         JsonNode cv = o.path("class_values");
         if (!cv.isArray() || cv.size() < 2 || cv.size() > 65535)
             throw new BadInputException(file, "\"class_values\" must list 2 to 65535 grey values");
