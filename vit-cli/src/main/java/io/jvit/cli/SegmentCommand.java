@@ -4,6 +4,7 @@ import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
+import io.jvit.core.image.ImagePages;
 import io.jvit.core.io.BadInputException;
 import io.jvit.core.io.StagedWrites;
 import io.jvit.core.pe.Pe;
@@ -113,6 +114,10 @@ final class SegmentCommand implements Callable<Integer> {
             description = "blur the image by this σ before the bilateral kernel compares intensities, 0 = raw image as the paper (default ${DEFAULT-VALUE})")
     double crfGuideSigma;
 
+    @Option(names = "--train-page", defaultValue = "1", paramLabel = "P",
+            description = "for a stack (multi-page TIFF) with one page of scribbles: the slice they belong to, 1-based (default ${DEFAULT-VALUE})")
+    int trainPage;
+
     @Option(names = "--uncertainty", paramLabel = "U.png", description = "8-bit map of the classifier's 1 − (p₁ − p₂) (before the CRF): bright where the two likeliest classes are close, where the next scribble helps most")
     Path uncertainty;
 
@@ -152,14 +157,20 @@ final class SegmentCommand implements Callable<Integer> {
         if (applyTo != null && folder.isEmpty()) throw new BadInputException(applyTo, "no PNG, JPEG or TIFF images in this folder");
         Path folderOut = out != null && out.toAbsolutePath().getParent() != null ? out.toAbsolutePath().getParent() : Path.of(".");
         List<Path> folderTargets = new ArrayList<>();
+        List<List<ImagePages.Page>> folderPages = new ArrayList<>();
         for (Path f : folder) {
-            ImageLoader.size(f);                                       // every header now, not after an hour of work
-            Path target = folderOut.resolve(f.getFileName().toString().replaceFirst("\\.[^.]+$", "") + "_segmented.png");
+            List<ImagePages.Page> fp = ImagePages.list(f);             // every header now, not after an hour of work
+            requireOneSize(f, fp);
+            folderPages.add(fp);
+            Path target = folderOut.resolve(f.getFileName().toString().replaceFirst("\\.[^.]+$", "") + (fp.size() > 1 ? "_segmented.tif" : "_segmented.png"));
             if (folderTargets.contains(target) || (out != null && target.toAbsolutePath().equals(out.toAbsolutePath())))
                 throw new BadInputException(f, "its result " + target + " would overwrite another output of this command");
             folderTargets.add(target);
         }
 
+        List<ImagePages.Page> pages = ImagePages.list(image);
+        if (pages.size() > 1) return segmentStack(pages, new Segmenter.Options(set, kind, pca, threads, seed, balanced, vitShifts), crfParams,
+                folder, folderPages, folderTargets);
         Image img = ImageLoader.read(image);
         FastViT vit = weights == null ? null : new FastViT(Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow).model(), threads);
         Segmenter seg = null;
@@ -211,13 +222,7 @@ final class SegmentCommand implements Callable<Integer> {
                 for (int k = 0; k < res.classValues().length; k++)
                     writeProbability(writes, probabilities.resolve("prob_" + res.classValues()[k] + ".png"), res.probability(k), res.height(), res.width());
             if (saveModel != null) writes.write(saveModel, seg::write);
-            for (int i = 0; i < folder.size(); i++) {
-                Image other = ImageLoader.read(folder.get(i));
-                Segmenter.Result r = seg.apply(other, vit);
-                if (crfParams != null) r = DenseCrf.refine(r, other, crfParams, threads);
-                writeLabels(writes, folderTargets.get(i), r.labels(), r.height(), r.width());
-                System.err.printf("segmented %s → %s%n", folder.get(i), folderTargets.get(i));
-            }
+            applyToFolder(writes, seg, vit, crfParams, folder, folderPages, folderTargets);
             writes.commit();
         }
 
@@ -240,6 +245,129 @@ final class SegmentCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private void applyToFolder(StagedWrites writes, Segmenter seg, FastViT vit, DenseCrf.Params crfParams, List<Path> folder,
+                               List<List<ImagePages.Page>> folderPages, List<Path> folderTargets) throws IOException {
+        for (int i = 0; i < folder.size(); i++) {
+            if (folderPages.get(i).size() > 1) {
+                segmentPages(writes, seg, vit, crfParams, folderPages.get(i), folderTargets.get(i));
+                continue;
+            }
+            Image other = ImageLoader.read(folder.get(i));
+            Segmenter.Result r = seg.apply(other, vit);
+            if (crfParams != null) r = DenseCrf.refine(r, other, crfParams, threads);
+            writeLabels(writes, folderTargets.get(i), r.labels(), r.height(), r.width());
+            System.err.printf("segmented %s → %s%n", folder.get(i), folderTargets.get(i));
+        }
+    }
+
+    /** Every page of a stack has one size; else the file and the first page that differs are named. */
+    static void requireOneSize(Path file, List<ImagePages.Page> pages) {
+        ImagePages.Page a = pages.get(0);
+        for (ImagePages.Page p : pages)
+            if (p.width() != a.width() || p.height() != a.height())
+                throw new BadInputException(file, "page " + (p.index() + 1) + " of " + pages.size() + " is " + p.width() + "×" + p.height()
+                        + " but page 1 is " + a.width() + "×" + a.height() + ": a stack's pages must have one size");
+    }
+
+    static boolean tiff(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tiff?"); }
+
+    /**
+     * A stack (multi-page TIFF): trained on the scribbles of one slice ({@code --train-page}) or of a label stack with
+     * one page per slice, segmented slice by slice (each slice's own features) into a multi-page TIFF, with progress.
+     */
+    private Integer segmentStack(List<ImagePages.Page> pages, Segmenter.Options options, DenseCrf.Params crfParams, List<Path> folder,
+                                 List<List<ImagePages.Page>> folderPages, List<Path> folderTargets) throws Exception {
+        int n = pages.size();
+        requireOneSize(image, pages);
+        if (probabilities != null || uncertainty != null || groundTruth != null)
+            throw new BadInputException(image, "is a stack of " + n + " pages: --probabilities, --uncertainty and --ground-truth take single images");
+        if (out == null || !tiff(out))
+            throw new BadInputException(image, "is a stack of " + n + " pages, segmented into a multi-page TIFF: give --out with a .tif name");
+        ImagePages.Page first = pages.get(0);
+        List<Image> trainImages = new ArrayList<>();
+        List<LabelImage> trainLabels = new ArrayList<>();
+        if (loadModel == null) {
+            List<ImagePages.Page> lp = ImagePages.list(labels);
+            if (lp.size() != 1 && lp.size() != n)
+                throw new BadInputException(labels, "has " + lp.size() + " pages but the stack " + image + " has " + n
+                        + ": give one page (the scribbles of slice --train-page) or one page per slice");
+            for (ImagePages.Page p : lp)
+                if (p.width() != first.width() || p.height() != first.height())
+                    throw new BadInputException(labels, (lp.size() == 1 ? "is " : "page " + (p.index() + 1) + " is ") + p.width() + "×" + p.height()
+                            + " but the stack's pages are " + first.width() + "×" + first.height());
+            if (lp.size() == 1) {
+                if (trainPage < 1 || trainPage > n) throw new IllegalArgumentException("--train-page must be 1 to " + n + ", got " + trainPage);
+                trainImages.add(ImagePages.read(pages.get(trainPage - 1)));
+                trainLabels.add(LabelImage.read(labels));
+            } else {
+                for (int i = 0; i < n; i++) {
+                    LabelImage l = LabelImage.of(ImagePages.read(lp.get(i)), lp.get(i).describe());
+                    if (l.labelled() == 0) continue;
+                    trainImages.add(ImagePages.read(pages.get(i)));
+                    trainLabels.add(l);
+                }
+            }
+            java.util.TreeSet<Integer> classes = new java.util.TreeSet<>();
+            for (LabelImage l : trainLabels) for (int c : l.classes()) classes.add(c);
+            if (classes.size() < 2)
+                throw new BadInputException(labels, classes.isEmpty() ? "no scribbles (every pixel is 0)"
+                        : "one class (grey value " + classes.first() + "); segmentation needs scribbles of at least two");
+        }
+        FastViT vit = weights == null ? null : new FastViT(Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow).model(), threads);
+        Segmenter seg;
+        if (loadModel != null) {
+            seg = Segmenter.load(loadModel, threads);
+            if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && vit == null)
+                throw new BadInputException(loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
+        } else {
+            int scribbled = trainLabels.stream().mapToInt(LabelImage::labelled).sum();
+            System.err.printf("training %s on %d scribbled pixels of %d slice(s) of %s, features %s%n", options.classifier().name().toLowerCase(Locale.ROOT),
+                    scribbled, trainImages.size(), image, options.features().name().toLowerCase(Locale.ROOT));
+            seg = Segmenter.train(trainImages, trainLabels, options, vit);
+            trainImages.clear();
+        }
+        if (verbose) printImportance(seg);
+        try (StagedWrites writes = new StagedWrites()) {
+            segmentPages(writes, seg, vit, crfParams, pages, out);
+            if (saveModel != null) writes.write(saveModel, seg::write);
+            applyToFolder(writes, seg, vit, crfParams, folder, folderPages, folderTargets);
+            writes.commit();
+        }
+        return 0;
+    }
+
+    /** Segments every page of a stack, one at a time, into a multi-page TIFF (8-bit, or 16-bit for grey values > 255). */
+    private void segmentPages(StagedWrites writes, Segmenter seg, FastViT vit, DenseCrf.Params crfParams, List<ImagePages.Page> pages,
+                              Path target) throws IOException {
+        int n = pages.size();
+        long t0 = System.nanoTime();
+        int max = java.util.Arrays.stream(seg.classValues()).max().orElse(0);
+        writes.write(target, stream -> {
+            javax.imageio.ImageWriter wr = ImageIO.getImageWritersByFormatName("tiff").next();
+            try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(stream);
+                 me.tongfei.progressbar.ProgressBar bar = Progress.bar("segment " + pages.get(0).file().getFileName(), n)) {
+                wr.setOutput(ios);
+                javax.imageio.ImageWriteParam param = wr.getDefaultWriteParam();
+                param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+                param.setCompressionType("Deflate");
+                wr.prepareWriteSequence(null);
+                for (ImagePages.Page page : pages) {
+                    Image im = ImagePages.read(page);
+                    Segmenter.Result r = seg.apply(im, vit);
+                    if (crfParams != null) r = DenseCrf.refine(r, im, crfParams, threads);
+                    wr.writeToSequence(new javax.imageio.IIOImage(labelImage(r.labels(), r.height(), r.width(), max), null, null), param);
+                    bar.step();
+                }
+                wr.endWriteSequence();
+            } finally {
+                wr.dispose();
+            }
+        });
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.err.printf(Locale.ROOT, "segmented %d slices of %d×%d in %.1f s (%.2f s per slice) → %s%n", n, pages.get(0).width(), pages.get(0).height(),
+                s, s / n, target);
     }
 
     /** The features ranked by importance (total gain), with their share of the total. */
@@ -267,11 +395,15 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     static void writeLabels(StagedWrites writes, Path file, int[] v, int h, int w) throws IOException {
-        int max = java.util.Arrays.stream(v).max().orElse(0);
+        BufferedImage im = labelImage(v, h, w, java.util.Arrays.stream(v).max().orElse(0));
+        writes.write(file, s -> ImageIO.write(im, "png", s));
+    }
+
+    static BufferedImage labelImage(int[] v, int h, int w, int max) {
         BufferedImage im = new BufferedImage(w, h, max > 255 ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
         var raster = im.getRaster();
         for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) raster.setSample(x, y, 0, v[y * w + x]);
-        writes.write(file, s -> ImageIO.write(im, "png", s));
+        return im;
     }
 
     static void writeProbability(StagedWrites writes, Path file, float[] p, int h, int w) throws IOException {

@@ -150,6 +150,50 @@ public final class Segmenter {
         return s;
     }
 
+    /**
+     * Trains on the scribbles of several images (the slices of a stack): each image's own features, the labelled pixels
+     * of all of them pooled. The ViT PCA basis is fitted on the first image's patches. One image: {@link #train(Image,
+     * LabelImage, Options, FastViT)}.
+     */
+    public static Segmenter train(java.util.List<Image> images, java.util.List<LabelImage> labels, Options o, FastViT vit) {
+        if (images.isEmpty() || images.size() != labels.size())
+            throw new IllegalArgumentException("give one label image per image, got " + labels.size() + " for " + images.size());
+        if (images.size() == 1) return train(images.get(0), labels.get(0), o, vit);
+        java.util.TreeSet<Integer> all = new java.util.TreeSet<>();
+        for (int i = 0; i < images.size(); i++) {
+            labels.get(i).requireSize(images.get(i).height(), images.get(i).width(), "label image " + (i + 1));
+            for (int c : labels.get(i).classes()) all.add(c);
+        }
+        int[] classes = all.stream().mapToInt(Integer::intValue).toArray();
+        if (classes.length < 2)
+            throw new IllegalArgumentException("the label images have " + classes.length + " class(es); segmentation needs scribbles of at least two");
+        PcaBasis basis = null;
+        FeatureMap first = null;
+        if (o.features().vit()) {
+            first = patchFeatures(images.get(0), vit);
+            basis = PcaBasis.fit(first, o.pcaComponents());
+        }
+        int total = 0;
+        for (LabelImage l : labels) total += l.labelled();
+        float[] x = null;
+        int[] y = new int[total];
+        int r = 0, count = 0;
+        for (int i = 0; i < images.size(); i++) {
+            LabelImage l = labels.get(i);
+            if (l.labelled() == 0) continue;
+            Features f = features(images.get(i), o, vit, basis, i == 0 ? first : null);
+            if (x == null) { count = f.count; x = new float[total * count]; }
+            for (int p = 0; p < l.values().length; p++) {
+                int v = l.values()[p];
+                if (v == 0) continue;
+                System.arraycopy(f.rows, p * f.count, x, r * f.count, f.count);
+                y[r++] = java.util.Arrays.binarySearch(classes, v);
+            }
+        }
+        PixelClassifier clf = PixelClassifier.train(o.classifier(), x, total, count, y, classes.length, o.threads(), o.seed(), o.balanced());
+        return new Segmenter(o, clf, classes, basis, count);
+    }
+
     /** Segments an image (of any size) with the trained classifier. */
     public Result apply(Image image, FastViT vit) {
         Features f = image == cachedImage ? cachedFeatures : features(image, options, vit, pca, null);
