@@ -294,8 +294,10 @@ class DenseCrfTest {
         int h = 67, w = 81, m = 3;
         Image im = regions(h, w, 3, 10);
         float[] prob = noisyProbabilities(truthOf(h, w), m, 11);
-        float[] one = DenseCrf.infer(prob, m, im, DenseCrf.Params.PAPER, 1);
-        for (int t : new int[]{2, 3, 5}) assertThat(DenseCrf.infer(prob, m, im, DenseCrf.Params.PAPER, t)).as("%d threads", t).isEqualTo(one);
+        for (DenseCrf.Params p : List.of(DenseCrf.Params.PAPER, new DenseCrf.Params(1, 3, 30, 13, 5, 10, 1), new DenseCrf.Params(6, 3, 10, 20, 5, 4, 0))) {
+            float[] one = DenseCrf.infer(prob, m, im, p, 1);
+            for (int t : new int[]{2, 3, 5}) assertThat(DenseCrf.infer(prob, m, im, p, t)).as("%s, %d threads", p, t).isEqualTo(one);
+        }
     }
 
     @Test
