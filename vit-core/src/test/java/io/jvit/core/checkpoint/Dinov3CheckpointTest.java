@@ -170,6 +170,25 @@ class Dinov3CheckpointTest {
     }
 
     @Test
+    void savedDinov3ModelsReloadWithTheirConfigOnBothReaders() throws Exception {
+        INDArray x = new Preprocessor(16, Preprocessor.ResizePolicy.NONE).tensor(ImageLoader.read(Fixtures.dinov3("retina_224.png")));
+        for (Pe pe : new Pe[]{Pe.AS_TRAINED, Pe.ALIBI}) {
+            VisionTransformer m = Checkpoints.load(Fixtures.dinov3(pe == Pe.ALIBI ? ALIBI : OFFICIAL), pe).model();
+            Path f = dir.resolve(pe.label() + ".safetensors");
+            Checkpoints.save(f, m);
+            Checkpoints.Loaded back = Checkpoints.load(f);
+            assertThat(back.format()).isEqualTo(CheckpointFormat.JVIT);
+            assertThat(back.model().config()).isEqualTo(m.config());
+            assertThat(back.model().forward(x).patchTokens()).isEqualTo(m.forward(x).patchTokens());
+            Checkpoints.FloatModel fm = Checkpoints.loadFloats(f, Pe.AS_TRAINED);
+            assertThat(fm.config()).isEqualTo(m.config());
+            float[] fast = new io.jvit.core.fast.FastViT(fm.config(), fm.weights(), 1).run(x.data().asFloat(), 1, 224, 224, false).patchTokens();
+            assertThat(Nd4j.create(fast, new long[]{1, 14, 14, 384}).sub(m.forward(x).patchTokens()).amaxNumber().doubleValue())
+                    .isLessThanOrEqualTo(1e-4);
+        }
+    }
+
+    @Test
     void periodsComeFromTheCheckpoint() throws Exception {
         Path f = edited("periods", sd -> sd.put("rope_embed.periods", sd.get("rope_embed.periods").mul(2)));
         Rope2d r = (Rope2d) Checkpoints.load(f).model().config().pe();
