@@ -7,6 +7,7 @@ import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.AtomicFiles;
+import io.jvit.core.pe.Pe;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.probe.BiasProbe;
 import io.jvit.probe.FeatureMap;
@@ -53,6 +54,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--student", paramLabel = "FILE", description = "ALiBi student (default: the embedded one)") Path studentFile;
     @Option(names = "--probe-size", defaultValue = "128", description = "side of the probed microstructures (default ${DEFAULT-VALUE})") int probeSize;
     @Mixin ThreadsOption threadsOption;
+    @Mixin NonFiniteOption nonFinite;
     private int threads;                       // set from threadsOption when the command runs
 
     static final String EMBEDDED = "/io/jvit/cli/embedded/";
@@ -164,8 +166,8 @@ final class DemoCommand implements Callable<Integer> {
         return new Segmenter.Options(set, PixelClassifier.Kind.XGBOOST, 9, threads, 0);
     }
 
-    private static VisionTransformer load(Path file, String embedded) throws IOException {
-        if (file != null) return Checkpoints.load(file).model();
+    private VisionTransformer load(Path file, String embedded) throws IOException {
+        if (file != null) return Checkpoints.load(file, Pe.AS_TRAINED, null, nonFinite.allow).model();
         try (InputStream in = DemoCommand.class.getResourceAsStream(EMBEDDED + embedded)) {
             if (in == null) throw new IllegalStateException("the embedded " + embedded + " is missing from this build");
             Path tmp = Files.createTempFile("jvit-", "-" + embedded);

@@ -11,6 +11,7 @@ import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.ImagePages;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.Npy;
+import io.jvit.core.io.StagedWrites;
 import io.jvit.core.model.ViTOutput;
 import io.jvit.core.pe.Pe;
 import me.tongfei.progressbar.ProgressBar;
@@ -69,6 +70,7 @@ final class FeaturesCommand implements Callable<Integer> {
     String engine;
 
     @Mixin ThreadsOption threadsOption;
+    @Mixin NonFiniteOption nonFinite;
 
     /** A forward pass: normalised pixels (B, 3, H, W) to final-normed patch tokens (B, h, w, C), row-major. */
     private interface Forward { float[] patchTokens(Preprocessor.Pixels x); }
@@ -90,7 +92,7 @@ final class FeaturesCommand implements Callable<Integer> {
         Engine eng = Flags.parse("--engine", engine, Engine::parse);
         Pe p = Pe.parse(pe);
         Checkpoints.FloatModel floats = eng != Engine.FAST ? null
-                : arch == null ? Checkpoints.loadFloats(weights, p) : Checkpoints.loadFloats(weights, p, arch);
+                : Checkpoints.loadFloats(weights, p, arch, nonFinite.allow);
         ViTConfig c;
         Forward forward;
         if (floats != null) {
@@ -100,7 +102,7 @@ final class FeaturesCommand implements Callable<Integer> {
             forward = x -> fast.run(x.data(), x.batch(), x.height(), x.width(), false).patchTokens();
         } else {
             int threads = threadsOption.configure();
-            Checkpoints.Loaded loaded = arch == null ? Checkpoints.load(weights, p) : Checkpoints.load(weights, p, arch);
+            Checkpoints.Loaded loaded = Checkpoints.load(weights, p, arch, nonFinite.allow);
             c = loaded.model().config();
             describe(loaded.format(), c);
             loaded.notes().forEach(n -> System.err.println("note: " + n));
@@ -125,9 +127,9 @@ final class FeaturesCommand implements Callable<Integer> {
         }
         List<List<FeatureJobs.Job>> batches = FeatureJobs.plan(image, out, c.patchSize(), batch);
         int total = batches.stream().mapToInt(List::size).sum();
-        Files.createDirectories(out);
         long t1 = System.nanoTime(), forwardNanos = 0;
-        try (ProgressBar bar = Progress.bar("features", total)) {
+        // staged and committed together: a page that cannot be decoded half-way through leaves no .npy behind
+        try (StagedWrites writes = new StagedWrites(); ProgressBar bar = Progress.bar("features", total)) {
             for (List<FeatureJobs.Job> jobs : batches) {
                 List<Image> images = new ArrayList<>();
                 for (FeatureJobs.Job j : jobs) images.add(ImagePages.read(j.page()));
@@ -137,9 +139,10 @@ final class FeaturesCommand implements Callable<Integer> {
                 forwardNanos += System.nanoTime() - f0;
                 int gh = px.height() / c.patchSize(), gw = px.width() / c.patchSize(), each = gh * gw * c.embedDim();
                 for (int b = 0; b < jobs.size(); b++)
-                    Npy.write(jobs.get(b).out(), java.util.Arrays.copyOfRange(tokens, b * each, (b + 1) * each), gh, gw, c.embedDim());
+                    writes.write(jobs.get(b).out(), Npy.writer(java.util.Arrays.copyOfRange(tokens, b * each, (b + 1) * each), gh, gw, c.embedDim()));
                 bar.stepBy(jobs.size());
             }
+            writes.commit();
         }
         System.err.printf("features: %d images in %d batch%s → %s (load %.1f s, images and forward %.1f s, of which forward %.1f s)%n",
                 total, batches.size(), batches.size() == 1 ? "" : "es", out, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9, forwardNanos / 1e9);

@@ -119,6 +119,7 @@ final class ProbeCommand implements Callable<Integer> {
     String engine;
 
     @Mixin ThreadsOption threadsOption;
+    @Mixin NonFiniteOption nonFinite;
     private int threads;                       // set from threadsOption when the command runs
 
     /** One input image, decoded on demand (so a folder of large images is never all in memory). */
@@ -135,6 +136,7 @@ final class ProbeCommand implements Callable<Integer> {
         SampleMask sampleMask = new SampleMask(random, step, cutoff);
         Ramp fpRamp = Ramp.parse(fingerprintRamp);
         threads = threadsOption.configure();
+        if (out != null && Files.exists(out) && !Files.isDirectory(out)) throw new io.jvit.core.io.BadInputException(out, "exists and is not a folder");
 
         List<String> names = new ArrayList<>();
         List<FeatureMap> maps = new ArrayList<>();
@@ -245,10 +247,11 @@ final class ProbeCommand implements Callable<Integer> {
 
     private void readFeatures(List<String> names, List<FeatureMap> maps) throws IOException {
         for (Path p : input.features) {
+            var array = Npy.read(p);                                    // its own errors name the file
             try {
-                maps.add(FeatureMap.of(Npy.read(p), nanToZero));
+                maps.add(FeatureMap.of(array, nanToZero));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(p + ": " + e.getMessage(), e);
+                throw new io.jvit.core.io.BadInputException(p, e.getMessage(), e);
             }
             names.add(p.toString());
         }
@@ -278,6 +281,7 @@ final class ProbeCommand implements Callable<Integer> {
         }
         List<Path> files = ImageLoader.listImages(input.images);
         if (files.isEmpty()) throw new IllegalArgumentException(input.images + ": no PNG, JPEG or TIFF images in this folder");
+        for (Path f : files) ImageLoader.size(f);                     // every header now, before the model runs
         for (Path f : files)
             list.add(new Source(f.toString(), () -> {
                 try {
@@ -293,7 +297,7 @@ final class ProbeCommand implements Callable<Integer> {
                                   BiasProbe fpProbe) throws IOException {
         if (weights == null) throw new IllegalArgumentException("--images and --synthetic need --weights");
         Backbone vit = Backbone.options().engine(Flags.parse("--engine", engine, Engine::parse)).threads(threads)
-                .resize(Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE).pe(Pe.parse(pe)).load(weights);
+                .resize(Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE).pe(Pe.parse(pe)).allowNonFinite(nonFinite.allow).load(weights);
         ViTConfig cfg = vit.config();
         boolean fingerprint = !noFingerprint && out != null;
         Fingerprint.Accumulator acc = fingerprint ? new Fingerprint.Accumulator(fpProbe, LayerFeatures.layerNames(cfg.depth())) : null;

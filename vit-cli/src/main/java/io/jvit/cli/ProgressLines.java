@@ -20,11 +20,13 @@ final class ProgressLines implements ProgressBarRenderer, ProgressBarConsumer {
     private long lastNanos = Long.MIN_VALUE, lastCurrent = -1;
     private int lastTenth = -1;
     private boolean finished;
+    private ProgressState state;                 // the bar's live state, for the last line at close
 
     ProgressLines(PrintStream out) { this.out = out; }
 
     @Override
     public String render(ProgressState s, int maxLength) {
+        state = s;
         return line(s.getTaskName(), s.getStart(), s.getCurrent(), s.getMax(), s.getTotalElapsed().toNanos(),
                 s.getElapsedAfterStart().toNanos(), s.getExtraMessage(), !s.isAlive());
     }
@@ -71,5 +73,15 @@ final class ProgressLines implements ProgressBarRenderer, ProgressBarConsumer {
 
     @Override public void clear() {}
 
-    @Override public void close() { out.flush(); }
+    /**
+     * The bar closes: the last line if the bar's own final render did not come (it runs on the bar's update thread,
+     * which a busy machine may not schedule before the close).
+     */
+    @Override
+    public void close() {
+        ProgressState s = state;
+        if (s != null) accept(line(s.getTaskName(), s.getStart(), s.getCurrent(), s.getMax(), s.getTotalElapsed().toNanos(),
+                s.getElapsedAfterStart().toNanos(), s.getExtraMessage(), true));
+        out.flush();
+    }
 }

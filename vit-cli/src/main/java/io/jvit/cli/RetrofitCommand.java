@@ -105,6 +105,7 @@ final class RetrofitCommand implements Callable<Integer> {
     boolean recompute;
 
     @Mixin ThreadsOption threadsOption;
+    @Mixin NonFiniteOption nonFinite;
     private int threads;                       // set from threadsOption when the command runs
 
     @Override
@@ -125,9 +126,10 @@ final class RetrofitCommand implements Callable<Integer> {
         Engine eng = Flags.parse("--engine", engine, Engine::parse);
         if (recompute && eng != Engine.FAST) throw new IllegalArgumentException("--recompute needs --engine fast (the SameDiff graph keeps every activation)");
         Path state = out.resolve(Retrofit.STATE);
-        if (resume && !Files.exists(state)) throw new IllegalArgumentException(state + ": nothing to resume");
-        VisionTransformer t = Checkpoints.load(teacher, Pe.parse(teacherPe)).model();
-        VisionTransformer start = init == null ? null : Checkpoints.load(init).model();
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new io.jvit.core.io.BadInputException(out, "exists and is not a folder");
+        if (resume && !Files.exists(state)) throw new io.jvit.core.io.BadInputException(state, "nothing to resume");
+        VisionTransformer t = Checkpoints.load(teacher, Pe.parse(teacherPe), null, nonFinite.allow).model();
+        VisionTransformer start = init == null ? null : Checkpoints.load(init, Pe.AS_TRAINED, null, nonFinite.allow).model();
         ImageSet data = new ImageSet(images, size, val, seed);
         var opts = new Retrofit.Options(studentPe, lossKind, lr, weightDecay, batch, epochs, size, blank, val, seed, threads, probe, microBatch,
                 eng, recompute);
@@ -158,7 +160,7 @@ final class RetrofitCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%-6d %-11.5f %-11.5f %-9s %.1f%s%n", e.epoch(), e.trainLoss(), e.valLoss(),
                     Double.isNaN(e.probeR2()) ? "-" : String.format(Locale.ROOT, "%.3f", e.probeR2()), e.seconds(), e.best() ? "  best" : "");
         if (data.skipped() > 0) System.out.printf("skipped %d unreadable image loads%n", data.skipped());
-        System.out.println("student: " + out.resolve(Retrofit.BEST));
+        if (Files.exists(out.resolve(Retrofit.BEST))) System.out.println("student: " + out.resolve(Retrofit.BEST));
         if (retention) {
             VisionTransformer best = Checkpoints.load(out.resolve(Retrofit.BEST)).model();
             Retention.Result r = Retention.measure(new FastViT(t, threads), new FastViT(best, threads), size, 6, 4, 5);

@@ -4,7 +4,8 @@ import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
-import io.jvit.core.io.AtomicFiles;
+import io.jvit.core.io.BadInputException;
+import io.jvit.core.io.StagedWrites;
 import io.jvit.core.pe.Pe;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.Metrics;
@@ -78,6 +79,13 @@ final class SegmentCommand implements Callable<Integer> {
     @Mixin ThreadsOption threadsOption;
     private int threads;                       // set from threadsOption when the command runs
 
+    @Mixin NonFiniteOption nonFinite;
+
+    /**
+     * Everything that can be checked is checked before the first result is computed, and every output (the label
+     * image, the probabilities, the saved model, the folder's results) is staged and committed together at the end:
+     * a failure at any step leaves no file created and none overwritten.
+     */
     @Override
     public Integer call() throws Exception {
         threads = threadsOption.configure();
@@ -86,18 +94,51 @@ final class SegmentCommand implements Callable<Integer> {
         PixelClassifier.Kind kind = Flags.parse("--classifier", classifier, PixelClassifier.Kind::parse);
         Segmenter.FeatureSet set = features != null ? Flags.parse("--features", features, Segmenter.FeatureSet::parse)
                 : weights != null ? Segmenter.FeatureSet.BOTH : Segmenter.FeatureSet.CLASSICAL;
-        Image img = ImageLoader.read(image);
-        FastViT vit = weights == null ? null : new FastViT(Checkpoints.load(weights, Pe.parse(pe)).model(), threads);
+        requireWritable(out, false);
+        requireWritable(saveModel, false);
+        requireWritable(probabilities, true);
+        List<Path> folder = applyTo == null ? List.of() : ImageLoader.listImages(applyTo);
+        if (applyTo != null && folder.isEmpty()) throw new BadInputException(applyTo, "no PNG, JPEG or TIFF images in this folder");
+        Path folderOut = out != null && out.toAbsolutePath().getParent() != null ? out.toAbsolutePath().getParent() : Path.of(".");
+        List<Path> folderTargets = new ArrayList<>();
+        for (Path f : folder) {
+            ImageLoader.size(f);                                       // every header now, not after an hour of work
+            Path target = folderOut.resolve(f.getFileName().toString().replaceFirst("\\.[^.]+$", "") + "_segmented.png");
+            if (folderTargets.contains(target) || (out != null && target.toAbsolutePath().equals(out.toAbsolutePath())))
+                throw new BadInputException(f, "its result " + target + " would overwrite another output of this command");
+            folderTargets.add(target);
+        }
 
-        long t0 = System.nanoTime();
-        Segmenter seg;
+        Image img = ImageLoader.read(image);
+        FastViT vit = weights == null ? null : new FastViT(Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow).model(), threads);
+        Segmenter seg = null;
+        LabelImage lab = null;
         if (loadModel != null) {
             seg = Segmenter.load(loadModel, threads);
             if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && vit == null)
-                throw new IllegalArgumentException(loadModel + ": this segmenter uses ViT features; give the same --weights it was trained with");
+                throw new BadInputException(loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
+            if (vit != null && seg.vitChannels() != 0 && seg.vitChannels() != vit.model().config().embedDim())
+                throw new BadInputException(loadModel, "its PCA basis was fitted on " + seg.vitChannels() + " ViT channels; --weights "
+                        + weights + " gives " + vit.model().config().embedDim());
         } else {
-            LabelImage lab = LabelImage.of(ImageLoader.read(labels), labels.toString());
-            lab.requireSize(img.height(), img.width(), labels.toString());
+            lab = LabelImage.read(labels);
+            lab.requireSize(img.height(), img.width(), labels);
+            if (lab.classes().length < 2)
+                throw new BadInputException(labels, lab.classes().length == 0 ? "no scribbles (every pixel is 0)"
+                        : "one class (grey value " + lab.classes()[0] + "); segmentation needs scribbles of at least two");
+        }
+        LabelImage truth = null;
+        if (groundTruth != null) {
+            truth = LabelImage.read(groundTruth);
+            truth.requireSize(img.height(), img.width(), groundTruth);
+            int[] trained = seg != null ? seg.classValues() : lab.classes();
+            for (int c : truth.classes())
+                if (java.util.Arrays.binarySearch(trained, c) < 0)
+                    throw new BadInputException(groundTruth, "class " + c + " has no scribbles (classes trained: " + java.util.Arrays.toString(trained) + ")");
+        }
+
+        long t0 = System.nanoTime();
+        if (seg == null) {
             System.err.printf("training %s on %d scribbled pixels, %d classes %s, features %s%n", kind.name().toLowerCase(Locale.ROOT),
                     lab.labelled(), lab.classes().length, java.util.Arrays.toString(lab.classes()), set.name().toLowerCase(Locale.ROOT));
             seg = Segmenter.train(img, lab, new Segmenter.Options(set, kind, pca, threads, seed), vit);
@@ -108,23 +149,19 @@ final class SegmentCommand implements Callable<Integer> {
         System.err.printf("%d features per pixel; train %.1f s, segment %.1f s (%d×%d)%n", seg.featureCount(), (t1 - t0) / 1e9, (t2 - t1) / 1e9,
                 img.width(), img.height());
 
-        LabelImage truth = null;
-        if (groundTruth != null) {
-            truth = LabelImage.of(ImageLoader.read(groundTruth), groundTruth.toString());
-            truth.requireSize(img.height(), img.width(), groundTruth.toString());
-            for (int c : truth.classes())
-                if (java.util.Arrays.binarySearch(seg.classValues(), c) < 0)
-                    throw new IllegalArgumentException(groundTruth + ": class " + c + " has no scribbles (classes trained: "
-                            + java.util.Arrays.toString(seg.classValues()) + ")");
+        try (StagedWrites writes = new StagedWrites()) {
+            if (out != null) writeLabels(writes, out, res.labels(), res.height(), res.width());
+            if (probabilities != null)
+                for (int k = 0; k < res.classValues().length; k++)
+                    writeProbability(writes, probabilities.resolve("prob_" + res.classValues()[k] + ".png"), res.probability(k), res.height(), res.width());
+            if (saveModel != null) writes.write(saveModel, seg::write);
+            for (int i = 0; i < folder.size(); i++) {
+                Segmenter.Result r = seg.apply(ImageLoader.read(folder.get(i)), vit);
+                writeLabels(writes, folderTargets.get(i), r.labels(), r.height(), r.width());
+                System.err.printf("segmented %s → %s%n", folder.get(i), folderTargets.get(i));
+            }
+            writes.commit();
         }
-        // everything computed: now write
-        if (out != null) writeLabels(out, res.labels(), res.height(), res.width());
-        if (probabilities != null) {
-            Files.createDirectories(probabilities);
-            for (int k = 0; k < res.classValues().length; k++)
-                writeProbability(probabilities.resolve("prob_" + res.classValues()[k] + ".png"), res.probability(k), res.height(), res.width());
-        }
-        if (saveModel != null) seg.save(saveModel);
 
         System.out.printf("%-8s %9s %12s%n", "class", "fraction", "position R²");
         for (int k = 0; k < res.classValues().length; k++) {
@@ -138,36 +175,32 @@ final class SegmentCommand implements Callable<Integer> {
             for (int k = 0; k < s.classes().length; k++) System.out.printf(Locale.ROOT, "IoU class %d: %.4f%n", s.classes()[k], s.iou()[k]);
             System.out.printf(Locale.ROOT, "mIoU %.4f, accuracy %.4f%n", s.meanIou(), s.accuracy());
         }
-        if (applyTo != null) applyToFolder(seg, vit);
         return 0;
     }
 
-    private void applyToFolder(Segmenter seg, FastViT vit) throws IOException {
-        List<Path> files = ImageLoader.listImages(applyTo);
-        if (files.isEmpty()) throw new IllegalArgumentException(applyTo + ": no PNG, JPEG or TIFF images in this folder");
-        Path dir = out != null && out.toAbsolutePath().getParent() != null ? out.toAbsolutePath().getParent() : Path.of(".");
-        List<String> done = new ArrayList<>();
-        for (Path f : files) {
-            Segmenter.Result r = seg.apply(ImageLoader.read(f), vit);
-            String name = f.getFileName().toString().replaceFirst("\\.[^.]+$", "") + "_segmented.png";
-            writeLabels(dir.resolve(name), r.labels(), r.height(), r.width());
-            done.add(name);
-            System.err.printf("segmented %s → %s%n", f, dir.resolve(name));
-        }
+    /** An output path that cannot be written is refused before any work: a folder where a file goes, or the reverse. */
+    private static void requireWritable(Path p, boolean folder) {
+        if (p == null) return;
+        if (folder ? Files.exists(p) && !Files.isDirectory(p) : Files.isDirectory(p))
+            throw new BadInputException(p, folder ? "exists and is not a folder" : "is a folder, not a file");
+        Path existing = p.toAbsolutePath().getParent();
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing != null && (!Files.isDirectory(existing) || !Files.isWritable(existing)))
+            throw new BadInputException(p, existing + (Files.isDirectory(existing) ? " is not writable" : " is not a folder"));
     }
 
-    static void writeLabels(Path file, int[] v, int h, int w) throws IOException {
+    static void writeLabels(StagedWrites writes, Path file, int[] v, int h, int w) throws IOException {
         int max = java.util.Arrays.stream(v).max().orElse(0);
         BufferedImage im = new BufferedImage(w, h, max > 255 ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
         var raster = im.getRaster();
         for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) raster.setSample(x, y, 0, v[y * w + x]);
-        AtomicFiles.write(file, s -> ImageIO.write(im, "png", s));
+        writes.write(file, s -> ImageIO.write(im, "png", s));
     }
 
-    static void writeProbability(Path file, float[] p, int h, int w) throws IOException {
+    static void writeProbability(StagedWrites writes, Path file, float[] p, int h, int w) throws IOException {
         BufferedImage im = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
         var raster = im.getRaster();
         for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) raster.setSample(x, y, 0, Math.round(Math.min(1f, Math.max(0f, p[y * w + x])) * 255));
-        AtomicFiles.write(file, s -> ImageIO.write(im, "png", s));
+        writes.write(file, s -> ImageIO.write(im, "png", s));
     }
 }

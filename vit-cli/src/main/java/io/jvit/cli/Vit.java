@@ -21,25 +21,32 @@ public final class Vit {
         System.exit(run(args));
     }
 
-    /** Runs a command line and returns its exit code (0 ok, 2 bad input or usage). */
+    /**
+     * Runs a command line and returns its exit code ({@link ExitCodes}: 0 ok, 2 bad input or usage, 3 out of memory,
+     * 1 internal error). A failure prints exactly one line, {@code error: FILE: problem}, on the command's stderr.
+     */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Vit());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("error: " + oneLine(e));
-            return 2;
+        ExitCodes.document(cl);
+        cl.setParameterExceptionHandler((e, a) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("error: " + ExitCodes.oneLine(e) + " (see ./" + cmd.getCommandSpec().qualifiedName(" ") + " --help)");
+            return ExitCodes.BAD_INPUT;
         });
-        cl.setExitCodeExceptionMapper(e -> 2);
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("error: " + ExitCodes.message(e));
+            return ExitCodes.of(e);
+        });
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {                       // ND4J's off-heap limits surface as errors, not exceptions
-            System.err.println("error: out of memory: " + oneLine(e)
-                    + " (raise the limits with JAVA_OPTS=\"-Xmx8g -Dorg.bytedeco.javacpp.maxbytes=24G -Dorg.bytedeco.javacpp.maxphysicalbytes=28G\", or use a smaller batch or image)");
-            return 3;
+            cl.getErr().println("error: " + ExitCodes.message(e));
+            return ExitCodes.OUT_OF_MEMORY;
+        } catch (StackOverflowError e) {
+            cl.getErr().println("error: internal error: stack overflow");
+            return ExitCodes.INTERNAL;
         }
     }
 
-    static String oneLine(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.replace('\n', ' ');
-    }
+    static String oneLine(Throwable e) { return ExitCodes.oneLine(e); }
 }

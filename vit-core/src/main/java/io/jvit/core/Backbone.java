@@ -147,6 +147,7 @@ public final class Backbone {
         private Engine engine = Engine.FAST;
         private int threads = 1;                                      // callers choose their parallelism
         private Preprocessor.ResizePolicy resize = Preprocessor.ResizePolicy.NONE;   // what the patch convolution does anyway
+        private boolean allowNonFinite;                               // NaN or Inf weights are refused, naming the tensor
 
         private Options() {}
 
@@ -169,14 +170,17 @@ public final class Backbone {
         /** How images are fitted to a multiple of the patch size. */
         public Options resize(Preprocessor.ResizePolicy v) { resize = Objects.requireNonNull(v, "resize"); return this; }
 
+        /** Loads weights that hold NaN or Inf (every feature is then NaN); by default they are refused. */
+        public Options allowNonFinite(boolean v) { allowNonFinite = v; return this; }
+
         /** Loads a checkpoint with these options. */
         public Backbone load(Path file) {
             if (engine == Engine.FAST) {
                 // our own .safetensors: float arrays end to end, ND4J (and its natives) never loaded
-                Checkpoints.FloatModel m = arch == null ? Checkpoints.loadFloats(file, pe) : Checkpoints.loadFloats(file, pe, arch);
+                Checkpoints.FloatModel m = Checkpoints.loadFloats(file, pe, arch, allowNonFinite);
                 if (m != null) return new Backbone(m.config(), null, m.weights(), this, CheckpointFormat.JVIT, List.of());
             }
-            Checkpoints.Loaded l = arch == null ? Checkpoints.load(file, pe) : Checkpoints.load(file, pe, arch);
+            Checkpoints.Loaded l = Checkpoints.load(file, pe, arch, allowNonFinite);
             return new Backbone(l.model().config(), l.model(), null, this, l.format(), l.notes());
         }
 

@@ -1,6 +1,10 @@
 package io.jvit.segment;
 
 import io.jvit.core.image.Image;
+import io.jvit.core.image.ImageLoader;
+import io.jvit.core.io.BadInputException;
+
+import java.nio.file.Path;
 
 import java.util.Arrays;
 import java.util.TreeSet;
@@ -11,6 +15,28 @@ import java.util.TreeSet;
  * @param values grey values per pixel, row-major
  */
 public record LabelImage(int[] values, int height, int width) {
+
+    /**
+     * Reads a label image file (PNG or TIFF, 8- or 16-bit greyscale).
+     *
+     * @throws BadInputException for every problem with the file (as {@link ImageLoader#read}, and colour or values
+     *         that are not whole grey levels), with a message naming the file
+     */
+    public static LabelImage read(Path file) {
+        Image im;
+        try {
+            im = ImageLoader.read(file);
+        } catch (java.io.IOException e) {                                  // not thrown by ImageLoader; kept for its signature
+            throw new BadInputException(file, BadInputException.describe(e), e);
+        }
+        try {
+            return of(im, file.toString());
+        } catch (IllegalArgumentException e) {
+            String prefix = file + ": ";
+            String m = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+            throw new BadInputException(file, m, e);
+        }
+    }
 
     /** From a decoded greyscale image (8- or 16-bit); refuses RGB and values that are not whole grey levels. */
     public static LabelImage of(Image im, String name) {
@@ -37,5 +63,11 @@ public record LabelImage(int[] values, int height, int width) {
     public void requireSize(int h, int w, String what) {
         if (h != height || w != width)
             throw new IllegalArgumentException(what + " is " + width + "×" + height + " but the image is " + w + "×" + h);
+    }
+
+    /** As {@link #requireSize(int, int, String)}, for labels read from {@code file}: the error is the file's. */
+    public void requireSize(int h, int w, Path file) {
+        if (h != height || w != width)
+            throw new BadInputException(file, "is " + width + "×" + height + " but the image is " + w + "×" + h);
     }
 }

@@ -95,7 +95,26 @@ public final class PixelClassifier {
     }
 
     public int classes() { return classes; }
+
+    /** How many probabilities the model gives per sample (its {@code num_class}); {@link #classes()} when it is sound. */
+    int outputs() {
+        try {
+            DMatrix m = new DMatrix(new float[features], 1, features, Float.NaN);
+            float[][] p = booster.predict(m);
+            m.dispose();
+            return p.length == 1 ? p[0].length : -1;
+        } catch (XGBoostError e) {
+            throw new IllegalArgumentException("XGBoost cannot run the model: " + e.getMessage(), e);
+        }
+    }
     public int features() { return features; }
+
+    /** XGBoost's error without its timestamp, source location and native stack trace: the first line's text. */
+    static String nativeMessage(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+        int nl = m.indexOf('\n');
+        return (nl < 0 ? m : m.substring(0, nl)).replaceFirst("^\\[[0-9:]+\\] \\S+:\\d+: ", "").strip();
+    }
 
     /** The model as XGBoost's JSON bytes. */
     public byte[] toBytes() {
@@ -108,9 +127,12 @@ public final class PixelClassifier {
 
     public static PixelClassifier fromBytes(byte[] model, int classes, int features) {
         try {
-            return new PixelClassifier(XGBoost.loadModel(model), classes, features);
+            Booster b = XGBoost.loadModel(model);
+            if (b.getNumFeature() != features)
+                throw new IllegalArgumentException("the XGBoost model takes " + b.getNumFeature() + " features, not " + features);
+            return new PixelClassifier(b, classes, features);
         } catch (XGBoostError | java.io.IOException e) {
-            throw new IllegalArgumentException("not an XGBoost model: " + e.getMessage(), e);
+            throw new IllegalArgumentException("not an XGBoost model: " + nativeMessage(e), e);
         }
     }
 }

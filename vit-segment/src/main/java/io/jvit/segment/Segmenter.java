@@ -8,6 +8,7 @@ import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.AtomicFiles;
+import io.jvit.core.io.BadInputException;
 import io.jvit.probe.FeatureMap;
 import io.jvit.probe.LayerFeatures;
 import io.jvit.probe.PcaBasis;
@@ -179,7 +180,13 @@ public final class Segmenter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Saves as one JSON file, atomically. */
     public void save(Path file) throws IOException {
+        AtomicFiles.write(file, this::write);
+    }
+
+    /** The JSON that {@link #save} writes and {@link #load} reads. */
+    public void write(java.io.OutputStream out) throws IOException {
         ObjectNode o = JSON.createObjectNode().put("format", "jvit-segmenter").put("version", 1)
                 .put("features", options.features().name()).put("classifier", options.classifier().name())
                 .put("pca_components", options.pcaComponents()).put("feature_count", featureCount).put("seed", options.seed());
@@ -195,34 +202,120 @@ public final class Segmenter {
             for (float[] c : pca.components()) comps.add(floats(c));
         }
         o.put("model", Base64.getEncoder().encodeToString(classifier.toBytes()));
-        byte[] bytes = JSON.writeValueAsString(o).getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(file, s -> s.write(bytes));
+        out.write(JSON.writeValueAsString(o).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Saved segmenters are read whatever the size of their base64 model (Jackson's default caps strings at 20 MB). */
+    private static final ObjectMapper READER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build());
+
+    /**
+     * Reads a segmenter saved by {@link #save}.
+     *
+     * @throws BadInputException for every problem with the file (missing, not JSON, a field missing or of the wrong
+     *         type, sizes that disagree, a classifier XGBoost cannot load or whose classes or features disagree with the
+     *         file), with a message naming the file. ({@code IOException} stays in the signature for the callers
+     *         written against it; it is not thrown.)
+     */
     public static Segmenter load(Path file, int threads) throws IOException {
+        if (!Files.isRegularFile(file)) throw new BadInputException(file, "no such file");
         JsonNode o;
         try {
-            o = JSON.readTree(Files.readAllBytes(file));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(file + ": not a saved segmenter (invalid JSON)");
+            o = READER.readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new BadInputException(file, "not a saved segmenter (invalid JSON: " + BadInputException.describe(e).split(" at \\[Source")[0] + ")");
         }
         if (o == null || !"jvit-segmenter".equals(o.path("format").asText()))
-            throw new IllegalArgumentException(file + ": not a saved segmenter (no \"format\": \"jvit-segmenter\")");
-        Options opts = new Options(FeatureSet.valueOf(o.get("features").asText()), PixelClassifier.Kind.valueOf(o.get("classifier").asText()),
-                o.get("pca_components").asInt(), threads, o.get("seed").asLong());
-        int[] classes = new int[o.get("class_values").size()];
-        for (int i = 0; i < classes.length; i++) classes[i] = o.get("class_values").get(i).asInt();
-        PcaBasis basis = null;
-        if (o.has("pca")) {
-            JsonNode p = o.get("pca");
-            float[][] comps = new float[p.get("components").size()][];
-            for (int i = 0; i < comps.length; i++) comps[i] = floats(p.get("components").get(i));
-            basis = new PcaBasis(floats(p.get("mean")), floats(p.get("std")), comps, floats(p.get("min")), floats(p.get("max")));
+            throw new BadInputException(file, "not a saved segmenter (no \"format\": \"jvit-segmenter\")");
+        try {
+            return fromJson(file, o, threads);
+        } catch (BadInputException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BadInputException(file, "corrupt saved segmenter (" + BadInputException.describe(e) + ")", e);
         }
-        int count = o.get("feature_count").asInt();
-        PixelClassifier clf = PixelClassifier.fromBytes(Base64.getDecoder().decode(o.get("model").asText()), classes.length, count);
+    }
+
+    private static Segmenter fromJson(Path file, JsonNode o, int threads) {
+        if (o.path("version").asInt(-1) != 1) throw new BadInputException(file, "saved segmenter version " + o.path("version") + ", this build reads 1");
+        FeatureSet set = enumField(file, o, "features", FeatureSet.class);
+        PixelClassifier.Kind kind = enumField(file, o, "classifier", PixelClassifier.Kind.class);
+        int pcaComponents = intField(file, o, "pca_components", 1, 4096);
+        Options opts = new Options(set, kind, pcaComponents, threads, o.path("seed").asLong());
+        JsonNode cv = o.path("class_values");
+        if (!cv.isArray() || cv.size() < 2 || cv.size() > 65535)
+            throw new BadInputException(file, "\"class_values\" must list 2 to 65535 grey values");
+        int[] classes = new int[cv.size()];
+        for (int i = 0; i < classes.length; i++) {
+            JsonNode v = cv.get(i);
+            if (!v.isInt() || v.asInt() < 1 || v.asInt() > 65535 || i > 0 && v.asInt() <= classes[i - 1])
+                throw new BadInputException(file, "\"class_values\" must be ascending grey values 1…65535, found " + v);
+            classes[i] = v.asInt();
+        }
+        PcaBasis basis = null;
+        if (set.vit()) {
+            JsonNode p = o.path("pca");
+            if (!p.isObject()) throw new BadInputException(file, "ViT features but no \"pca\" basis");
+            float[] mean = floats(file, p, "mean"), std = floats(file, p, "std"), min = floats(file, p, "min"), max = floats(file, p, "max");
+            JsonNode cs = p.path("components");
+            if (!cs.isArray() || cs.size() != pcaComponents)
+                throw new BadInputException(file, "\"pca\" has " + cs.size() + " components, \"pca_components\" says " + pcaComponents);
+            float[][] comps = new float[cs.size()][];
+            for (int i = 0; i < comps.length; i++) {
+                comps[i] = floats(file, cs.get(i), "component " + i);
+                if (comps[i].length != mean.length) throw new BadInputException(file, "PCA component " + i + " has " + comps[i].length
+                        + " channels, the mean " + mean.length);
+            }
+            if (std.length != mean.length || min.length != comps.length || max.length != comps.length)
+                throw new BadInputException(file, "\"pca\" arrays disagree in length");
+            basis = new PcaBasis(mean, std, comps, min, max);
+        }
+        int count = intField(file, o, "feature_count", 1, 1 << 16);
+        int expected = (set.classical() ? FilterBank.names().size() : 0) + (set.vit() ? pcaComponents : 0);
+        if (count != expected)
+            throw new BadInputException(file, "\"feature_count\" is " + count + ", its feature set " + set + " makes " + expected);
+        JsonNode model = o.path("model");
+        if (!model.isTextual()) throw new BadInputException(file, "no \"model\" (base64 XGBoost model)");
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(model.asText());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, "\"model\" is not base64 (" + e.getMessage() + ")");
+        }
+        PixelClassifier clf;
+        try {
+            clf = PixelClassifier.fromBytes(bytes, classes.length, count);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file, e.getMessage(), e);
+        }
+        if (clf.outputs() != classes.length)                               // the classifier answers for the classes the file lists
+            throw new BadInputException(file, "its classifier gives " + clf.outputs() + " class probabilities, \"class_values\" lists " + classes.length);
         return new Segmenter(opts, clf, classes, basis, count);
     }
+
+    private static <E extends Enum<E>> E enumField(Path file, JsonNode o, String name, Class<E> type) {
+        String v = o.path(name).asText();
+        for (E e : type.getEnumConstants()) if (e.name().equals(v)) return e;
+        throw new BadInputException(file, "\"" + name + "\" is " + shown(o.path(name)) + ", not one of " + java.util.Arrays.toString(type.getEnumConstants()));
+    }
+
+    private static int intField(Path file, JsonNode o, String name, int min, int max) {
+        JsonNode v = o.path(name);
+        if (!v.isInt() || v.asInt() < min || v.asInt() > max)
+            throw new BadInputException(file, "\"" + name + "\" is " + shown(v) + ", not an integer in " + min + "…" + max);
+        return v.asInt();
+    }
+
+    /** A JSON value for a message: "missing" when absent, at most 40 characters. */
+    private static String shown(JsonNode v) {
+        if (v.isMissingNode()) return "missing";
+        String s = v.toString();
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+
+    /** The number of ViT channels the PCA basis was fitted on (0 for classical features): the model must give as many. */
+    public int vitChannels() { return pca == null ? 0 : pca.mean().length; }
 
     private static ArrayNode floats(float[] a) {
         ArrayNode n = JSON.createArrayNode();
@@ -230,9 +323,17 @@ public final class Segmenter {
         return n;
     }
 
-    private static float[] floats(JsonNode n) {
+    /** A JSON array of finite numbers (a field of {@code parent}, or {@code parent} itself for a component). */
+    private static float[] floats(Path file, JsonNode parent, String name) {
+        JsonNode n = parent.isArray() ? parent : parent.path(name);
+        if (!n.isArray() || n.size() > 1 << 20) throw new BadInputException(file, "PCA " + name + " is not an array of numbers");
         float[] a = new float[n.size()];
-        for (int i = 0; i < a.length; i++) a[i] = (float) n.get(i).asDouble();
+        for (int i = 0; i < a.length; i++) {
+            JsonNode v = n.get(i);
+            if (!v.isNumber() || !Float.isFinite((float) v.asDouble()))
+                throw new BadInputException(file, "PCA " + name + "[" + i + "] is " + v + ", not a finite number");
+            a[i] = (float) v.asDouble();
+        }
         return a;
     }
 }

@@ -32,6 +32,11 @@ import java.util.Objects;
  * Loaded a = Checkpoints.load(Path.of("alibi_coco_dv2_vits14_reg4.pth"), Pe.ALIBI);      // the paper's retrofit
  * Loaded s = Checkpoints.load(Path.of("model.pth"), Pe.AS_TRAINED, "dinov2_vits14_reg4"); // must fit a preset
  * }</pre>
+ *
+ * <p>Every method throws {@link CheckpointException} (a {@link io.jvit.core.io.BadInputException}, unchecked) for a file
+ * it cannot use, with the message {@code FILE: problem}: corrupt, truncated or hostile files are refused before
+ * anything larger than the file is allocated, and weights holding NaN or Inf are refused with the tensor's name unless
+ * {@code allowNonFinite} is given.
  */
 public final class Checkpoints {
     private Checkpoints() {}
@@ -69,24 +74,46 @@ public final class Checkpoints {
     }
 
     /** A model as trained, its architecture read off the tensors. */
-    public static Loaded load(Path file) { return read(file, null, Pe.AS_TRAINED); }
+    public static Loaded load(Path file) { return load(file, Pe.AS_TRAINED, null, false); }
 
     /**
      * A model with its positional encoding chosen: {@link Pe#ALIBI} for the paper's retrofitted models (whose
      * pos_embed is zero), {@link Pe#AS_TRAINED} to keep the checkpoint's.
      */
-    public static Loaded load(Path file, Pe pe) { return read(file, null, Objects.requireNonNull(pe, "pe")); }
+    public static Loaded load(Path file, Pe pe) { return load(file, Objects.requireNonNull(pe, "pe"), null, false); }
 
     /**
      * A model that must fit a preset: {@code arch} (a {@link Presets} name) gives the head count and the shapes the
      * tensors must have, instead of reading them off the tensors (heads = width / 64).
      */
     public static Loaded load(Path file, Pe pe, String arch) {
-        return read(file, Objects.requireNonNull(arch, "arch"), Objects.requireNonNull(pe, "pe"));
+        return load(file, Objects.requireNonNull(pe, "pe"), Objects.requireNonNull(arch, "arch"), false);
     }
 
-    private static Loaded read(Path file, String arch, Pe pe) {
+    /**
+     * @param pe   the positional encoding to use ({@link Pe#ALIBI} for the paper's retrofitted models, whose pos_embed
+     *             is zero), or {@link Pe#AS_TRAINED} to keep the checkpoint's
+     * @param arch a preset name ({@link Presets}) whose head count and shapes the file must fit, or null to infer
+     * @param allowNonFinite load weights that hold NaN or Inf (they make every feature NaN); false refuses them,
+     *             naming the first such tensor
+     * @throws CheckpointException (a {@link io.jvit.core.io.BadInputException}) for every problem with the file,
+     *             naming it; an unknown {@code arch} is an {@link IllegalArgumentException}
+     */
+    public static Loaded load(Path file, Pe pe, String arch, boolean allowNonFinite) {
+        Objects.requireNonNull(pe, "pe");
+        ViTConfig preset = arch == null ? null : Presets.get(arch);           // the caller's arguments first: their errors are not the file's
         Safetensors.Contents raw = readContainer(file);
+        if (!allowNonFinite) requireFinite(file, raw.tensors());
+        try {
+            return build(file, raw, preset, arch, pe);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (RuntimeException e) {                 // a shape or value the mapping could not use: still the file's problem
+            throw new CheckpointException(file, "unusable weights (" + io.jvit.core.io.BadInputException.describe(e) + ")", e);
+        }
+    }
+
+    private static Loaded build(Path file, Safetensors.Contents raw, ViTConfig preset, String arch, Pe pe) {
         List<String> notes = new ArrayList<>();
         Map<String, INDArray> sd;
         CheckpointFormat format;
@@ -94,7 +121,7 @@ public final class Checkpoints {
         if (raw.metadata().containsKey(CONFIG_KEY)) {
             format = CheckpointFormat.JVIT;
             sd = raw.tensors();
-            config = ConfigJson.read(raw.metadata().get(CONFIG_KEY));
+            config = config(file, raw.metadata());
         } else {
             Map<String, INDArray> backbone = KeyMapping.selectBackbone(file, raw.tensors());
             format = KeyMapping.detect(backbone);
@@ -107,8 +134,7 @@ public final class Checkpoints {
             config = infer(file, sd, format);
             if (v3 != null) config = dinov3(file, config, sd, format, v3, notes, pe);
         }
-        if (arch != null) {
-            ViTConfig preset = Presets.get(arch);
+        if (preset != null) {
             ViTConfig want = preset.withPe(config.pe());
             String problem = new ViTWeights(sd).mismatch(want);
             if (problem != null) throw new CheckpointException(file, "does not fit architecture " + arch + ": " + problem);
@@ -141,18 +167,25 @@ public final class Checkpoints {
      * loads ND4J's native libraries (about 0.35 s of every run). Returns null for every other file, and when {@code pe}
      * asks for a change of positional encoding: {@link #load} handles those.
      */
-    public static FloatModel loadFloats(Path file, Pe pe) { return readFloats(file, null, Objects.requireNonNull(pe, "pe")); }
+    public static FloatModel loadFloats(Path file, Pe pe) { return loadFloats(file, Objects.requireNonNull(pe, "pe"), null, false); }
 
     /** {@link #loadFloats(Path, Pe)} for a model that must fit a preset ({@link #load(Path, Pe, String)}). */
     public static FloatModel loadFloats(Path file, Pe pe, String arch) {
-        return readFloats(file, Objects.requireNonNull(arch, "arch"), Objects.requireNonNull(pe, "pe"));
+        return loadFloats(file, Objects.requireNonNull(pe, "pe"), Objects.requireNonNull(arch, "arch"), false);
     }
 
-    private static FloatModel readFloats(Path file, String arch, Pe pe) {
+    /** {@link #loadFloats(Path, Pe, String)} with {@code arch} null to infer; {@code allowNonFinite} as in {@link #load(Path, Pe, String, boolean)}. */
+    public static FloatModel loadFloats(Path file, Pe pe, String arch, boolean allowNonFinite) {
+        Objects.requireNonNull(pe, "pe");
         if (!isSafetensors(head(file))) return null;
         if (!Safetensors.metadata(file).containsKey(CONFIG_KEY)) return null;
         Safetensors.FloatContents raw = Safetensors.readFloats(file);
-        ViTConfig config = ConfigJson.read(raw.metadata().get(CONFIG_KEY));
+        if (!allowNonFinite)
+            for (var e : raw.tensors().entrySet()) {
+                int i = firstNonFinite(e.getValue());
+                if (i >= 0) throw nonFinite(file, e.getKey(), e.getValue()[i], i);
+            }
+        ViTConfig config = config(file, raw.metadata());
         if (pe != Pe.AS_TRAINED && !pe.encoding(37).equals(config.pe())) return null;
         if (config.pe() instanceof io.jvit.core.pe.Alibi2d a && a.slopes() == io.jvit.core.pe.AlibiSlopes.LEARNED
                 && !raw.tensors().containsKey(io.jvit.core.pe.Alibi2d.slopeParam(0))) return null;   // slopes made by load()
@@ -165,6 +198,38 @@ public final class Checkpoints {
         String problem = ViTWeights.mismatch(raw.shapes(), config);
         if (problem != null) throw new CheckpointException(file, "shapes do not fit the model: " + problem);
         return new FloatModel(config, raw.tensors());
+    }
+
+    /** The config in a jvit checkpoint's metadata; a malformed one is the file's problem. */
+    private static ViTConfig config(Path file, Map<String, String> metadata) {
+        try {
+            return ConfigJson.read(metadata.get(CONFIG_KEY));
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "metadata '" + CONFIG_KEY + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses NaN and Inf in any floating-point tensor, naming the first one (they would make every feature NaN). */
+    private static void requireFinite(Path file, Map<String, INDArray> tensors) {
+        for (var e : tensors.entrySet()) {
+            INDArray a = e.getValue();
+            if (!a.dataType().isFPType() || a.isEmpty()) continue;
+            if (a.isNaN().any() || a.isInfinite().any()) {
+                float[] v = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                int i = firstNonFinite(v);
+                throw nonFinite(file, e.getKey(), i >= 0 ? v[i] : Float.NaN, Math.max(i, 0));
+            }
+        }
+    }
+
+    private static int firstNonFinite(float[] v) {
+        for (int i = 0; i < v.length; i++) if (!Float.isFinite(v[i])) return i;
+        return -1;
+    }
+
+    private static CheckpointException nonFinite(Path file, String tensor, float value, int index) {
+        return new CheckpointException(file, "tensor '" + tensor + "' holds " + value + " (element " + index
+                + "): weights must be finite (--allow-nonfinite, or allowNonFinite in the library, loads them anyway)");
     }
 
     /** Reads the architecture off the tensors; heads = width / 64 (every DINOv2 model). */
@@ -192,7 +257,7 @@ public final class Checkpoints {
             boolean legacy = (format == CheckpointFormat.DINOV2_OFFICIAL && regs == 0) || format == CheckpointFormat.HF_TRANSFORMERS;
             pe = legacy ? new LearnedAbsolute(grid, false, 0.1) : LearnedAbsolute.dinov2(grid);
         }
-        if (dim % 64 != 0) throw new CheckpointException(file, "width " + dim + " is not a multiple of 64: load it with a preset name (arch) to give the head count");
+        if (dim % 64 != 0) throw new CheckpointException(file, "width " + dim + " is not a multiple of 64: pass --arch to give the head count");
         return new ViTConfig(p, dim, depth, dim / 64, mlp, hidden, sd.containsKey("blocks.0.ls1.gamma"),
                 sd.containsKey("cls_token"), regs, 1e-6, sd.containsKey("blocks.0.attn.qkv.bias"), pe);
     }

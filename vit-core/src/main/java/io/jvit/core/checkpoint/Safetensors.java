@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvit.core.io.AtomicFiles;
+import io.jvit.core.io.BadInputException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -12,20 +13,28 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The {@code .safetensors} format: an 8-byte little-endian header length, a JSON header
  * ({@code name → {dtype, shape, data_offsets}}, plus optional {@code __metadata__} strings), then raw data.
+ *
+ * <p>Every reader here throws {@link CheckpointException} (a {@link BadInputException}) for a file it cannot use, with
+ * a message naming the file and the problem; the header is validated in full before any tensor is read.
  */
 public final class Safetensors {
     private Safetensors() {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate names are refused (which of two entries would win is the parser's whim, not the file's). */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** Tensors and the header's string metadata. */
     public record Contents(Map<String, INDArray> tensors, Map<String, String> metadata) {}
@@ -62,8 +71,16 @@ public final class Safetensors {
 
     private interface TensorSink { void accept(String name, DType dtype, long[] shape, byte[] bytes); }
 
-    /** Validates the header, hands every tensor's raw bytes to {@code sink} in file order, returns the metadata. */
+    /** A tensor's entry in the header, validated. */
+    private record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
+
+    /**
+     * Validates the whole header first (sizes, shapes, dtypes, and offsets that tile the data section exactly, as the
+     * reference implementation requires: no overlap, no gap, nothing past the end), then hands every tensor's raw bytes
+     * to {@code sink} in file order and returns the metadata. Nothing larger than the file is ever allocated.
+     */
     private static Map<String, String> scan(Path file, TensorSink sink) {
+        if (!Files.isRegularFile(file)) throw new CheckpointException(file, "no such file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) throw new CheckpointException(file, "too short to be a safetensors file (" + size + " bytes)");
@@ -78,37 +95,80 @@ public final class Safetensors {
             try {
                 header = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new CheckpointException(file, "safetensors header is not valid JSON");
+                throw new CheckpointException(file, "safetensors header is not valid JSON (" + BadInputException.describe(e).split(" at \\[Source")[0] + ")");
             }
+            if (header == null || !header.isObject()) throw new CheckpointException(file, "safetensors header is not a JSON object");
             long dataStart = 8 + headerLen, dataLen = size - dataStart;
             Map<String, String> meta = new LinkedHashMap<>();
+            List<Entry> entries = new ArrayList<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 var e = it.next();
                 if (e.getKey().equals("__metadata__")) {
-                    e.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+                    if (!e.getValue().isObject()) throw new CheckpointException(file, "__metadata__ is not a JSON object");
+                    e.getValue().fields().forEachRemaining(m -> {
+                        if (!m.getValue().isTextual()) throw new CheckpointException(file, "__metadata__ value '" + m.getKey() + "' is not a string");
+                        meta.put(m.getKey(), m.getValue().asText());
+                    });
                     continue;
                 }
-                JsonNode t = e.getValue();
-                DType dt = DType.fromSafetensors(t.path("dtype").asText());
-                if (dt == null) throw new CheckpointException(file, "tensor '" + e.getKey() + "' has unsupported dtype " + t.path("dtype"));
-                long[] shape = new long[t.path("shape").size()];
-                long n = 1;
-                for (int i = 0; i < shape.length; i++) n *= (shape[i] = t.path("shape").get(i).asLong());
-                long begin = t.path("data_offsets").path(0).asLong(-1), end = t.path("data_offsets").path(1).asLong(-1);
-                if (begin < 0 || end < begin || end - begin != n * dt.size)
-                    throw new CheckpointException(file, "tensor '" + e.getKey() + "' has inconsistent data_offsets");
-                if (end > dataLen)
-                    throw new CheckpointException(file, "tensor '" + e.getKey() + "' ends at byte " + end
+                entries.add(entry(file, e.getKey(), e.getValue()));
+            }
+            // the offsets must tile [0, dataLen): sorted by start, each begins where the previous ended
+            List<Entry> byOffset = new ArrayList<>(entries);
+            byOffset.sort(java.util.Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+            long at = 0;
+            for (Entry t : byOffset) {
+                if (t.begin() < at)
+                    throw new CheckpointException(file, "tensor '" + t.name() + "' overlaps another tensor's data (bytes " + t.begin() + "–" + t.end() + ")");
+                if (t.begin() > at)
+                    throw new CheckpointException(file, "tensor '" + t.name() + "' starts at byte " + t.begin() + ", leaving a gap after byte " + at);
+                if (t.end() > dataLen)
+                    throw new CheckpointException(file, "tensor '" + t.name() + "' ends at byte " + t.end()
                             + " but only " + dataLen + " data bytes exist (truncated file?)");
-                if (sink == null) continue;
-                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(end - begin));
-                readFully(ch, data, dataStart + begin);
-                sink.accept(e.getKey(), dt, shape, data.array());
+                at = t.end();
+            }
+            if (at != dataLen)
+                throw new CheckpointException(file, dataLen - at + " bytes after the last tensor's data (a corrupt header, or not a safetensors file)");
+            if (sink == null) return meta;
+            for (Entry t : entries) {
+                ByteBuffer data = ByteBuffer.allocate((int) (t.end() - t.begin()));
+                readFully(ch, data, dataStart + t.begin());
+                sink.accept(t.name(), t.dtype(), t.shape(), data.array());
             }
             return meta;
-        } catch (IOException e) {
-            throw new CheckpointException(file, "cannot read: " + e.getMessage(), e);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException(file, "cannot read: " + BadInputException.describe(e), e);
         }
+    }
+
+    /** One header entry, checked: a known dtype, a shape of non-negative integers, offsets that match the shape's size. */
+    private static Entry entry(Path file, String name, JsonNode t) {
+        String where = "tensor '" + name + "' ";
+        if (!t.isObject()) throw new CheckpointException(file, where + "is not a JSON object in the header");
+        DType dt = DType.fromSafetensors(t.path("dtype").asText());
+        if (dt == null) throw new CheckpointException(file, where + "has unsupported dtype " + t.path("dtype"));
+        JsonNode sh = t.path("shape"), off = t.path("data_offsets");
+        if (!sh.isArray() || sh.size() > 16) throw new CheckpointException(file, where + "has no valid shape (" + sh + ")");
+        long[] shape = new long[sh.size()];
+        long n = 1;
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = sh.get(i);
+            if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0)
+                throw new CheckpointException(file, where + "has shape entry " + d + ", not a non-negative integer");
+            shape[i] = d.asLong();
+            n = shape[i] == 0 || n == 0 ? 0 : shape[i] > (Integer.MAX_VALUE - 8) / n ? Long.MAX_VALUE : n * shape[i];
+        }
+        if (n > (Integer.MAX_VALUE - 8) / dt.size)
+            throw new CheckpointException(file, where + "has shape " + java.util.Arrays.toString(shape) + ", over the 2 GB a Java array holds");
+        if (!off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber() || !off.get(1).isIntegralNumber()
+                || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong())
+            throw new CheckpointException(file, where + "has no valid data_offsets (" + off + ")");
+        long begin = off.get(0).asLong(), end = off.get(1).asLong();
+        if (begin < 0 || end < begin || end - begin != n * dt.size)
+            throw new CheckpointException(file, where + "has data_offsets [" + begin + ", " + end + "], not its " + n * dt.size + " bytes");
+        return new Entry(name, dt, shape, begin, end);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {

@@ -40,33 +40,48 @@ public final class ConfigJson {
         return o.toString();
     }
 
+    /** @throws IllegalArgumentException naming the missing or malformed field */
     public static ViTConfig read(String json) {
+        JsonNode o;
         try {
-            JsonNode o = JSON.readTree(json);
-            JsonNode pe = o.get("pe");
-            PositionalEncoding p = switch (pe.get("kind").asText()) {
-                case "learned" -> new LearnedAbsolute(pe.get("grid").asInt(), pe.get("antialias").asBoolean(), pe.get("offset").asDouble());
-                case "sincos" -> new SinCos2d(pe.get("temperature").asDouble());
-                case "rope" -> new Rope2d(pe.get("base").asDouble(),
+            o = JSON.readTree(json);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("invalid model config JSON", e);
+        }
+        if (o == null || !o.isObject()) throw new IllegalArgumentException("model config is not a JSON object");
+        try {
+            JsonNode pe = need(o, "pe");
+            PositionalEncoding p = switch (need(pe, "kind").asText()) {
+                case "learned" -> new LearnedAbsolute(need(pe, "grid").asInt(), need(pe, "antialias").asBoolean(), need(pe, "offset").asDouble());
+                case "sincos" -> new SinCos2d(need(pe, "temperature").asDouble());
+                case "rope" -> new Rope2d(need(pe, "base").asDouble(),
                         pe.has("coords") ? Rope2d.Coords.parse(pe.get("coords").asText()) : Rope2d.Coords.SEPARATE,
                         pe.has("periods") ? floats(pe.get("periods")) : null);
-                case "alibi" -> new Alibi2d(AlibiDistance.Metric.valueOf(pe.get("metric").asText()), pe.get("wrap").asBoolean(),
-                        pe.get("normalise").asBoolean(), AlibiSlopes.valueOf(pe.get("slopes").asText()));
+                case "alibi" -> new Alibi2d(AlibiDistance.Metric.valueOf(need(pe, "metric").asText()), need(pe, "wrap").asBoolean(),
+                        need(pe, "normalise").asBoolean(), AlibiSlopes.valueOf(need(pe, "slopes").asText()));
                 case "none" -> new io.jvit.core.pe.NoPE();
                 default -> throw new IllegalArgumentException("unknown pe kind " + pe.get("kind"));
             };
-            return new ViTConfig(o.get("patch_size").asInt(), o.get("embed_dim").asInt(), o.get("depth").asInt(),
-                    o.get("num_heads").asInt(), MlpKind.valueOf(o.get("mlp").asText()), o.get("mlp_hidden").asInt(),
-                    o.get("layer_scale").asBoolean(), o.get("cls_token").asBoolean(), o.get("num_registers").asInt(),
-                    o.get("layer_norm_eps").asDouble(), o.get("qkv_bias").asBoolean(), p,
-                    o.has("mask_k_bias") && o.get("mask_k_bias").asBoolean());
-        } catch (Exception e) {
-            throw new IllegalArgumentException("invalid model config JSON: " + e.getMessage(), e);
+            return new ViTConfig(need(o, "patch_size").asInt(), need(o, "embed_dim").asInt(), need(o, "depth").asInt(),
+                    need(o, "num_heads").asInt(), MlpKind.valueOf(need(o, "mlp").asText()), need(o, "mlp_hidden").asInt(),
+                    need(o, "layer_scale").asBoolean(), need(o, "cls_token").asBoolean(), need(o, "num_registers").asInt(),
+                    need(o, "layer_norm_eps").asDouble(), need(o, "qkv_bias").asBoolean(), p,
+                    o.has("mask_k_bias") && o.get("mask_k_bias").asBoolean());      // absent in JSON written before DINOv3
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid model config: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("invalid model config (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 
+    private static JsonNode need(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) throw new IllegalArgumentException("field '" + field + "' is missing");
+        return v;
+    }
+
     private static float[] floats(JsonNode a) {
-        if (!a.isArray()) throw new IllegalArgumentException("periods must be an array");
+        if (!a.isArray()) throw new IllegalArgumentException("field 'periods' is not an array");
         float[] f = new float[a.size()];
         for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
         return f;

@@ -1,5 +1,7 @@
 package io.jvit.core.image;
 
+import io.jvit.core.io.BadInputException;
+
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -29,41 +31,56 @@ public final class ImagePages {
         public String describe() { return count == 1 ? file.toString() : file + " page " + (index + 1) + "/" + count; }
     }
 
-    /** The pages of {@code file} with their sizes, from the headers; a file that is not a readable image is refused. */
+    /**
+     * The pages of {@code file} with their sizes, from the headers; a file that is not a readable image is refused.
+     *
+     * @throws BadInputException for every problem with the file, as {@link ImageLoader#read} ({@code IOException}
+     *         stays in the signature for the callers written against it; it is not thrown)
+     */
     public static List<Page> list(Path file) throws IOException {
         return withReader(file, r -> {
             int n = r.getNumImages(true);
-            if (n < 1) throw new IOException(file + ": no image in the file");
+            if (n < 1) throw new BadInputException(file, "no image in the file");
             List<Page> pages = new ArrayList<>(n);
             for (int i = 0; i < n; i++) pages.add(new Page(file, i, n, r.getWidth(i), r.getHeight(i)));
             return pages;
         });
     }
 
-    /** Decodes a page. */
+    /** Decodes a page, with {@link ImageLoader#read}'s checks of its size and strips first; throws as {@link #list}. */
     public static Image read(Page page) throws IOException {
         if (page.count() == 1) return ImageLoader.read(page.file());
-        return ImageLoader.fromBuffered(withReader(page.file(), r -> r.read(page.index())));
+        Path file = page.file();
+        int i = page.index();
+        return ImageLoader.fromBuffered(withReader(file, r -> {
+            long w = r.getWidth(i), h = r.getHeight(i);
+            if (w < 1 || h < 1 || w * h > ImageLoader.MAX_PIXELS)
+                throw new BadInputException(file, "page " + (i + 1) + " declares " + w + "×" + h + " pixels");
+            ImageLoader.requireDecodable(file, r, i, w * h);
+            TiffChecks.requireWithin(file, r, i, Files.size(file));
+            return r.read(i);
+        }));
     }
 
     private interface ReaderTask<T> { T run(ImageReader r) throws IOException; }
 
     private static <T> T withReader(Path file, ReaderTask<T> task) throws IOException {
-        if (!Files.isRegularFile(file)) throw new IOException(file + ": no such file");
+        if (!Files.isRegularFile(file)) throw new BadInputException(file, "no such file");
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext())
-                throw new IOException(file + ": not a readable image (PNG, JPEG or TIFF expected)");
+                throw new BadInputException(file, "not a readable image (PNG, JPEG or TIFF expected)");
             ImageReader r = readers.next();
             try {
                 r.setInput(in, false, true);            // not seek-forward-only: pages are addressed by index
                 return task.run(r);
-            } catch (IOException | RuntimeException e) {
-                if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) throw e;
-                throw new IOException(file + ": cannot decode image (" + e.getMessage() + ")", e);
             } finally {
                 r.dispose();
             }
+        } catch (BadInputException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new BadInputException(file, "cannot decode image (" + BadInputException.describe(e) + ")", e);
         }
     }
 }

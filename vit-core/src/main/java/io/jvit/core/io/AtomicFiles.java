@@ -18,6 +18,19 @@ public final class AtomicFiles {
     /** Writes to a temporary file beside {@code target}, syncs it, then renames it over the target. */
     public static void write(Path target, Writer writer) throws IOException {
         Path abs = target.toAbsolutePath();
+        Path tmp = stage(abs, writer);
+        try {
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * The complete, synced content for {@code target} in a temporary file beside it (its folder created if missing);
+     * the caller renames it over the target, or deletes it. Shared by {@link #write} and {@link StagedWrites}.
+     */
+    static Path stage(Path abs, Writer writer) throws IOException {
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
@@ -31,9 +44,10 @@ public final class AtomicFiles {
             try {   // temp files are created private (0600); a result file should be readable like any other
                 Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             } catch (UnsupportedOperationException ignored) { /* not a POSIX file system */ }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
+            return tmp;
+        } catch (IOException | RuntimeException | Error e) {
             Files.deleteIfExists(tmp);
+            throw e;
         }
     }
 }

@@ -65,7 +65,7 @@ class ImageInputTest {
     void unreadableImageNamesTheFile() throws Exception {
         Path f = dir.resolve("broken.png");
         Files.writeString(f, "this is not a png");
-        assertThatThrownBy(() -> ImageLoader.read(f)).isInstanceOf(IOException.class).hasMessageStartingWith(f + ": ");
+        assertThatThrownBy(() -> ImageLoader.read(f)).isInstanceOf(io.jvit.core.io.BadInputException.class).hasMessageStartingWith(f + ": ");
     }
 
     @Test
@@ -84,7 +84,7 @@ class ImageInputTest {
         b.putDouble(1).putDouble(2);
         Path f = dir.resolve("f64.npy");
         Files.write(f, b.array());
-        assertThatThrownBy(() -> Npy.read(f)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> Npy.read(f)).isInstanceOf(io.jvit.core.io.BadInputException.class)
                 .hasMessage(f + ": dtype is '<f8', expected float32 ('<f4')");
     }
 }

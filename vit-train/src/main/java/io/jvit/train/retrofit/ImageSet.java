@@ -3,6 +3,7 @@ package io.jvit.train.retrofit;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.Preprocessor;
+import io.jvit.core.io.BadInputException;
 import io.jvit.core.util.Resampler;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,17 +18,34 @@ import java.util.Random;
  * A folder of training images: split once (seeded) into training and held-out validation files; each
  * image is resized so its short side is {@code size} (antialiased bilinear, as torchvision) and centre-cropped
  * to size × size, then ImageNet-normalised. Files that cannot be decoded are skipped and counted, not fatal:
- * a scraped folder always has a few.
+ * a scraped folder always has a few; but a folder with fewer than two readable images (by their headers, all read
+ * when the set is made) is a {@link BadInputException}.
  */
 public final class ImageSet {
     private final List<Path> train, validation;
     private final int size;
+    private final Path folder;
     private int skipped;
 
     public ImageSet(Path folder, int size, double valFraction, long seed) throws IOException {
         if (size < 1) throw new IllegalArgumentException("image size must be positive, got " + size);
-        List<Path> files = new ArrayList<>(ImageLoader.listImages(folder));
-        if (files.size() < 2) throw new IllegalArgumentException(folder + ": needs at least 2 images (training + validation), found " + files.size());
+        this.folder = folder;
+        List<Path> listed = ImageLoader.listImages(folder);
+        // every header read now, before a long run starts: a folder of files that are not images fails here, not as NaN losses
+        List<Path> files = new ArrayList<>();
+        BadInputException first = null;
+        for (Path f : listed) {
+            try {
+                ImageLoader.size(f);
+                files.add(f);
+            } catch (BadInputException e) {
+                if (first == null) first = e;
+                skipped++;
+            }
+        }
+        if (files.size() < 2)
+            throw new BadInputException(folder, "needs at least 2 readable images (training + validation), found " + files.size()
+                    + (listed.isEmpty() ? "" : " of " + listed.size()) + (first == null ? "" : "; " + first.getMessage()));
         Collections.shuffle(files, new Random(seed));
         int nVal = Math.max(1, (int) Math.round(valFraction * files.size()));
         if (nVal >= files.size()) nVal = files.size() - 1;
@@ -39,6 +57,7 @@ public final class ImageSet {
     public List<Path> train() { return train; }
     public List<Path> validation() { return validation; }
     public int skipped() { return skipped; }
+    public Path folder() { return folder; }
 
     /** The files of epoch {@code epoch} in their training order (seeded, so a resumed run sees the same order). */
     public List<Path> epochOrder(int epoch, long seed) {

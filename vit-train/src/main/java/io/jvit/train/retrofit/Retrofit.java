@@ -112,6 +112,13 @@ public final class Retrofit {
                 if (listener != null) listener.step(e, s + 1, steps, loss);
             }
             double val = validate(d, data, o.batchSize(), grid * p);
+            // checked before anything of this epoch is written: NaN losses must not pass for a result
+            if (n == 0 || Double.isNaN(val))
+                throw new io.jvit.core.io.BadInputException(data.folder(), "no " + (n == 0 ? "training" : "validation")
+                        + " image could be decoded in epoch " + e + " (" + data.skipped() + " unreadable image loads)");
+            if (!Double.isFinite(sum / n) || !Double.isFinite(val))
+                throw new IllegalArgumentException("the loss is " + (sum / n) + " (validation " + val + ") in epoch " + e
+                        + ": training diverged; try a lower --lr");
             double r2 = o.probe() ? probe(d.student(), o, p) : Double.NaN;
             boolean improved = val < best;
             if (improved) best = val;
