@@ -151,7 +151,7 @@ public final class Segmenter {
     /** The model's final patch features of the image (resized to the closest lower multiple of the patch size). */
     static FeatureMap patchFeatures(Image image, FastViT vit) {
         if (vit == null) throw new IllegalArgumentException("ViT features need a model");
-        var pre = new Preprocessor(vit.model().config().patchSize(), Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE);
+        var pre = new Preprocessor(vit.config().patchSize(), Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE);
         return LayerFeatures.finalFeatures(vit.forward(pre.tensor(image.toRgb())), 0, false);
     }
 
