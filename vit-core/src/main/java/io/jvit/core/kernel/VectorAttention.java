@@ -6,21 +6,23 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A rule for every kernel here: a method that takes or returns vectors is written into its callers, or kept under 35
- * bytes of bytecode. C2 inlines a larger method only from a call site its profile calls hot; one it does not inline
- * gets its vectors boxed, and the compiled caller then runs 20–40× slower for the rest of the process (seen with a
- * retuned version of this kernel: 22 s instead of 1.4 s per forward, whenever C2 compiled it from a large-N profile).
- * {@link #exp2} and {@link #exp} stay as the readable definitions the written-out copies follow (and are tested).
- *
- * <p>The fused attention kernel with the Vector API, flash-style (FlashAttention's tiling on a CPU core):
+ * The fused attention kernel with the Vector API, flash-style (FlashAttention's tiling on a CPU core):
  * a block of {@link #BQ} queries walks the keys in blocks of {@link #BK}; per key block it computes the
  * scores S = Q·Kᵀ (+ m_h·M), updates each query's running max and sum, and accumulates P·V. Neither
  * an N × N score matrix nor an N × N bias exists: a query's bias over a key block is read in place, one
  * contiguous slice of a per-query-column table ({@link AttentionBias.Alibi#columnRows()}; for very large grids,
  * a slice of the extended rows per grid row of keys). Scores are kept in base 2 (log2 e folded into the query
- * scale and the slope) for {@link #exp2}. Both products run a 6 × 2L register-blocked micro-kernel (6 queries ×
- * two vectors of keys or channels: 12 accumulators, 2 loads and 6 broadcasts per step), on K packed per key
- * block as (d, BK) and V as (N, d).
+ * scale and the slope) for {@link #exp2}. Both products run a 6 × 4L register-blocked micro-kernel (6 queries ×
+ * four vectors of keys or channels: 24 named accumulators, 4 loads and 6 broadcasts per step; on AVX-512 at d = 64,
+ * 64 keys of S or a whole output row of P·V per step), on K packed per key block as (d, BK) and V as (N, d).
+ * Width-generic (the tests pass with 8 and 4 lanes, {@code -XX:MaxVectorSize=32} and {@code 16}); on an AVX2 core with
+ * 16 ymm registers the 28-register tile must spill (not measured: with 8 lanes on this AVX-512 core, which still has
+ * 32 registers, it is 0.88× the old kernel's time at N = 1374). 6 × 4L against 6 × 2L, the online
+ * softmax's correction folded into P·V, its sum kept per lane, two rows per call: 0.86× the time at N = 5476 with
+ * ALiBi, 0.78× without (in-process A/B, 17 pairs). Not tried: 8 × 3L (the GEMM's; 48 does not divide d = 64 for P·V,
+ * and Q·Kᵀ would need BK a multiple of 48). Lost: all four steps per group of 6 queries (their scores kept in L1;
+ * 1.07×, with BK = 64 1.17×: K and V then take turns in L1); the ALiBi bias added by the softmax as it reads the
+ * scores (one call site, a zero table without bias: 1.3–1.5×, with and without bias).
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present ({@link FusedAttention} checks).
  */
@@ -31,7 +33,8 @@ final class VectorAttention {
     static final int L = F.length();
     static final int BQ = 192;                 // queries per block (a multiple of 6): each K and V block streamed from L3 serves 192
                                                // queries (48 → 192: 0.89× the time at N = 5476, in-process A/B, 16 pairs; 288, 384: no gain)
-    static final int BK = 128;                 // keys per block: a (d × BK) K block is 32 KB at d = 64
+    static final int BK = 128;                 // keys per block (a multiple of 4L): a (d × BK) K block is 32 KB at d = 64
+                                               // (with 6 × 4L: 64 and 256 lose, 1.04× and 1.06×; BQ = 96 1.06×)
     private static final float MASKED = -1e30f;
     private static final double LOG2E = 1.4426950408889634, LN2 = 0.6931471805599453;
 
@@ -60,13 +63,14 @@ final class VectorAttention {
 
     /** Per-thread scratch, allocated once per call and thread. */
     static final class Scratch {
-        final float[] q, o, sc, m, l;
+        final float[] q, o, sc, m, l, corr;
         Scratch(int dp) {
             q = new float[BQ * dp];
             o = new float[BQ * dp];
             sc = new float[BQ * BK];
             m = new float[BQ];
-            l = new float[BQ];
+            l = new float[BQ * L];           // per row, a vector of lane sums
+            corr = new float[BQ];
         }
     }
 
@@ -107,16 +111,20 @@ final class VectorAttention {
             }
             if (j0 + BK > n)                                          // padded keys take no weight
                 for (int r = 0; r < rows6; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
-            for (int r = 0; r < rows6; r++) softmaxStep(w, r, dp);
-            for (int r = 0; r < rows6; r += 6) accumulate6(w.sc, r, kv.v(), j0, dp, w.o);
+            for (int r = 0; r < rows6; r += 2) softmaxStep(w, r);   // two rows at a time: two independent chains
+            for (int r = 0; r < rows6; r += 6) {
+                int c = 0;
+                for (; c + 4 * L <= dp; c += 4 * L) accumulate6(w.sc, w.corr, r, kv.v(), j0, dp, c, w.o);
+                for (; c < dp; c += L) accumulate6x1(w.sc, w.corr, r, kv.v(), j0, dp, c, w.o);
+            }
         }
         for (int r = 0; r < rows; r++) {
             int oi = out.offset() + (b * n + q0 + r) * out.stride() + h * d;
-            float inv = 1f / w.l[r];
+            float l = FloatVector.fromArray(F, w.l, r * L).reduceLanes(VectorOperators.ADD), inv = 1f / l;
             for (int c = 0; c < d; c++) out.data()[oi + c] = w.o[r * dp + c] * inv;
+            if (lse != null)                                          // m and the logits are in base 2: ln Σ e^s = m·ln 2 + ln l
+                lse[(b * s.heads() + h) * n + q0 + r] = (float) (w.m[r] * LN2 + Math.log(l));
         }
-        if (lse != null)                                              // m and the logits are in base 2: ln Σ e^s = m·ln 2 + ln l
-            for (int r = 0, base = (b * s.heads() + h) * n + q0; r < rows; r++) lse[base + r] = (float) (w.m[r] * LN2 + Math.log(w.l[r]));
     }
 
     /** S[so + j] += slope · m[c + j − from] for j ∈ [from, end): a contiguous slice of M's values (a column-rows or extended-rows table). */
@@ -143,112 +151,189 @@ final class VectorAttention {
         }
     }
 
-    /** S[r..r+6][0..BK) = Q[r..r+6]·K_blockᵀ: 6 queries × 2L keys per step (12 accumulators), d multiply-adds deep. */
+    /**
+     * S[r..r+6][0..BK) = Q[r..r+6]·K_blockᵀ: 6 queries × 4L keys per step (24 named accumulators, 4 loads of K and
+     * 6 broadcasts of Q per 24 multiply-adds; on AVX-512 64 keys, 28 of the 32 zmm registers), d multiply-adds deep.
+     */
     private static void scores6(float[] q, int r, int dp, float[] k, int kBase, int d, float[] sc) {
         int q0 = r * dp, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp, q4 = q3 + dp, q5 = q4 + dp;
-        for (int jj = 0; jj < BK; jj += 2 * L) {
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
-                    a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-            int kc = kBase + jj;
-            for (int c = 0; c < d; c++, kc += BK) {
+        for (int jj = 0; jj < BK; jj += 4 * L) {
+            FloatVector z = FloatVector.zero(F);
+            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
+            FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
+            int kc = kBase + jj, c = 0;
+            for (; c < d - 1; c++, kc += BK) {
                 FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
-                FloatVector b = FloatVector.broadcast(F, q[q0 + c]);
-                a00 = b.fma(k0, a00); a01 = b.fma(k1, a01);
-                b = FloatVector.broadcast(F, q[q1 + c]);
-                a10 = b.fma(k0, a10); a11 = b.fma(k1, a11);
-                b = FloatVector.broadcast(F, q[q2 + c]);
-                a20 = b.fma(k0, a20); a21 = b.fma(k1, a21);
-                b = FloatVector.broadcast(F, q[q3 + c]);
-                a30 = b.fma(k0, a30); a31 = b.fma(k1, a31);
-                b = FloatVector.broadcast(F, q[q4 + c]);
-                a40 = b.fma(k0, a40); a41 = b.fma(k1, a41);
-                b = FloatVector.broadcast(F, q[q5 + c]);
-                a50 = b.fma(k0, a50); a51 = b.fma(k1, a51);
+                FloatVector k2 = FloatVector.fromArray(F, k, kc + 2 * L), k3 = FloatVector.fromArray(F, k, kc + 3 * L);
+                FloatVector b;
+                b = FloatVector.broadcast(F, q[q0 + c]); a00 = b.fma(k0, a00); a01 = b.fma(k1, a01); a02 = b.fma(k2, a02); a03 = b.fma(k3, a03);
+                b = FloatVector.broadcast(F, q[q1 + c]); a10 = b.fma(k0, a10); a11 = b.fma(k1, a11); a12 = b.fma(k2, a12); a13 = b.fma(k3, a13);
+                b = FloatVector.broadcast(F, q[q2 + c]); a20 = b.fma(k0, a20); a21 = b.fma(k1, a21); a22 = b.fma(k2, a22); a23 = b.fma(k3, a23);
+                b = FloatVector.broadcast(F, q[q3 + c]); a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
+                b = FloatVector.broadcast(F, q[q4 + c]); a40 = b.fma(k0, a40); a41 = b.fma(k1, a41); a42 = b.fma(k2, a42); a43 = b.fma(k3, a43);
+                b = FloatVector.broadcast(F, q[q5 + c]); a50 = b.fma(k0, a50); a51 = b.fma(k1, a51); a52 = b.fma(k2, a52); a53 = b.fma(k3, a53);
+            }
+            {                                                         // the last step peeled: see the class comment
+                FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
+                FloatVector k2 = FloatVector.fromArray(F, k, kc + 2 * L), k3 = FloatVector.fromArray(F, k, kc + 3 * L);
+                FloatVector b;
+                b = FloatVector.broadcast(F, q[q0 + c]); a00 = b.fma(k0, a00); a01 = b.fma(k1, a01); a02 = b.fma(k2, a02); a03 = b.fma(k3, a03);
+                b = FloatVector.broadcast(F, q[q1 + c]); a10 = b.fma(k0, a10); a11 = b.fma(k1, a11); a12 = b.fma(k2, a12); a13 = b.fma(k3, a13);
+                b = FloatVector.broadcast(F, q[q2 + c]); a20 = b.fma(k0, a20); a21 = b.fma(k1, a21); a22 = b.fma(k2, a22); a23 = b.fma(k3, a23);
+                b = FloatVector.broadcast(F, q[q3 + c]); a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
+                b = FloatVector.broadcast(F, q[q4 + c]); a40 = b.fma(k0, a40); a41 = b.fma(k1, a41); a42 = b.fma(k2, a42); a43 = b.fma(k3, a43);
+                b = FloatVector.broadcast(F, q[q5 + c]); a50 = b.fma(k0, a50); a51 = b.fma(k1, a51); a52 = b.fma(k2, a52); a53 = b.fma(k3, a53);
             }
             int s = r * BK + jj;
-            a00.intoArray(sc, s); a01.intoArray(sc, s + L); s += BK;
-            a10.intoArray(sc, s); a11.intoArray(sc, s + L); s += BK;
-            a20.intoArray(sc, s); a21.intoArray(sc, s + L); s += BK;
-            a30.intoArray(sc, s); a31.intoArray(sc, s + L); s += BK;
-            a40.intoArray(sc, s); a41.intoArray(sc, s + L); s += BK;
-            a50.intoArray(sc, s); a51.intoArray(sc, s + L);
+            a00.intoArray(sc, s); a01.intoArray(sc, s + L); a02.intoArray(sc, s + 2 * L); a03.intoArray(sc, s + 3 * L); s += BK;
+            a10.intoArray(sc, s); a11.intoArray(sc, s + L); a12.intoArray(sc, s + 2 * L); a13.intoArray(sc, s + 3 * L); s += BK;
+            a20.intoArray(sc, s); a21.intoArray(sc, s + L); a22.intoArray(sc, s + 2 * L); a23.intoArray(sc, s + 3 * L); s += BK;
+            a30.intoArray(sc, s); a31.intoArray(sc, s + L); a32.intoArray(sc, s + 2 * L); a33.intoArray(sc, s + 3 * L); s += BK;
+            a40.intoArray(sc, s); a41.intoArray(sc, s + L); a42.intoArray(sc, s + 2 * L); a43.intoArray(sc, s + 3 * L); s += BK;
+            a50.intoArray(sc, s); a51.intoArray(sc, s + L); a52.intoArray(sc, s + 2 * L); a53.intoArray(sc, s + 3 * L);
         }
     }
 
-    /** Online softmax for row r: new max, rescale the running sum and output, P = exp(S − max) in place. */
-    private static void softmaxStep(Scratch w, int r, int dp) {
-        int so = r * BK;
-        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int jj = 0; jj < BK; jj += L) mx = mx.max(FloatVector.fromArray(F, w.sc, so + jj));
-        float mNew = Math.max(w.m[r], mx.reduceLanes(VectorOperators.MAX));
-        float corr = (float) Math.exp((w.m[r] - mNew) * LN2);
-        w.m[r] = mNew;
-        FloatVector mv = FloatVector.broadcast(F, mNew), sum = FloatVector.zero(F);
+    /**
+     * Online softmax for rows r and r + 1 (two independent chains of max, exp and sum for the out-of-order core to
+     * overlap): the new max (by compare and blend: Java's NaN- and −0-exact max is 6 instructions on x86, this 2),
+     * P = 2^(S − max) in place, the running sum (kept as a vector of lane sums, {@code l[r·L…]}, added up once at the
+     * end), and the factor 2^(old max − new max) that {@link #accumulate6} applies to the row's output as it loads it (no
+     * pass over O here, no branch). {@link #exp2} is written out (see the class comment on helpers taking vectors); the
+     * factor by the scalar {@link #exp2(float)}. Every vector carried around a loop here (the maxima, the sums) is an
+     * argument of the vector method that updates it, never its receiver, and reaches a reduction through
+     * {@code zero(F).add(…)} or a store through {@code fromArray(…).fma(…, sum)}: see the class comment.
+     */
+    private static void softmaxStep(Scratch w, int r) {
+        int sa = r * BK, sb = sa + BK;
+        float[] sc = w.sc;
+        FloatVector ma = FloatVector.fromArray(F, sc, sa), mb = FloatVector.fromArray(F, sc, sb);
+        for (int jj = L; jj < BK; jj += L) {
+            FloatVector xa = FloatVector.fromArray(F, sc, sa + jj), xb = FloatVector.fromArray(F, sc, sb + jj);
+            ma = xa.blend(ma, xa.lt(ma));                                     // the loop's vector an argument, never the receiver
+            mb = xb.blend(mb, xb.lt(mb));
+        }
+        FloatVector z = FloatVector.zero(F);
+        float aOld = w.m[r], aNew = Math.max(aOld, z.add(ma).reduceLanes(VectorOperators.MAX));
+        float bOld = w.m[r + 1], bNew = Math.max(bOld, z.add(mb).reduceLanes(VectorOperators.MAX));
+        w.m[r] = aNew;
+        w.m[r + 1] = bNew;
+        FloatVector mva = FloatVector.broadcast(F, aNew), mvb = FloatVector.broadcast(F, bNew), suma = z, sumb = z;
         for (int jj = 0; jj < BK; jj += L) {
-            FloatVector x = FloatVector.fromArray(F, w.sc, so + jj).sub(mv).max(-126f);          // exp2(x), written out: see the class comment on helpers taking vectors
-            FloatVector m = x.add(12582912f), fr = x.sub(m.sub(12582912f));
-            FloatVector y = FloatVector.broadcast(F, 1.5345810970757157e-4f)
-                    .fma(fr, FloatVector.broadcast(F, 1.3399930903688073e-3f))
-                    .fma(fr, FloatVector.broadcast(F, 9.618489071726799e-3f))
-                    .fma(fr, FloatVector.broadcast(F, 5.550328642129898e-2f))
-                    .fma(fr, FloatVector.broadcast(F, 2.4022646248340607e-1f))
-                    .fma(fr, FloatVector.broadcast(F, 6.931471824645996e-1f))
-                    .fma(fr, FloatVector.broadcast(F, 1f));
-            FloatVector p = y.mul(m.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            p.intoArray(w.sc, so + jj);
-            sum = sum.add(p);
+            FloatVector xa = FloatVector.fromArray(F, sc, sa + jj).sub(mva), xb = FloatVector.fromArray(F, sc, sb + jj).sub(mvb);
+            xa = xa.blend(-126f, xa.lt(-126f));                               // exp2(x), written out, for both rows
+            xb = xb.blend(-126f, xb.lt(-126f));
+            FloatVector na = xa.add(12582912f), fa = xa.sub(na.sub(12582912f));
+            FloatVector nb = xb.add(12582912f), fb = xb.sub(nb.sub(12582912f));
+            FloatVector ya = FloatVector.broadcast(F, 1.5345810970757157e-4f)
+                    .fma(fa, FloatVector.broadcast(F, 1.3399930903688073e-3f))
+                    .fma(fa, FloatVector.broadcast(F, 9.618489071726799e-3f))
+                    .fma(fa, FloatVector.broadcast(F, 5.550328642129898e-2f))
+                    .fma(fa, FloatVector.broadcast(F, 2.4022646248340607e-1f))
+                    .fma(fa, FloatVector.broadcast(F, 6.931471824645996e-1f))
+                    .fma(fa, FloatVector.broadcast(F, 1f));
+            FloatVector yb = FloatVector.broadcast(F, 1.5345810970757157e-4f)
+                    .fma(fb, FloatVector.broadcast(F, 1.3399930903688073e-3f))
+                    .fma(fb, FloatVector.broadcast(F, 9.618489071726799e-3f))
+                    .fma(fb, FloatVector.broadcast(F, 5.550328642129898e-2f))
+                    .fma(fb, FloatVector.broadcast(F, 2.4022646248340607e-1f))
+                    .fma(fb, FloatVector.broadcast(F, 6.931471824645996e-1f))
+                    .fma(fb, FloatVector.broadcast(F, 1f));
+            FloatVector pa = ya.mul(na.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector pb = yb.mul(nb.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            pa.intoArray(sc, sa + jj);
+            pb.intoArray(sc, sb + jj);
+            suma = pa.add(suma);
+            sumb = pb.add(sumb);
         }
-        w.l[r] = w.l[r] * corr + sum.reduceLanes(VectorOperators.ADD);
-        if (corr != 1f) {
-            FloatVector cv = FloatVector.broadcast(F, corr);
-            for (int c = 0; c < dp; c += L) FloatVector.fromArray(F, w.o, r * dp + c).mul(cv).intoArray(w.o, r * dp + c);
-        }
+        float ca = exp2(aOld - aNew), cb = exp2(bOld - bNew);               // the first block: 2^−126 × (l = 0, O = 0)
+        w.corr[r] = ca;
+        w.corr[r + 1] = cb;
+        FloatVector.fromArray(F, w.l, r * L).fma(FloatVector.broadcast(F, ca), suma).intoArray(w.l, r * L);
+        FloatVector.fromArray(F, w.l, r * L + L).fma(FloatVector.broadcast(F, cb), sumb).intoArray(w.l, r * L + L);
     }
 
-    /** O[r..r+6] += P[r..r+6]·V_block: 6 queries × 2L channels per step (12 accumulators), BK deep. */
-    private static void accumulate6(float[] p, int r, float[] v, int j0, int dp, float[] o) {
+    /**
+     * O[r..r+6][c..c+4L) += P[r..r+6]·V_block[·][c..c+4L): 6 queries × 4L channels per step (24 named accumulators, 4 loads
+     * of V and 6 broadcasts of P per 24 multiply-adds; at d = 64 on AVX-512 a whole output row), BK deep. Nothing else
+     * in this method: see the class comment on C2's node budget.
+     */
+    private static void accumulate6(float[] p, float[] corr, int r, float[] v, int j0, int dp, int c, float[] o) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
-        int c = 0;
-        for (; c + 2 * L <= dp; c += 2 * L) {
-            int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-            FloatVector a00 = FloatVector.fromArray(F, o, o0), a01 = FloatVector.fromArray(F, o, o0 + L);
-            FloatVector a10 = FloatVector.fromArray(F, o, o1), a11 = FloatVector.fromArray(F, o, o1 + L);
-            FloatVector a20 = FloatVector.fromArray(F, o, o2), a21 = FloatVector.fromArray(F, o, o2 + L);
-            FloatVector a30 = FloatVector.fromArray(F, o, o3), a31 = FloatVector.fromArray(F, o, o3 + L);
-            FloatVector a40 = FloatVector.fromArray(F, o, o4), a41 = FloatVector.fromArray(F, o, o4 + L);
-            FloatVector a50 = FloatVector.fromArray(F, o, o5), a51 = FloatVector.fromArray(F, o, o5 + L);
-            int vi = j0 * dp + c;
-            for (int jj = 0; jj < BK; jj++, vi += dp) {
-                FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
-                FloatVector b = FloatVector.broadcast(F, p[p0 + jj]);
-                a00 = b.fma(v0, a00); a01 = b.fma(v1, a01);
-                b = FloatVector.broadcast(F, p[p1 + jj]);
-                a10 = b.fma(v0, a10); a11 = b.fma(v1, a11);
-                b = FloatVector.broadcast(F, p[p2 + jj]);
-                a20 = b.fma(v0, a20); a21 = b.fma(v1, a21);
-                b = FloatVector.broadcast(F, p[p3 + jj]);
-                a30 = b.fma(v0, a30); a31 = b.fma(v1, a31);
-                b = FloatVector.broadcast(F, p[p4 + jj]);
-                a40 = b.fma(v0, a40); a41 = b.fma(v1, a41);
-                b = FloatVector.broadcast(F, p[p5 + jj]);
-                a50 = b.fma(v0, a50); a51 = b.fma(v1, a51);
-            }
-            a00.intoArray(o, o0); a01.intoArray(o, o0 + L);
-            a10.intoArray(o, o1); a11.intoArray(o, o1 + L);
-            a20.intoArray(o, o2); a21.intoArray(o, o2 + L);
-            a30.intoArray(o, o3); a31.intoArray(o, o3 + L);
-            a40.intoArray(o, o4); a41.intoArray(o, o4 + L);
-            a50.intoArray(o, o5); a51.intoArray(o, o5 + L);
+        int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
+        FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
+        FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
+        FloatVector a00 = FloatVector.fromArray(F, o, o0).mul(c0), a01 = FloatVector.fromArray(F, o, o0 + L).mul(c0),
+                a02 = FloatVector.fromArray(F, o, o0 + 2 * L).mul(c0), a03 = FloatVector.fromArray(F, o, o0 + 3 * L).mul(c0);
+        FloatVector a10 = FloatVector.fromArray(F, o, o1).mul(c1), a11 = FloatVector.fromArray(F, o, o1 + L).mul(c1),
+                a12 = FloatVector.fromArray(F, o, o1 + 2 * L).mul(c1), a13 = FloatVector.fromArray(F, o, o1 + 3 * L).mul(c1);
+        FloatVector a20 = FloatVector.fromArray(F, o, o2).mul(c2), a21 = FloatVector.fromArray(F, o, o2 + L).mul(c2),
+                a22 = FloatVector.fromArray(F, o, o2 + 2 * L).mul(c2), a23 = FloatVector.fromArray(F, o, o2 + 3 * L).mul(c2);
+        FloatVector a30 = FloatVector.fromArray(F, o, o3).mul(c3), a31 = FloatVector.fromArray(F, o, o3 + L).mul(c3),
+                a32 = FloatVector.fromArray(F, o, o3 + 2 * L).mul(c3), a33 = FloatVector.fromArray(F, o, o3 + 3 * L).mul(c3);
+        FloatVector a40 = FloatVector.fromArray(F, o, o4).mul(c4), a41 = FloatVector.fromArray(F, o, o4 + L).mul(c4),
+                a42 = FloatVector.fromArray(F, o, o4 + 2 * L).mul(c4), a43 = FloatVector.fromArray(F, o, o4 + 3 * L).mul(c4);
+        FloatVector a50 = FloatVector.fromArray(F, o, o5).mul(c5), a51 = FloatVector.fromArray(F, o, o5 + L).mul(c5),
+                a52 = FloatVector.fromArray(F, o, o5 + 2 * L).mul(c5), a53 = FloatVector.fromArray(F, o, o5 + 3 * L).mul(c5);
+        int vi = j0 * dp + c, jj = 0;
+        for (; jj < BK - 1; jj++, vi += dp) {
+            FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
+            FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
+            FloatVector b;
+            b = FloatVector.broadcast(F, p[p0 + jj]); a00 = b.fma(v0, a00); a01 = b.fma(v1, a01); a02 = b.fma(v2, a02); a03 = b.fma(v3, a03);
+            b = FloatVector.broadcast(F, p[p1 + jj]); a10 = b.fma(v0, a10); a11 = b.fma(v1, a11); a12 = b.fma(v2, a12); a13 = b.fma(v3, a13);
+            b = FloatVector.broadcast(F, p[p2 + jj]); a20 = b.fma(v0, a20); a21 = b.fma(v1, a21); a22 = b.fma(v2, a22); a23 = b.fma(v3, a23);
+            b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
+            b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
+            b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
         }
-        for (; c < dp; c += L) {                                      // a last single vector of channels
-            for (int rr = r; rr < r + 6; rr++) {
-                int oo = rr * dp + c, pp = rr * BK;
-                FloatVector a = FloatVector.fromArray(F, o, oo);
-                int vi = j0 * dp + c;
-                for (int jj = 0; jj < BK; jj++, vi += dp) a = FloatVector.broadcast(F, p[pp + jj]).fma(FloatVector.fromArray(F, v, vi), a);
-                a.intoArray(o, oo);
-            }
+        {                                                             // the last step peeled: see the class comment
+            FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
+            FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
+            FloatVector b;
+            b = FloatVector.broadcast(F, p[p0 + jj]); a00 = b.fma(v0, a00); a01 = b.fma(v1, a01); a02 = b.fma(v2, a02); a03 = b.fma(v3, a03);
+            b = FloatVector.broadcast(F, p[p1 + jj]); a10 = b.fma(v0, a10); a11 = b.fma(v1, a11); a12 = b.fma(v2, a12); a13 = b.fma(v3, a13);
+            b = FloatVector.broadcast(F, p[p2 + jj]); a20 = b.fma(v0, a20); a21 = b.fma(v1, a21); a22 = b.fma(v2, a22); a23 = b.fma(v3, a23);
+            b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
+            b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
+            b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
         }
+        a00.intoArray(o, o0); a01.intoArray(o, o0 + L); a02.intoArray(o, o0 + 2 * L); a03.intoArray(o, o0 + 3 * L);
+        a10.intoArray(o, o1); a11.intoArray(o, o1 + L); a12.intoArray(o, o1 + 2 * L); a13.intoArray(o, o1 + 3 * L);
+        a20.intoArray(o, o2); a21.intoArray(o, o2 + L); a22.intoArray(o, o2 + 2 * L); a23.intoArray(o, o2 + 3 * L);
+        a30.intoArray(o, o3); a31.intoArray(o, o3 + L); a32.intoArray(o, o3 + 2 * L); a33.intoArray(o, o3 + 3 * L);
+        a40.intoArray(o, o4); a41.intoArray(o, o4 + L); a42.intoArray(o, o4 + 2 * L); a43.intoArray(o, o4 + 3 * L);
+        a50.intoArray(o, o5); a51.intoArray(o, o5 + L); a52.intoArray(o, o5 + 2 * L); a53.intoArray(o, o5 + 3 * L);
+    }
+
+    /** The same for one vector of channels (dp not a multiple of 4L: padded or small d). */
+    private static void accumulate6x1(float[] p, float[] corr, int r, float[] v, int j0, int dp, int c, float[] o) {
+        int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
+        int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
+        FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
+        FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
+        FloatVector a0 = FloatVector.fromArray(F, o, o0).mul(c0), a1 = FloatVector.fromArray(F, o, o1).mul(c1), a2 = FloatVector.fromArray(F, o, o2).mul(c2);
+        FloatVector a3 = FloatVector.fromArray(F, o, o3).mul(c3), a4 = FloatVector.fromArray(F, o, o4).mul(c4), a5 = FloatVector.fromArray(F, o, o5).mul(c5);
+        int vi = j0 * dp + c, jj = 0;
+        for (; jj < BK - 1; jj++, vi += dp) {
+            FloatVector v0 = FloatVector.fromArray(F, v, vi);
+            a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
+            a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
+            a2 = FloatVector.broadcast(F, p[p2 + jj]).fma(v0, a2);
+            a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
+            a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
+            a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
+        }
+        {                                                             // the last step peeled
+            FloatVector v0 = FloatVector.fromArray(F, v, vi);
+            a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
+            a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
+            a2 = FloatVector.broadcast(F, p[p2 + jj]).fma(v0, a2);
+            a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
+            a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
+            a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
+        }
+        a0.intoArray(o, o0); a1.intoArray(o, o1); a2.intoArray(o, o2); a3.intoArray(o, o3); a4.intoArray(o, o4); a5.intoArray(o, o5);
     }
 
     /**
@@ -274,6 +359,15 @@ final class VectorAttention {
         return y.mul(e.reinterpretAsFloats());
     }
 
+    /** {@link #exp2(FloatVector)} for one float: the same steps in scalar code (no vector, no call). */
+    static float exp2(float x) {
+        x = Math.max(x, -126f);
+        float n = (x + 12582912f) - 12582912f, r = x - n;
+        float y = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(1.5345810970757157e-4f, r, 1.3399930903688073e-3f), r,
+                9.618489071726799e-3f), r, 5.550328642129898e-2f), r, 2.4022646248340607e-1f), r, 6.931471824645996e-1f), r, 1f);
+        return y * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
     /**
      * 2^x for x ≤ 0 in single precision: x = n + r with n = round(x) (magic-number rounding, as in {@link #exp}),
      * r ∈ [−½, ½], 2^r by a degree-6 near-minimax polynomial (relative error 1e-7 in float), 2^n through the
@@ -281,7 +375,7 @@ final class VectorAttention {
      * the query scale and the slopes). Below −126 it returns 2^−126 (not 0), harmless next to the row's max weight 1.
      */
     static FloatVector exp2(FloatVector x) {
-        x = x.max(-126f);
+        x = x.blend(-126f, x.lt(-126f));                            // max(x, −126) for x not NaN: 2 instructions, Java's max 6
         FloatVector m = x.add(12582912f);                            // 1.5·2²³: n in the low mantissa bits
         FloatVector r = x.sub(m.sub(12582912f));
         FloatVector y = FloatVector.broadcast(F, 1.5345810970757157e-4f)
