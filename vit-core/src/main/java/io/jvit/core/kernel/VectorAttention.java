@@ -31,6 +31,18 @@ final class VectorAttention {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
+    /*
+     * Constant vectors: a static final vector is a constant object of the exact class (Float512Vector on AVX-512), so a
+     * method called on it never needs a type check, wherever it sits in a method (see the class comment).
+     */
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final FloatVector ZERO = FloatVector.zero(F), LOW = FloatVector.broadcast(F, -126f), MAGIC = FloatVector.broadcast(F, 12582912f);
+    private static final FloatVector E6 = FloatVector.broadcast(F, 1.5345810970757157e-4f), E5 = FloatVector.broadcast(F, 1.3399930903688073e-3f),
+            E4 = FloatVector.broadcast(F, 9.618489071726799e-3f), E3 = FloatVector.broadcast(F, 5.550328642129898e-2f),
+            E2 = FloatVector.broadcast(F, 2.4022646248340607e-1f), E1 = FloatVector.broadcast(F, 6.931471824645996e-1f),
+            E0 = FloatVector.broadcast(F, 1f);
+    /** 2²³ (a shift by 23 as a multiply, whose receiver is this constant) and the exponent bias moved there. */
+    private static final IntVector SHIFT23 = IntVector.broadcast(I, 1 << 23), BIAS23 = IntVector.broadcast(I, (0x4B400000 - 127) << 23);
     static final int BQ = 192;                 // queries per block (a multiple of 6): each K and V block streamed from L3 serves 192
                                                // queries (48 → 192: 0.89× the time at N = 5476, in-process A/B, 16 pairs; 288, 384: no gain)
     static final int BK = 128;                 // keys per block (a multiple of 4L): a (d × BK) K block is 32 KB at d = 64
@@ -158,22 +170,11 @@ final class VectorAttention {
     private static void scores6(float[] q, int r, int dp, float[] k, int kBase, int d, float[] sc) {
         int q0 = r * dp, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp, q4 = q3 + dp, q5 = q4 + dp;
         for (int jj = 0; jj < BK; jj += 4 * L) {
-            FloatVector z = FloatVector.zero(F);
+            FloatVector z = ZERO;
             FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
             FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
-            int kc = kBase + jj, c = 0;
-            for (; c < d - 1; c++, kc += BK) {
-                FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
-                FloatVector k2 = FloatVector.fromArray(F, k, kc + 2 * L), k3 = FloatVector.fromArray(F, k, kc + 3 * L);
-                FloatVector b;
-                b = FloatVector.broadcast(F, q[q0 + c]); a00 = b.fma(k0, a00); a01 = b.fma(k1, a01); a02 = b.fma(k2, a02); a03 = b.fma(k3, a03);
-                b = FloatVector.broadcast(F, q[q1 + c]); a10 = b.fma(k0, a10); a11 = b.fma(k1, a11); a12 = b.fma(k2, a12); a13 = b.fma(k3, a13);
-                b = FloatVector.broadcast(F, q[q2 + c]); a20 = b.fma(k0, a20); a21 = b.fma(k1, a21); a22 = b.fma(k2, a22); a23 = b.fma(k3, a23);
-                b = FloatVector.broadcast(F, q[q3 + c]); a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
-                b = FloatVector.broadcast(F, q[q4 + c]); a40 = b.fma(k0, a40); a41 = b.fma(k1, a41); a42 = b.fma(k2, a42); a43 = b.fma(k3, a43);
-                b = FloatVector.broadcast(F, q[q5 + c]); a50 = b.fma(k0, a50); a51 = b.fma(k1, a51); a52 = b.fma(k2, a52); a53 = b.fma(k3, a53);
-            }
-            {                                                         // the last step peeled: see the class comment
+            int kc = kBase + jj;
+            for (int c = 0; c < d; c++, kc += BK) {
                 FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
                 FloatVector k2 = FloatVector.fromArray(F, k, kc + 2 * L), k3 = FloatVector.fromArray(F, k, kc + 3 * L);
                 FloatVector b;
@@ -185,12 +186,12 @@ final class VectorAttention {
                 b = FloatVector.broadcast(F, q[q5 + c]); a50 = b.fma(k0, a50); a51 = b.fma(k1, a51); a52 = b.fma(k2, a52); a53 = b.fma(k3, a53);
             }
             int s = r * BK + jj;
-            a00.intoArray(sc, s); a01.intoArray(sc, s + L); a02.intoArray(sc, s + 2 * L); a03.intoArray(sc, s + 3 * L); s += BK;
-            a10.intoArray(sc, s); a11.intoArray(sc, s + L); a12.intoArray(sc, s + 2 * L); a13.intoArray(sc, s + 3 * L); s += BK;
-            a20.intoArray(sc, s); a21.intoArray(sc, s + L); a22.intoArray(sc, s + 2 * L); a23.intoArray(sc, s + 3 * L); s += BK;
-            a30.intoArray(sc, s); a31.intoArray(sc, s + L); a32.intoArray(sc, s + 2 * L); a33.intoArray(sc, s + 3 * L); s += BK;
-            a40.intoArray(sc, s); a41.intoArray(sc, s + L); a42.intoArray(sc, s + 2 * L); a43.intoArray(sc, s + 3 * L); s += BK;
-            a50.intoArray(sc, s); a51.intoArray(sc, s + L); a52.intoArray(sc, s + 2 * L); a53.intoArray(sc, s + 3 * L);
+            ZERO.add(a00).intoArray(sc, s); ZERO.add(a01).intoArray(sc, s + L); ZERO.add(a02).intoArray(sc, s + 2 * L); ZERO.add(a03).intoArray(sc, s + 3 * L); s += BK;
+            ZERO.add(a10).intoArray(sc, s); ZERO.add(a11).intoArray(sc, s + L); ZERO.add(a12).intoArray(sc, s + 2 * L); ZERO.add(a13).intoArray(sc, s + 3 * L); s += BK;
+            ZERO.add(a20).intoArray(sc, s); ZERO.add(a21).intoArray(sc, s + L); ZERO.add(a22).intoArray(sc, s + 2 * L); ZERO.add(a23).intoArray(sc, s + 3 * L); s += BK;
+            ZERO.add(a30).intoArray(sc, s); ZERO.add(a31).intoArray(sc, s + L); ZERO.add(a32).intoArray(sc, s + 2 * L); ZERO.add(a33).intoArray(sc, s + 3 * L); s += BK;
+            ZERO.add(a40).intoArray(sc, s); ZERO.add(a41).intoArray(sc, s + L); ZERO.add(a42).intoArray(sc, s + 2 * L); ZERO.add(a43).intoArray(sc, s + 3 * L); s += BK;
+            ZERO.add(a50).intoArray(sc, s); ZERO.add(a51).intoArray(sc, s + L); ZERO.add(a52).intoArray(sc, s + 2 * L); ZERO.add(a53).intoArray(sc, s + 3 * L);
         }
     }
 
@@ -213,34 +214,22 @@ final class VectorAttention {
             ma = xa.blend(ma, xa.lt(ma));                                     // the loop's vector an argument, never the receiver
             mb = xb.blend(mb, xb.lt(mb));
         }
-        FloatVector z = FloatVector.zero(F);
+        FloatVector z = ZERO;
         float aOld = w.m[r], aNew = Math.max(aOld, z.add(ma).reduceLanes(VectorOperators.MAX));
         float bOld = w.m[r + 1], bNew = Math.max(bOld, z.add(mb).reduceLanes(VectorOperators.MAX));
         w.m[r] = aNew;
         w.m[r + 1] = bNew;
         FloatVector mva = FloatVector.broadcast(F, aNew), mvb = FloatVector.broadcast(F, bNew), suma = z, sumb = z;
-        for (int jj = 0; jj < BK; jj += L) {
+        for (int jj = 0; jj < BK; jj += L) {                                  // exp2 of both rows, written out
             FloatVector xa = FloatVector.fromArray(F, sc, sa + jj).sub(mva), xb = FloatVector.fromArray(F, sc, sb + jj).sub(mvb);
-            xa = xa.blend(-126f, xa.lt(-126f));                               // exp2(x), written out, for both rows
-            xb = xb.blend(-126f, xb.lt(-126f));
-            FloatVector na = xa.add(12582912f), fa = xa.sub(na.sub(12582912f));
-            FloatVector nb = xb.add(12582912f), fb = xb.sub(nb.sub(12582912f));
-            FloatVector ya = FloatVector.broadcast(F, 1.5345810970757157e-4f)
-                    .fma(fa, FloatVector.broadcast(F, 1.3399930903688073e-3f))
-                    .fma(fa, FloatVector.broadcast(F, 9.618489071726799e-3f))
-                    .fma(fa, FloatVector.broadcast(F, 5.550328642129898e-2f))
-                    .fma(fa, FloatVector.broadcast(F, 2.4022646248340607e-1f))
-                    .fma(fa, FloatVector.broadcast(F, 6.931471824645996e-1f))
-                    .fma(fa, FloatVector.broadcast(F, 1f));
-            FloatVector yb = FloatVector.broadcast(F, 1.5345810970757157e-4f)
-                    .fma(fb, FloatVector.broadcast(F, 1.3399930903688073e-3f))
-                    .fma(fb, FloatVector.broadcast(F, 9.618489071726799e-3f))
-                    .fma(fb, FloatVector.broadcast(F, 5.550328642129898e-2f))
-                    .fma(fb, FloatVector.broadcast(F, 2.4022646248340607e-1f))
-                    .fma(fb, FloatVector.broadcast(F, 6.931471824645996e-1f))
-                    .fma(fb, FloatVector.broadcast(F, 1f));
-            FloatVector pa = ya.mul(na.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            FloatVector pb = yb.mul(nb.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            xa = xa.blend(LOW, xa.lt(LOW));
+            xb = xb.blend(LOW, xb.lt(LOW));
+            FloatVector na = xa.add(MAGIC), nb = xb.add(MAGIC);                // n in the low mantissa bits
+            FloatVector ea = SHIFT23.mul(na.reinterpretAsInts()).sub(BIAS23).reinterpretAsFloats();   // 2^n
+            FloatVector eb = SHIFT23.mul(nb.reinterpretAsInts()).sub(BIAS23).reinterpretAsFloats();
+            FloatVector fa = xa.sub(na.sub(MAGIC)), fb = xb.sub(nb.sub(MAGIC));
+            FloatVector pa = E6.fma(fa, E5).fma(fa, E4).fma(fa, E3).fma(fa, E2).fma(fa, E1).fma(fa, E0).mul(ea);
+            FloatVector pb = E6.fma(fb, E5).fma(fb, E4).fma(fb, E3).fma(fb, E2).fma(fb, E1).fma(fb, E0).mul(eb);
             pa.intoArray(sc, sa + jj);
             pb.intoArray(sc, sb + jj);
             suma = pa.add(suma);
@@ -249,8 +238,8 @@ final class VectorAttention {
         float ca = exp2(aOld - aNew), cb = exp2(bOld - bNew);               // the first block: 2^−126 × (l = 0, O = 0)
         w.corr[r] = ca;
         w.corr[r + 1] = cb;
-        FloatVector.fromArray(F, w.l, r * L).fma(FloatVector.broadcast(F, ca), suma).intoArray(w.l, r * L);
-        FloatVector.fromArray(F, w.l, r * L + L).fma(FloatVector.broadcast(F, cb), sumb).intoArray(w.l, r * L + L);
+        ZERO.add(FloatVector.fromArray(F, w.l, r * L)).fma(FloatVector.broadcast(F, ca), suma).intoArray(w.l, r * L);
+        ZERO.add(FloatVector.fromArray(F, w.l, r * L + L)).fma(FloatVector.broadcast(F, cb), sumb).intoArray(w.l, r * L + L);
     }
 
     /**
@@ -261,22 +250,11 @@ final class VectorAttention {
     private static void accumulate6(float[] p, float[] corr, int r, float[] v, int j0, int dp, int c, float[] o) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
         int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-        FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
-        FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
-        FloatVector a00 = FloatVector.fromArray(F, o, o0).mul(c0), a01 = FloatVector.fromArray(F, o, o0 + L).mul(c0),
-                a02 = FloatVector.fromArray(F, o, o0 + 2 * L).mul(c0), a03 = FloatVector.fromArray(F, o, o0 + 3 * L).mul(c0);
-        FloatVector a10 = FloatVector.fromArray(F, o, o1).mul(c1), a11 = FloatVector.fromArray(F, o, o1 + L).mul(c1),
-                a12 = FloatVector.fromArray(F, o, o1 + 2 * L).mul(c1), a13 = FloatVector.fromArray(F, o, o1 + 3 * L).mul(c1);
-        FloatVector a20 = FloatVector.fromArray(F, o, o2).mul(c2), a21 = FloatVector.fromArray(F, o, o2 + L).mul(c2),
-                a22 = FloatVector.fromArray(F, o, o2 + 2 * L).mul(c2), a23 = FloatVector.fromArray(F, o, o2 + 3 * L).mul(c2);
-        FloatVector a30 = FloatVector.fromArray(F, o, o3).mul(c3), a31 = FloatVector.fromArray(F, o, o3 + L).mul(c3),
-                a32 = FloatVector.fromArray(F, o, o3 + 2 * L).mul(c3), a33 = FloatVector.fromArray(F, o, o3 + 3 * L).mul(c3);
-        FloatVector a40 = FloatVector.fromArray(F, o, o4).mul(c4), a41 = FloatVector.fromArray(F, o, o4 + L).mul(c4),
-                a42 = FloatVector.fromArray(F, o, o4 + 2 * L).mul(c4), a43 = FloatVector.fromArray(F, o, o4 + 3 * L).mul(c4);
-        FloatVector a50 = FloatVector.fromArray(F, o, o5).mul(c5), a51 = FloatVector.fromArray(F, o, o5 + L).mul(c5),
-                a52 = FloatVector.fromArray(F, o, o5 + 2 * L).mul(c5), a53 = FloatVector.fromArray(F, o, o5 + 3 * L).mul(c5);
-        int vi = j0 * dp + c, jj = 0;
-        for (; jj < BK - 1; jj++, vi += dp) {
+        FloatVector z = ZERO;
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
+        int vi = j0 * dp + c;
+        for (int jj = 0; jj < BK; jj++, vi += dp) {
             FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
             FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
             FloatVector b;
@@ -287,35 +265,34 @@ final class VectorAttention {
             b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
             b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
         }
-        {                                                             // the last step peeled: see the class comment
-            FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
-            FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
-            FloatVector b;
-            b = FloatVector.broadcast(F, p[p0 + jj]); a00 = b.fma(v0, a00); a01 = b.fma(v1, a01); a02 = b.fma(v2, a02); a03 = b.fma(v3, a03);
-            b = FloatVector.broadcast(F, p[p1 + jj]); a10 = b.fma(v0, a10); a11 = b.fma(v1, a11); a12 = b.fma(v2, a12); a13 = b.fma(v3, a13);
-            b = FloatVector.broadcast(F, p[p2 + jj]); a20 = b.fma(v0, a20); a21 = b.fma(v1, a21); a22 = b.fma(v2, a22); a23 = b.fma(v3, a23);
-            b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
-            b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
-            b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
-        }
-        a00.intoArray(o, o0); a01.intoArray(o, o0 + L); a02.intoArray(o, o0 + 2 * L); a03.intoArray(o, o0 + 3 * L);
-        a10.intoArray(o, o1); a11.intoArray(o, o1 + L); a12.intoArray(o, o1 + 2 * L); a13.intoArray(o, o1 + 3 * L);
-        a20.intoArray(o, o2); a21.intoArray(o, o2 + L); a22.intoArray(o, o2 + 2 * L); a23.intoArray(o, o2 + 3 * L);
-        a30.intoArray(o, o3); a31.intoArray(o, o3 + L); a32.intoArray(o, o3 + 2 * L); a33.intoArray(o, o3 + 3 * L);
-        a40.intoArray(o, o4); a41.intoArray(o, o4 + L); a42.intoArray(o, o4 + 2 * L); a43.intoArray(o, o4 + 3 * L);
-        a50.intoArray(o, o5); a51.intoArray(o, o5 + L); a52.intoArray(o, o5 + 2 * L); a53.intoArray(o, o5 + 3 * L);
+        FloatVector cv;                                               // O ← corr·O + P·V, corr the receiver (exact: ZERO.add)
+        cv = ZERO.add(FloatVector.broadcast(F, corr[r]));
+        cv.fma(FloatVector.fromArray(F, o, o0), a00).intoArray(o, o0); cv.fma(FloatVector.fromArray(F, o, o0 + L), a01).intoArray(o, o0 + L);
+        cv.fma(FloatVector.fromArray(F, o, o0 + 2 * L), a02).intoArray(o, o0 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o0 + 3 * L), a03).intoArray(o, o0 + 3 * L);
+        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 1]));
+        cv.fma(FloatVector.fromArray(F, o, o1), a10).intoArray(o, o1); cv.fma(FloatVector.fromArray(F, o, o1 + L), a11).intoArray(o, o1 + L);
+        cv.fma(FloatVector.fromArray(F, o, o1 + 2 * L), a12).intoArray(o, o1 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o1 + 3 * L), a13).intoArray(o, o1 + 3 * L);
+        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 2]));
+        cv.fma(FloatVector.fromArray(F, o, o2), a20).intoArray(o, o2); cv.fma(FloatVector.fromArray(F, o, o2 + L), a21).intoArray(o, o2 + L);
+        cv.fma(FloatVector.fromArray(F, o, o2 + 2 * L), a22).intoArray(o, o2 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o2 + 3 * L), a23).intoArray(o, o2 + 3 * L);
+        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 3]));
+        cv.fma(FloatVector.fromArray(F, o, o3), a30).intoArray(o, o3); cv.fma(FloatVector.fromArray(F, o, o3 + L), a31).intoArray(o, o3 + L);
+        cv.fma(FloatVector.fromArray(F, o, o3 + 2 * L), a32).intoArray(o, o3 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o3 + 3 * L), a33).intoArray(o, o3 + 3 * L);
+        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 4]));
+        cv.fma(FloatVector.fromArray(F, o, o4), a40).intoArray(o, o4); cv.fma(FloatVector.fromArray(F, o, o4 + L), a41).intoArray(o, o4 + L);
+        cv.fma(FloatVector.fromArray(F, o, o4 + 2 * L), a42).intoArray(o, o4 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o4 + 3 * L), a43).intoArray(o, o4 + 3 * L);
+        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 5]));
+        cv.fma(FloatVector.fromArray(F, o, o5), a50).intoArray(o, o5); cv.fma(FloatVector.fromArray(F, o, o5 + L), a51).intoArray(o, o5 + L);
+        cv.fma(FloatVector.fromArray(F, o, o5 + 2 * L), a52).intoArray(o, o5 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o5 + 3 * L), a53).intoArray(o, o5 + 3 * L);
     }
 
     /** The same for one vector of channels (dp not a multiple of 4L: padded or small d). */
     private static void accumulate6x1(float[] p, float[] corr, int r, float[] v, int j0, int dp, int c, float[] o) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
         int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-        FloatVector c0 = FloatVector.broadcast(F, corr[r]), c1 = FloatVector.broadcast(F, corr[r + 1]), c2 = FloatVector.broadcast(F, corr[r + 2]);
-        FloatVector c3 = FloatVector.broadcast(F, corr[r + 3]), c4 = FloatVector.broadcast(F, corr[r + 4]), c5 = FloatVector.broadcast(F, corr[r + 5]);
-        FloatVector a0 = FloatVector.fromArray(F, o, o0).mul(c0), a1 = FloatVector.fromArray(F, o, o1).mul(c1), a2 = FloatVector.fromArray(F, o, o2).mul(c2);
-        FloatVector a3 = FloatVector.fromArray(F, o, o3).mul(c3), a4 = FloatVector.fromArray(F, o, o4).mul(c4), a5 = FloatVector.fromArray(F, o, o5).mul(c5);
-        int vi = j0 * dp + c, jj = 0;
-        for (; jj < BK - 1; jj++, vi += dp) {
+        FloatVector a0 = ZERO, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        int vi = j0 * dp + c;
+        for (int jj = 0; jj < BK; jj++, vi += dp) {
             FloatVector v0 = FloatVector.fromArray(F, v, vi);
             a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
             a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
@@ -324,16 +301,12 @@ final class VectorAttention {
             a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
             a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
         }
-        {                                                             // the last step peeled
-            FloatVector v0 = FloatVector.fromArray(F, v, vi);
-            a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
-            a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
-            a2 = FloatVector.broadcast(F, p[p2 + jj]).fma(v0, a2);
-            a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
-            a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
-            a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
-        }
-        a0.intoArray(o, o0); a1.intoArray(o, o1); a2.intoArray(o, o2); a3.intoArray(o, o3); a4.intoArray(o, o4); a5.intoArray(o, o5);
+        ZERO.add(FloatVector.broadcast(F, corr[r])).fma(FloatVector.fromArray(F, o, o0), a0).intoArray(o, o0);
+        ZERO.add(FloatVector.broadcast(F, corr[r + 1])).fma(FloatVector.fromArray(F, o, o1), a1).intoArray(o, o1);
+        ZERO.add(FloatVector.broadcast(F, corr[r + 2])).fma(FloatVector.fromArray(F, o, o2), a2).intoArray(o, o2);
+        ZERO.add(FloatVector.broadcast(F, corr[r + 3])).fma(FloatVector.fromArray(F, o, o3), a3).intoArray(o, o3);
+        ZERO.add(FloatVector.broadcast(F, corr[r + 4])).fma(FloatVector.fromArray(F, o, o4), a4).intoArray(o, o4);
+        ZERO.add(FloatVector.broadcast(F, corr[r + 5])).fma(FloatVector.fromArray(F, o, o5), a5).intoArray(o, o5);
     }
 
     /**
