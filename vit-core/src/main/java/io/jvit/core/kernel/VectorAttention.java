@@ -75,7 +75,7 @@ final class VectorAttention {
 
     /** Per-thread scratch, allocated once per call and thread. */
     static final class Scratch {
-        final float[] q, o, sc, m, l, corr;
+        final float[] q, o, sc, m, l, corr, acc;
         Scratch(int dp) {
             q = new float[BQ * dp];
             o = new float[BQ * dp];
@@ -83,6 +83,7 @@ final class VectorAttention {
             m = new float[BQ];
             l = new float[BQ * L];           // per row, a vector of lane sums
             corr = new float[BQ];
+            acc = new float[6 * 4 * L];      // one call's P·V tile, before it is folded into O
         }
     }
 
@@ -126,8 +127,14 @@ final class VectorAttention {
             for (int r = 0; r < rows6; r += 2) softmaxStep(w, r);   // two rows at a time: two independent chains
             for (int r = 0; r < rows6; r += 6) {
                 int c = 0;
-                for (; c + 4 * L <= dp; c += 4 * L) accumulate6(w.sc, w.corr, r, kv.v(), j0, dp, c, w.o);
-                for (; c < dp; c += L) accumulate6x1(w.sc, w.corr, r, kv.v(), j0, dp, c, w.o);
+                for (; c + 4 * L <= dp; c += 4 * L) {
+                    accumulate6(w.sc, r, kv.v(), j0, dp, c, w.acc);
+                    fold(w, r, c, 4, dp);
+                }
+                for (; c < dp; c += L) {
+                    accumulate6x1(w.sc, r, kv.v(), j0, dp, c, w.acc);
+                    fold(w, r, c, 1, dp);
+                }
             }
         }
         for (int r = 0; r < rows; r++) {
@@ -166,15 +173,17 @@ final class VectorAttention {
     /**
      * S[r..r+6][0..BK) = Q[r..r+6]·K_blockᵀ: 6 queries × 4L keys per step (24 named accumulators, 4 loads of K and
      * 6 broadcasts of Q per 24 multiply-adds; on AVX-512 64 keys, 28 of the 32 zmm registers), d multiply-adds deep.
+     * The accumulators are stored inside the loop, on its last step, where each is fresh from its multiply-add (of
+     * exact type): see the class comment.
      */
     private static void scores6(float[] q, int r, int dp, float[] k, int kBase, int d, float[] sc) {
         int q0 = r * dp, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp, q4 = q3 + dp, q5 = q4 + dp;
         for (int jj = 0; jj < BK; jj += 4 * L) {
-            FloatVector z = ZERO;
-            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
-            FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
-            int kc = kBase + jj;
-            for (int c = 0; c < d; c++, kc += BK) {
+            FloatVector z = FloatVector.zero(F);                      // not ZERO: see the class comment on loop heads
+            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+            FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+            FloatVector a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
+            for (int c = 0, kc = kBase + jj; c < d; c++, kc += BK) {         // the test at the head: see the class comment
                 FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
                 FloatVector k2 = FloatVector.fromArray(F, k, kc + 2 * L), k3 = FloatVector.fromArray(F, k, kc + 3 * L);
                 FloatVector b;
@@ -184,28 +193,32 @@ final class VectorAttention {
                 b = FloatVector.broadcast(F, q[q3 + c]); a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
                 b = FloatVector.broadcast(F, q[q4 + c]); a40 = b.fma(k0, a40); a41 = b.fma(k1, a41); a42 = b.fma(k2, a42); a43 = b.fma(k3, a43);
                 b = FloatVector.broadcast(F, q[q5 + c]); a50 = b.fma(k0, a50); a51 = b.fma(k1, a51); a52 = b.fma(k2, a52); a53 = b.fma(k3, a53);
+                if (c == d - 1) {
+                    int s = r * BK + jj;
+                    a00.intoArray(sc, s); a01.intoArray(sc, s + L); a02.intoArray(sc, s + 2 * L); a03.intoArray(sc, s + 3 * L); s += BK;
+                    a10.intoArray(sc, s); a11.intoArray(sc, s + L); a12.intoArray(sc, s + 2 * L); a13.intoArray(sc, s + 3 * L); s += BK;
+                    a20.intoArray(sc, s); a21.intoArray(sc, s + L); a22.intoArray(sc, s + 2 * L); a23.intoArray(sc, s + 3 * L); s += BK;
+                    a30.intoArray(sc, s); a31.intoArray(sc, s + L); a32.intoArray(sc, s + 2 * L); a33.intoArray(sc, s + 3 * L); s += BK;
+                    a40.intoArray(sc, s); a41.intoArray(sc, s + L); a42.intoArray(sc, s + 2 * L); a43.intoArray(sc, s + 3 * L); s += BK;
+                    a50.intoArray(sc, s); a51.intoArray(sc, s + L); a52.intoArray(sc, s + 2 * L); a53.intoArray(sc, s + 3 * L);
+                }
             }
-            int s = r * BK + jj;
-            ZERO.add(a00).intoArray(sc, s); ZERO.add(a01).intoArray(sc, s + L); ZERO.add(a02).intoArray(sc, s + 2 * L); ZERO.add(a03).intoArray(sc, s + 3 * L); s += BK;
-            ZERO.add(a10).intoArray(sc, s); ZERO.add(a11).intoArray(sc, s + L); ZERO.add(a12).intoArray(sc, s + 2 * L); ZERO.add(a13).intoArray(sc, s + 3 * L); s += BK;
-            ZERO.add(a20).intoArray(sc, s); ZERO.add(a21).intoArray(sc, s + L); ZERO.add(a22).intoArray(sc, s + 2 * L); ZERO.add(a23).intoArray(sc, s + 3 * L); s += BK;
-            ZERO.add(a30).intoArray(sc, s); ZERO.add(a31).intoArray(sc, s + L); ZERO.add(a32).intoArray(sc, s + 2 * L); ZERO.add(a33).intoArray(sc, s + 3 * L); s += BK;
-            ZERO.add(a40).intoArray(sc, s); ZERO.add(a41).intoArray(sc, s + L); ZERO.add(a42).intoArray(sc, s + 2 * L); ZERO.add(a43).intoArray(sc, s + 3 * L); s += BK;
-            ZERO.add(a50).intoArray(sc, s); ZERO.add(a51).intoArray(sc, s + L); ZERO.add(a52).intoArray(sc, s + 2 * L); ZERO.add(a53).intoArray(sc, s + 3 * L);
         }
     }
 
     /**
-     * Online softmax for rows r and r + 1 (two independent chains of max, exp and sum for the out-of-order core to
-     * overlap): the new max (by compare and blend: Java's NaN- and −0-exact max is 6 instructions on x86, this 2),
-     * P = 2^(S − max) in place, the running sum (kept as a vector of lane sums, {@code l[r·L…]}, added up once at the
-     * end), and the factor 2^(old max − new max) that {@link #accumulate6} applies to the row's output as it loads it (no
-     * pass over O here, no branch). {@link #exp2} is written out (see the class comment on helpers taking vectors); the
-     * factor by the scalar {@link #exp2(float)}. Every vector carried around a loop here (the maxima, the sums) is an
-     * argument of the vector method that updates it, never its receiver, and reaches a reduction through
-     * {@code zero(F).add(…)} or a store through {@code fromArray(…).fma(…, sum)}: see the class comment.
+     * Online softmax for rows r and r + 1, in three methods, each small enough for C2 to compile whole (see the class
+     * comment): {@link #softmaxMax} (the new max, the factor 2^(old max − new max) for {@link #fold}), {@link #softmaxExp}
+     * (P = 2^(S − max) in place, two rows for two independent chains) and {@link #softmaxSums} (the running sums).
      */
     private static void softmaxStep(Scratch w, int r) {
+        softmaxMax(w, r);
+        softmaxExp(w, r);
+        softmaxSums(w, r);
+    }
+
+    /** Rows r and r + 1: the new max by compare and blend (Java's NaN- and −0-exact max is 6 instructions on x86, this 2). */
+    private static void softmaxMax(Scratch w, int r) {
         int sa = r * BK, sb = sa + BK;
         float[] sc = w.sc;
         FloatVector ma = FloatVector.fromArray(F, sc, sa), mb = FloatVector.fromArray(F, sc, sb);
@@ -214,13 +227,20 @@ final class VectorAttention {
             ma = xa.blend(ma, xa.lt(ma));                                     // the loop's vector an argument, never the receiver
             mb = xb.blend(mb, xb.lt(mb));
         }
-        FloatVector z = ZERO;
-        float aOld = w.m[r], aNew = Math.max(aOld, z.add(ma).reduceLanes(VectorOperators.MAX));
-        float bOld = w.m[r + 1], bNew = Math.max(bOld, z.add(mb).reduceLanes(VectorOperators.MAX));
+        float aOld = w.m[r], aNew = Math.max(aOld, ZERO.add(ma).reduceLanes(VectorOperators.MAX));
+        float bOld = w.m[r + 1], bNew = Math.max(bOld, ZERO.add(mb).reduceLanes(VectorOperators.MAX));
         w.m[r] = aNew;
         w.m[r + 1] = bNew;
-        FloatVector mva = FloatVector.broadcast(F, aNew), mvb = FloatVector.broadcast(F, bNew), suma = z, sumb = z;
-        for (int jj = 0; jj < BK; jj += L) {                                  // exp2 of both rows, written out
+        w.corr[r] = exp2(aOld - aNew);                                        // the first block: 2^−126 × (l = 0, O = 0)
+        w.corr[r + 1] = exp2(bOld - bNew);
+    }
+
+    /** Rows r and r + 1: P = 2^(S − max) in place, {@link #exp2} written out with constant vectors. */
+    private static void softmaxExp(Scratch w, int r) {
+        int sa = r * BK, sb = sa + BK;
+        float[] sc = w.sc;
+        FloatVector mva = FloatVector.broadcast(F, w.m[r]), mvb = FloatVector.broadcast(F, w.m[r + 1]);
+        for (int jj = 0; jj < BK; jj += L) {
             FloatVector xa = FloatVector.fromArray(F, sc, sa + jj).sub(mva), xb = FloatVector.fromArray(F, sc, sb + jj).sub(mvb);
             xa = xa.blend(LOW, xa.lt(LOW));
             xb = xb.blend(LOW, xb.lt(LOW));
@@ -228,33 +248,36 @@ final class VectorAttention {
             FloatVector ea = SHIFT23.mul(na.reinterpretAsInts()).sub(BIAS23).reinterpretAsFloats();   // 2^n
             FloatVector eb = SHIFT23.mul(nb.reinterpretAsInts()).sub(BIAS23).reinterpretAsFloats();
             FloatVector fa = xa.sub(na.sub(MAGIC)), fb = xb.sub(nb.sub(MAGIC));
-            FloatVector pa = E6.fma(fa, E5).fma(fa, E4).fma(fa, E3).fma(fa, E2).fma(fa, E1).fma(fa, E0).mul(ea);
-            FloatVector pb = E6.fma(fb, E5).fma(fb, E4).fma(fb, E3).fma(fb, E2).fma(fb, E1).fma(fb, E0).mul(eb);
-            pa.intoArray(sc, sa + jj);
-            pb.intoArray(sc, sb + jj);
-            suma = pa.add(suma);
-            sumb = pb.add(sumb);
+            E6.fma(fa, E5).fma(fa, E4).fma(fa, E3).fma(fa, E2).fma(fa, E1).fma(fa, E0).mul(ea).intoArray(sc, sa + jj);
+            E6.fma(fb, E5).fma(fb, E4).fma(fb, E3).fma(fb, E2).fma(fb, E1).fma(fb, E0).mul(eb).intoArray(sc, sb + jj);
         }
-        float ca = exp2(aOld - aNew), cb = exp2(bOld - bNew);               // the first block: 2^−126 × (l = 0, O = 0)
-        w.corr[r] = ca;
-        w.corr[r + 1] = cb;
-        ZERO.add(FloatVector.fromArray(F, w.l, r * L)).fma(FloatVector.broadcast(F, ca), suma).intoArray(w.l, r * L);
-        ZERO.add(FloatVector.fromArray(F, w.l, r * L + L)).fma(FloatVector.broadcast(F, cb), sumb).intoArray(w.l, r * L + L);
+    }
+
+    /** Rows r and r + 1: l ← corr·l + Σ P, the sums kept as vectors of lane sums ({@code l[r·L…]}, added up once at the end). */
+    private static void softmaxSums(Scratch w, int r) {
+        int sa = r * BK, sb = sa + BK;
+        float[] sc = w.sc;
+        FloatVector suma = FloatVector.fromArray(F, sc, sa), sumb = FloatVector.fromArray(F, sc, sb);
+        for (int jj = L; jj < BK; jj += L) {
+            suma = FloatVector.fromArray(F, sc, sa + jj).add(suma);
+            sumb = FloatVector.fromArray(F, sc, sb + jj).add(sumb);
+        }
+        FloatVector.broadcast(F, w.corr[r]).fma(FloatVector.fromArray(F, w.l, r * L), suma).intoArray(w.l, r * L);
+        FloatVector.broadcast(F, w.corr[r + 1]).fma(FloatVector.fromArray(F, w.l, r * L + L), sumb).intoArray(w.l, r * L + L);
     }
 
     /**
-     * O[r..r+6][c..c+4L) += P[r..r+6]·V_block[·][c..c+4L): 6 queries × 4L channels per step (24 named accumulators, 4 loads
-     * of V and 6 broadcasts of P per 24 multiply-adds; at d = 64 on AVX-512 a whole output row), BK deep. Nothing else
-     * in this method: see the class comment on C2's node budget.
+     * P·V for queries r..r+6 and channels [c, c + 4L) over key block j0 into {@code acc} (6 rows of 4L floats; {@link #fold}
+     * adds it into O): 6 queries × 4L channels per step (24 named accumulators, 4 loads of V and 6 broadcasts of P per 24
+     * multiply-adds; at d = 64 on AVX-512 a whole output row), BK deep, stored on the loop's last step as {@link #scores6}.
      */
-    private static void accumulate6(float[] p, float[] corr, int r, float[] v, int j0, int dp, int c, float[] o) {
+    private static void accumulate6(float[] p, int r, float[] v, int j0, int dp, int c, float[] acc) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
-        int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-        FloatVector z = ZERO;
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z;
-        FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
-        int vi = j0 * dp + c;
-        for (int jj = 0; jj < BK; jj++, vi += dp) {
+        FloatVector z = FloatVector.zero(F);                          // not ZERO: see the class comment on loop heads
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        FloatVector a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
+        for (int jj = 0, vi = j0 * dp + c; jj < BK; jj++, vi += dp) {
             FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
             FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
             FloatVector b;
@@ -264,35 +287,22 @@ final class VectorAttention {
             b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
             b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
             b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
+            if (jj == BK - 1) {
+                a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+                a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
+                a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
+                a30.intoArray(acc, 12 * L); a31.intoArray(acc, 13 * L); a32.intoArray(acc, 14 * L); a33.intoArray(acc, 15 * L);
+                a40.intoArray(acc, 16 * L); a41.intoArray(acc, 17 * L); a42.intoArray(acc, 18 * L); a43.intoArray(acc, 19 * L);
+                a50.intoArray(acc, 20 * L); a51.intoArray(acc, 21 * L); a52.intoArray(acc, 22 * L); a53.intoArray(acc, 23 * L);
+            }
         }
-        FloatVector cv;                                               // O ← corr·O + P·V, corr the receiver (exact: ZERO.add)
-        cv = ZERO.add(FloatVector.broadcast(F, corr[r]));
-        cv.fma(FloatVector.fromArray(F, o, o0), a00).intoArray(o, o0); cv.fma(FloatVector.fromArray(F, o, o0 + L), a01).intoArray(o, o0 + L);
-        cv.fma(FloatVector.fromArray(F, o, o0 + 2 * L), a02).intoArray(o, o0 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o0 + 3 * L), a03).intoArray(o, o0 + 3 * L);
-        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 1]));
-        cv.fma(FloatVector.fromArray(F, o, o1), a10).intoArray(o, o1); cv.fma(FloatVector.fromArray(F, o, o1 + L), a11).intoArray(o, o1 + L);
-        cv.fma(FloatVector.fromArray(F, o, o1 + 2 * L), a12).intoArray(o, o1 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o1 + 3 * L), a13).intoArray(o, o1 + 3 * L);
-        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 2]));
-        cv.fma(FloatVector.fromArray(F, o, o2), a20).intoArray(o, o2); cv.fma(FloatVector.fromArray(F, o, o2 + L), a21).intoArray(o, o2 + L);
-        cv.fma(FloatVector.fromArray(F, o, o2 + 2 * L), a22).intoArray(o, o2 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o2 + 3 * L), a23).intoArray(o, o2 + 3 * L);
-        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 3]));
-        cv.fma(FloatVector.fromArray(F, o, o3), a30).intoArray(o, o3); cv.fma(FloatVector.fromArray(F, o, o3 + L), a31).intoArray(o, o3 + L);
-        cv.fma(FloatVector.fromArray(F, o, o3 + 2 * L), a32).intoArray(o, o3 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o3 + 3 * L), a33).intoArray(o, o3 + 3 * L);
-        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 4]));
-        cv.fma(FloatVector.fromArray(F, o, o4), a40).intoArray(o, o4); cv.fma(FloatVector.fromArray(F, o, o4 + L), a41).intoArray(o, o4 + L);
-        cv.fma(FloatVector.fromArray(F, o, o4 + 2 * L), a42).intoArray(o, o4 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o4 + 3 * L), a43).intoArray(o, o4 + 3 * L);
-        cv = ZERO.add(FloatVector.broadcast(F, corr[r + 5]));
-        cv.fma(FloatVector.fromArray(F, o, o5), a50).intoArray(o, o5); cv.fma(FloatVector.fromArray(F, o, o5 + L), a51).intoArray(o, o5 + L);
-        cv.fma(FloatVector.fromArray(F, o, o5 + 2 * L), a52).intoArray(o, o5 + 2 * L); cv.fma(FloatVector.fromArray(F, o, o5 + 3 * L), a53).intoArray(o, o5 + 3 * L);
     }
 
-    /** The same for one vector of channels (dp not a multiple of 4L: padded or small d). */
-    private static void accumulate6x1(float[] p, float[] corr, int r, float[] v, int j0, int dp, int c, float[] o) {
+    /** The same for one vector of channels (dp not a multiple of 4L: padded or small d), into acc's first 6 vectors. */
+    private static void accumulate6x1(float[] p, int r, float[] v, int j0, int dp, int c, float[] acc) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
-        int o0 = r * dp + c, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp;
-        FloatVector a0 = ZERO, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        int vi = j0 * dp + c;
-        for (int jj = 0; jj < BK; jj++, vi += dp) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        for (int jj = 0, vi = j0 * dp + c; jj < BK; jj++, vi += dp) {
             FloatVector v0 = FloatVector.fromArray(F, v, vi);
             a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
             a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
@@ -300,13 +310,23 @@ final class VectorAttention {
             a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
             a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
             a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
+            if (jj == BK - 1) {
+                a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L); a4.intoArray(acc, 4 * L); a5.intoArray(acc, 5 * L);
+            }
         }
-        ZERO.add(FloatVector.broadcast(F, corr[r])).fma(FloatVector.fromArray(F, o, o0), a0).intoArray(o, o0);
-        ZERO.add(FloatVector.broadcast(F, corr[r + 1])).fma(FloatVector.fromArray(F, o, o1), a1).intoArray(o, o1);
-        ZERO.add(FloatVector.broadcast(F, corr[r + 2])).fma(FloatVector.fromArray(F, o, o2), a2).intoArray(o, o2);
-        ZERO.add(FloatVector.broadcast(F, corr[r + 3])).fma(FloatVector.fromArray(F, o, o3), a3).intoArray(o, o3);
-        ZERO.add(FloatVector.broadcast(F, corr[r + 4])).fma(FloatVector.fromArray(F, o, o4), a4).intoArray(o, o4);
-        ZERO.add(FloatVector.broadcast(F, corr[r + 5])).fma(FloatVector.fromArray(F, o, o5), a5).intoArray(o, o5);
+    }
+
+    /**
+     * O[r + i][c + t·L …] ← corr[r + i]·O + acc[(i·nv + t)·L …] for the 6 rows and nv vectors of one P·V call: the online
+     * softmax's rescale of O, applied once per key block as the block's P·V is added (no separate pass over O).
+     */
+    private static void fold(Scratch w, int r, int c, int nv, int dp) {
+        float[] o = w.o, acc = w.acc;
+        for (int i = 0; i < 6; i++) {
+            FloatVector cv = FloatVector.broadcast(F, w.corr[r + i]);
+            for (int t = 0, oi = (r + i) * dp + c, ai = i * nv * L; t < nv; t++, oi += L, ai += L)
+                cv.fma(FloatVector.fromArray(F, o, oi), FloatVector.fromArray(F, acc, ai)).intoArray(o, oi);
+        }
     }
 
     /**
