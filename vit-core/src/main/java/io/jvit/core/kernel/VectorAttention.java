@@ -94,7 +94,7 @@ final class VectorAttention {
     static void block(Strided q, Packed kv, Strided out, float[] lse, AttentionShape s, AttentionBias.Alibi alibi, float[] cols, float[] ext,
                       int b, int h, int q0, Scratch w) {
         int n = s.tokens(), d = s.headDim(), dp = kv.dp(), nPad = kv.nPad();
-        int rows = Math.min(BQ, n - q0), rows6 = (rows + 5) / 6 * 6;
+        int rows = Math.min(BQ, n - q0), rows6 = (rows + 3) / 4 * 4;
         float scale = (float) (LOG2E / Math.sqrt(d));               // scores in base 2: the softmax takes exp2
         float slope = alibi == null ? 0f : alibi.slopes()[h];
         boolean biased = alibi != null && slope != 0f;
@@ -109,7 +109,7 @@ final class VectorAttention {
         float slope2 = (float) (slope * LOG2E);
         for (int j0 = 0; j0 < nPad; j0 += BK) {
             int kBase = j0 * d;                                       // block j0/BK starts at (j0/BK)·d·BK = j0·d
-            for (int r = 0; r < rows6; r += 6) scores6(w.q, r, dp, kv.k(), kBase, d, w.sc);
+            for (int r = 0; r < rows6; r += 4) scores6(w.q, r, dp, kv.k(), kBase, d, w.sc);
             if (biased) {
                 int prefix = alibi.prefix(), gw = alibi.gridW(), from = Math.max(0, prefix - j0), end = Math.min(BK, n - j0);
                 int kb = j0 + from - prefix, ib = kb / gw, jb = kb % gw;  // the block's first patch key on the grid
@@ -125,7 +125,7 @@ final class VectorAttention {
             if (j0 + BK > n)                                          // padded keys take no weight
                 for (int r = 0; r < rows6; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
             for (int r = 0; r < rows6; r += 2) softmaxStep(w, r);   // two rows at a time: two independent chains
-            for (int r = 0; r < rows6; r += 6) {
+            for (int r = 0; r < rows6; r += 4) {
                 int c = 0;
                 for (; c + 4 * L <= dp; c += 4 * L) {
                     accumulate6(w.sc, r, kv.v(), j0, dp, c, w.acc);
@@ -171,18 +171,14 @@ final class VectorAttention {
     }
 
     /**
-     * S[r..r+6][0..BK) = Q[r..r+6]·K_blockᵀ: 6 queries × 4L keys per step (24 named accumulators, 4 loads of K and
-     * 6 broadcasts of Q per 24 multiply-adds; on AVX-512 64 keys, 28 of the 32 zmm registers), d multiply-adds deep.
-     * The accumulators are stored inside the loop, on its last step, where each is fresh from its multiply-add (of
-     * exact type): see the class comment.
+     * S[r..r+4][0..BK) = Q[r..r+4]·K_blockᵀ: 4 queries × 4L keys per step (16 named accumulators, 4 loads of K and 4
+     * broadcasts of Q per 16 multiply-adds), d multiply-adds deep; stored on the loop's last step, fresh from their fma.
      */
     private static void scores6(float[] q, int r, int dp, float[] k, int kBase, int d, float[] sc) {
-        int q0 = r * dp, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp, q4 = q3 + dp, q5 = q4 + dp;
+        int q0 = r * dp, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp;
         for (int jj = 0; jj < BK; jj += 4 * L) {
-            FloatVector z = FloatVector.zero(F);                      // not ZERO: see the class comment on loop heads
-            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-            FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-            FloatVector a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
+            FloatVector z = FloatVector.zero(F);
+            FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
             for (int c = 0, kc = kBase + jj; c < d; c++, kc += BK) {         // the test at the head: see the class comment
                 FloatVector k0 = FloatVector.fromArray(F, k, kc), k1 = FloatVector.fromArray(F, k, kc + L);
                 FloatVector k2 = FloatVector.fromArray(F, k, kc + 2 * L), k3 = FloatVector.fromArray(F, k, kc + 3 * L);
@@ -191,16 +187,12 @@ final class VectorAttention {
                 b = FloatVector.broadcast(F, q[q1 + c]); a10 = b.fma(k0, a10); a11 = b.fma(k1, a11); a12 = b.fma(k2, a12); a13 = b.fma(k3, a13);
                 b = FloatVector.broadcast(F, q[q2 + c]); a20 = b.fma(k0, a20); a21 = b.fma(k1, a21); a22 = b.fma(k2, a22); a23 = b.fma(k3, a23);
                 b = FloatVector.broadcast(F, q[q3 + c]); a30 = b.fma(k0, a30); a31 = b.fma(k1, a31); a32 = b.fma(k2, a32); a33 = b.fma(k3, a33);
-                b = FloatVector.broadcast(F, q[q4 + c]); a40 = b.fma(k0, a40); a41 = b.fma(k1, a41); a42 = b.fma(k2, a42); a43 = b.fma(k3, a43);
-                b = FloatVector.broadcast(F, q[q5 + c]); a50 = b.fma(k0, a50); a51 = b.fma(k1, a51); a52 = b.fma(k2, a52); a53 = b.fma(k3, a53);
                 if (c == d - 1) {
                     int s = r * BK + jj;
                     a00.intoArray(sc, s); a01.intoArray(sc, s + L); a02.intoArray(sc, s + 2 * L); a03.intoArray(sc, s + 3 * L); s += BK;
                     a10.intoArray(sc, s); a11.intoArray(sc, s + L); a12.intoArray(sc, s + 2 * L); a13.intoArray(sc, s + 3 * L); s += BK;
                     a20.intoArray(sc, s); a21.intoArray(sc, s + L); a22.intoArray(sc, s + 2 * L); a23.intoArray(sc, s + 3 * L); s += BK;
-                    a30.intoArray(sc, s); a31.intoArray(sc, s + L); a32.intoArray(sc, s + 2 * L); a33.intoArray(sc, s + 3 * L); s += BK;
-                    a40.intoArray(sc, s); a41.intoArray(sc, s + L); a42.intoArray(sc, s + 2 * L); a43.intoArray(sc, s + 3 * L); s += BK;
-                    a50.intoArray(sc, s); a51.intoArray(sc, s + L); a52.intoArray(sc, s + 2 * L); a53.intoArray(sc, s + 3 * L);
+                    a30.intoArray(sc, s); a31.intoArray(sc, s + L); a32.intoArray(sc, s + 2 * L); a33.intoArray(sc, s + 3 * L);
                 }
             }
         }
@@ -267,16 +259,13 @@ final class VectorAttention {
     }
 
     /**
-     * P·V for queries r..r+6 and channels [c, c + 4L) over key block j0 into {@code acc} (6 rows of 4L floats; {@link #fold}
-     * adds it into O): 6 queries × 4L channels per step (24 named accumulators, 4 loads of V and 6 broadcasts of P per 24
-     * multiply-adds; at d = 64 on AVX-512 a whole output row), BK deep, stored on the loop's last step as {@link #scores6}.
+     * P·V for queries r..r+4 and channels [c, c + 4L) over key block j0 into {@code acc} (4 rows of 4L floats; {@link #fold}
+     * adds it into O): 4 queries × 4L channels per step (16 named accumulators), BK deep, stored on the last step.
      */
     private static void accumulate6(float[] p, int r, float[] v, int j0, int dp, int c, float[] acc) {
-        int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
-        FloatVector z = FloatVector.zero(F);                          // not ZERO: see the class comment on loop heads
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        FloatVector a40 = z, a41 = z, a42 = z, a43 = z, a50 = z, a51 = z, a52 = z, a53 = z;
+        int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         for (int jj = 0, vi = j0 * dp + c; jj < BK; jj++, vi += dp) {
             FloatVector v0 = FloatVector.fromArray(F, v, vi), v1 = FloatVector.fromArray(F, v, vi + L);
             FloatVector v2 = FloatVector.fromArray(F, v, vi + 2 * L), v3 = FloatVector.fromArray(F, v, vi + 3 * L);
@@ -285,34 +274,26 @@ final class VectorAttention {
             b = FloatVector.broadcast(F, p[p1 + jj]); a10 = b.fma(v0, a10); a11 = b.fma(v1, a11); a12 = b.fma(v2, a12); a13 = b.fma(v3, a13);
             b = FloatVector.broadcast(F, p[p2 + jj]); a20 = b.fma(v0, a20); a21 = b.fma(v1, a21); a22 = b.fma(v2, a22); a23 = b.fma(v3, a23);
             b = FloatVector.broadcast(F, p[p3 + jj]); a30 = b.fma(v0, a30); a31 = b.fma(v1, a31); a32 = b.fma(v2, a32); a33 = b.fma(v3, a33);
-            b = FloatVector.broadcast(F, p[p4 + jj]); a40 = b.fma(v0, a40); a41 = b.fma(v1, a41); a42 = b.fma(v2, a42); a43 = b.fma(v3, a43);
-            b = FloatVector.broadcast(F, p[p5 + jj]); a50 = b.fma(v0, a50); a51 = b.fma(v1, a51); a52 = b.fma(v2, a52); a53 = b.fma(v3, a53);
             if (jj == BK - 1) {
                 a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
                 a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
                 a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
                 a30.intoArray(acc, 12 * L); a31.intoArray(acc, 13 * L); a32.intoArray(acc, 14 * L); a33.intoArray(acc, 15 * L);
-                a40.intoArray(acc, 16 * L); a41.intoArray(acc, 17 * L); a42.intoArray(acc, 18 * L); a43.intoArray(acc, 19 * L);
-                a50.intoArray(acc, 20 * L); a51.intoArray(acc, 21 * L); a52.intoArray(acc, 22 * L); a53.intoArray(acc, 23 * L);
             }
         }
     }
 
     /** The same for one vector of channels (dp not a multiple of 4L: padded or small d), into acc's first 6 vectors. */
     private static void accumulate6x1(float[] p, int r, float[] v, int j0, int dp, int c, float[] acc) {
-        int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK, p4 = p3 + BK, p5 = p4 + BK;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int jj = 0, vi = j0 * dp + c; jj < BK; jj++, vi += dp) {
             FloatVector v0 = FloatVector.fromArray(F, v, vi);
             a0 = FloatVector.broadcast(F, p[p0 + jj]).fma(v0, a0);
             a1 = FloatVector.broadcast(F, p[p1 + jj]).fma(v0, a1);
             a2 = FloatVector.broadcast(F, p[p2 + jj]).fma(v0, a2);
             a3 = FloatVector.broadcast(F, p[p3 + jj]).fma(v0, a3);
-            a4 = FloatVector.broadcast(F, p[p4 + jj]).fma(v0, a4);
-            a5 = FloatVector.broadcast(F, p[p5 + jj]).fma(v0, a5);
-            if (jj == BK - 1) {
-                a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L); a4.intoArray(acc, 4 * L); a5.intoArray(acc, 5 * L);
-            }
+            if (jj == BK - 1) { a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L); }
         }
     }
 
@@ -322,7 +303,7 @@ final class VectorAttention {
      */
     private static void fold(Scratch w, int r, int c, int nv, int dp) {
         float[] o = w.o, acc = w.acc;
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 4; i++) {
             FloatVector cv = FloatVector.broadcast(F, w.corr[r + i]);
             for (int t = 0, oi = (r + i) * dp + c, ai = i * nv * L; t < nv; t++, oi += L, ai += L)
                 cv.fma(FloatVector.fromArray(F, o, oi), FloatVector.fromArray(F, acc, ai)).intoArray(o, oi);

