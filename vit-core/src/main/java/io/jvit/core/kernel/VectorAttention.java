@@ -12,17 +12,35 @@ import jdk.incubator.vector.VectorSpecies;
  * an N × N score matrix nor an N × N bias exists: a query's bias over a key block is read in place, one
  * contiguous slice of a per-query-column table ({@link AttentionBias.Alibi#columnRows()}; for very large grids,
  * a slice of the extended rows per grid row of keys). Scores are kept in base 2 (log2 e folded into the query
- * scale and the slope) for {@link #exp2}. Both products run a 6 × 4L register-blocked micro-kernel (6 queries ×
- * four vectors of keys or channels: 24 named accumulators, 4 loads and 6 broadcasts per step; on AVX-512 at d = 64,
- * 64 keys of S or a whole output row of P·V per step), on K packed per key block as (d, BK) and V as (N, d).
- * Width-generic (the tests pass with 8 and 4 lanes, {@code -XX:MaxVectorSize=32} and {@code 16}); on an AVX2 core with
- * 16 ymm registers the 28-register tile must spill (not measured: with 8 lanes on this AVX-512 core, which still has
- * 32 registers, it is 0.88× the old kernel's time at N = 1374). 6 × 4L against 6 × 2L, the online
- * softmax's correction folded into P·V, its sum kept per lane, two rows per call: 0.86× the time at N = 5476 with
- * ALiBi, 0.78× without (in-process A/B, 17 pairs). Not tried: 8 × 3L (the GEMM's; 48 does not divide d = 64 for P·V,
- * and Q·Kᵀ would need BK a multiple of 48). Lost: all four steps per group of 6 queries (their scores kept in L1;
- * 1.07×, with BK = 64 1.17×: K and V then take turns in L1); the ALiBi bias added by the softmax as it reads the
- * scores (one call site, a zero table without bias: 1.3–1.5×, with and without bias).
+ * scale and the slope) for {@link #exp2}. Both products run a 4 × 4L register-blocked micro-kernel (4 queries ×
+ * four vectors of keys or channels: 16 named accumulators, 4 loads and 4 broadcasts per step; on AVX-512 at d = 64,
+ * 64 keys of S or a whole output row of P·V per step), on K packed per key block as (d, BK) and V as (N, d). P·V goes
+ * into a 4 × 4L tile that {@link #fold} adds into O with the softmax's rescale (no separate pass over O); the
+ * softmax runs two rows per call (two independent exp chains), in three methods. Against the 6 × 2L kernel before it
+ * (docs/experiments/attention-6x2L-baseline.patch): 0.82–0.93× the time at N = 261, 1374 and 5476, with and without
+ * ALiBi (KernelAB, docs/performance.md).
+ *
+ * <p>Rules for every Vector API kernel here (C2 in JDK 17; docs/performance.md, "The attention forward kernel"):
+ * <ol>
+ * <li>A method that takes or returns vectors is written into its callers, or kept under 35 bytes of bytecode: one C2
+ * does not inline gets its vectors boxed.
+ * <li>A vector carried around a loop is never the receiver of a vector method (it is the argument:
+ * {@code x.blend(mx, x.lt(mx))}, {@code p.add(sum)}, {@code b.fma(v, acc)}). The parser types it {@code FloatVector},
+ * so a call on it needs a class-check guard, and once the compile's class-check trap budget ({@code PerMethodTrapLimit},
+ * fed by polluted profiles of the Vector API's shared internals) is spent, that guard falls back to a virtual call
+ * whose result boxes the vector. Accumulators are therefore stored inside their loop, on its last step, where each is
+ * fresh from its fma ({@code if (c == d - 1) a00.intoArray(…)}); reductions after a loop go through
+ * {@code ZERO.add(v)}, ZERO being a constant vector.
+ * <li>Each kernel method is small enough for C2 to parse whole: past about 18,000 parse nodes (NodeCountInliningCutoff,
+ * fixed in product builds; about 45 Vector API calls) C2 delays every further call, and a delayed call's result has no
+ * exact type, so rule 2 breaks for everything after it. Hence 4 × 4L (16 fmas, 16 stores), not 6 × 4L (24 + 24), the
+ * softmax in three methods, and no peeled last loop step (it doubles the body).
+ * <li>A loop has its exit test at the head ({@code for (…; c < d; …)}): C2 clones the head block of an inner loop,
+ * and a loop whose test is at its end has its whole body as head block, parsed twice.
+ * <li>Accumulators start from {@code FloatVector.zero(F)}, not from the constant ZERO (a precaution: a loop head
+ * reached with two different types may be cloned too; not measured apart).
+ * </ol>
+ * Checked by {@code -XX:+LogCompilation} (no {@code virtual_call}, no delayed call but stores, in the kernels' C2 compiles).
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is present ({@link FusedAttention} checks).
  */
@@ -43,7 +61,7 @@ final class VectorAttention {
             E0 = FloatVector.broadcast(F, 1f);
     /** 2²³ (a shift by 23 as a multiply, whose receiver is this constant) and the exponent bias moved there. */
     private static final IntVector SHIFT23 = IntVector.broadcast(I, 1 << 23), BIAS23 = IntVector.broadcast(I, (0x4B400000 - 127) << 23);
-    static final int BQ = 192;                 // queries per block (a multiple of 6): each K and V block streamed from L3 serves 192
+    static final int BQ = 192;                 // queries per block (a multiple of 4 and 6): each K and V block streamed from L3 serves 192
                                                // queries (48 → 192: 0.89× the time at N = 5476, in-process A/B, 16 pairs; 288, 384: no gain)
     static final int BK = 128;                 // keys per block (a multiple of 4L): a (d × BK) K block is 32 KB at d = 64
                                                // (with 6 × 4L: 64 and 256 lose, 1.04× and 1.06×; BQ = 96 1.06×)
@@ -94,7 +112,7 @@ final class VectorAttention {
     static void block(Strided q, Packed kv, Strided out, float[] lse, AttentionShape s, AttentionBias.Alibi alibi, float[] cols, float[] ext,
                       int b, int h, int q0, Scratch w) {
         int n = s.tokens(), d = s.headDim(), dp = kv.dp(), nPad = kv.nPad();
-        int rows = Math.min(BQ, n - q0), rows6 = (rows + 3) / 4 * 4;
+        int rows = Math.min(BQ, n - q0), rows4 = (rows + 3) / 4 * 4;
         float scale = (float) (LOG2E / Math.sqrt(d));               // scores in base 2: the softmax takes exp2
         float slope = alibi == null ? 0f : alibi.slopes()[h];
         boolean biased = alibi != null && slope != 0f;
@@ -109,7 +127,7 @@ final class VectorAttention {
         float slope2 = (float) (slope * LOG2E);
         for (int j0 = 0; j0 < nPad; j0 += BK) {
             int kBase = j0 * d;                                       // block j0/BK starts at (j0/BK)·d·BK = j0·d
-            for (int r = 0; r < rows6; r += 4) scores6(w.q, r, dp, kv.k(), kBase, d, w.sc);
+            for (int r = 0; r < rows4; r += 4) scores4(w.q, r, dp, kv.k(), kBase, d, w.sc);
             if (biased) {
                 int prefix = alibi.prefix(), gw = alibi.gridW(), from = Math.max(0, prefix - j0), end = Math.min(BK, n - j0);
                 int kb = j0 + from - prefix, ib = kb / gw, jb = kb % gw;  // the block's first patch key on the grid
@@ -123,16 +141,16 @@ final class VectorAttention {
                 }
             }
             if (j0 + BK > n)                                          // padded keys take no weight
-                for (int r = 0; r < rows6; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
-            for (int r = 0; r < rows6; r += 2) softmaxStep(w, r);   // two rows at a time: two independent chains
-            for (int r = 0; r < rows6; r += 4) {
+                for (int r = 0; r < rows4; r++) java.util.Arrays.fill(w.sc, r * BK + (n - j0), (r + 1) * BK, MASKED);
+            for (int r = 0; r < rows4; r += 2) softmaxStep(w, r);   // two rows at a time: two independent chains
+            for (int r = 0; r < rows4; r += 4) {
                 int c = 0;
                 for (; c + 4 * L <= dp; c += 4 * L) {
-                    accumulate6(w.sc, r, kv.v(), j0, dp, c, w.acc);
+                    accumulate4(w.sc, r, kv.v(), j0, dp, c, w.acc);
                     fold(w, r, c, 4, dp);
                 }
                 for (; c < dp; c += L) {
-                    accumulate6x1(w.sc, r, kv.v(), j0, dp, c, w.acc);
+                    accumulate4x1(w.sc, r, kv.v(), j0, dp, c, w.acc);
                     fold(w, r, c, 1, dp);
                 }
             }
@@ -174,7 +192,7 @@ final class VectorAttention {
      * S[r..r+4][0..BK) = Q[r..r+4]·K_blockᵀ: 4 queries × 4L keys per step (16 named accumulators, 4 loads of K and 4
      * broadcasts of Q per 16 multiply-adds), d multiply-adds deep; stored on the loop's last step, fresh from their fma.
      */
-    private static void scores6(float[] q, int r, int dp, float[] k, int kBase, int d, float[] sc) {
+    private static void scores4(float[] q, int r, int dp, float[] k, int kBase, int d, float[] sc) {
         int q0 = r * dp, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp;
         for (int jj = 0; jj < BK; jj += 4 * L) {
             FloatVector z = FloatVector.zero(F);
@@ -262,7 +280,7 @@ final class VectorAttention {
      * P·V for queries r..r+4 and channels [c, c + 4L) over key block j0 into {@code acc} (4 rows of 4L floats; {@link #fold}
      * adds it into O): 4 queries × 4L channels per step (16 named accumulators), BK deep, stored on the last step.
      */
-    private static void accumulate6(float[] p, int r, float[] v, int j0, int dp, int c, float[] acc) {
+    private static void accumulate4(float[] p, int r, float[] v, int j0, int dp, int c, float[] acc) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
@@ -284,7 +302,7 @@ final class VectorAttention {
     }
 
     /** The same for one vector of channels (dp not a multiple of 4L: padded or small d), into acc's first 6 vectors. */
-    private static void accumulate6x1(float[] p, int r, float[] v, int j0, int dp, int c, float[] acc) {
+    private static void accumulate4x1(float[] p, int r, float[] v, int j0, int dp, int c, float[] acc) {
         int p0 = r * BK, p1 = p0 + BK, p2 = p1 + BK, p3 = p2 + BK;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int jj = 0, vi = j0 * dp + c; jj < BK; jj++, vi += dp) {
@@ -298,7 +316,7 @@ final class VectorAttention {
     }
 
     /**
-     * O[r + i][c + t·L …] ← corr[r + i]·O + acc[(i·nv + t)·L …] for the 6 rows and nv vectors of one P·V call: the online
+     * O[r + i][c + t·L …] ← corr[r + i]·O + acc[(i·nv + t)·L …] for the 4 rows and nv vectors of one P·V call: the online
      * softmax's rescale of O, applied once per key block as the block's P·V is added (no separate pass over O).
      */
     private static void fold(Scratch w, int r, int c, int nv, int dp) {
