@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * into a 4 × 4L tile that {@link #fold} adds into O with the softmax's rescale (no separate pass over O); the
  * softmax runs two rows per call (two independent exp chains), in three methods. Against the 6 × 2L kernel before it
  * (docs/experiments/attention-6x2L-baseline.patch): 0.82–0.93× the time at N = 261, 1374 and 5476, with and without
- * ALiBi (KernelAB, docs/performance.md).
+ * ALiBi (KernelAB, docs/performance.md). Width-generic: the attention tests pass with 8 and 4 lanes too
+ * ({@code -XX:MaxVectorSize=32} and {@code 16}); speed there not measured.
  *
  * <p>Rules for every Vector API kernel here (C2 in JDK 17; docs/performance.md, "The attention forward kernel"):
  * <ol>
