@@ -272,7 +272,9 @@ async function syncCompare() {
   const want = $('compare').checked && state.info.sources.length > 1 && state.open;
   if (want && state.ids.length === 1) state.ids.push((await state.open()).id);
   if (!want && state.ids.length > 1) call('DELETE', '/api/images/' + state.ids.pop()).catch(() => {});
-  $('view-1').hidden = state.ids.length < 2;
+  const shown = !$('view-1').hidden, showing = state.ids.length > 1;
+  $('view-1').hidden = !showing;
+  if (shown !== showing && state.labels) fit();                 // the views' width changed
   captions();
 }
 
