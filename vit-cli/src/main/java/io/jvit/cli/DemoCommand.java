@@ -29,11 +29,9 @@ import picocli.CommandLine.Option;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -168,13 +166,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private VisionTransformer load(Path file, String embedded) throws IOException {
         if (file != null) return Checkpoints.load(file, Pe.AS_TRAINED, null, nonFinite.allow).model();
-        try (InputStream in = DemoCommand.class.getResourceAsStream(EMBEDDED + embedded)) {
-            if (in == null) throw new IllegalStateException("the embedded " + embedded + " is missing from this build");
-            Path tmp = Files.createTempFile("jvit-", "-" + embedded);
-            tmp.toFile().deleteOnExit();
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            return Checkpoints.load(tmp).model();
-        }
+        return Checkpoints.load(EmbeddedModels.extract(embedded)).model();
     }
 
     private static BufferedImage segmentationFigure(Image micro, int[] scribbles, Map<String, Segmenter.Result> seg) {

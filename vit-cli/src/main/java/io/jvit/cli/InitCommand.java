@@ -41,8 +41,7 @@ final class InitCommand implements Callable<Integer> {
         if (pe != null) c = c.withPe(PositionalEncoding.parse(pe, 37));
         if (depth != null) {
             if (depth < 1) throw new IllegalArgumentException("--depth must be >= 1, got " + depth);
-            c = new ViTConfig(c.patchSize(), c.embedDim(), depth, c.numHeads(), c.mlpKind(), c.mlpHidden(), c.layerScale(), c.clsToken(),
-                    c.numRegisters(), c.layerNormEps(), c.qkvBias(), c.pe());
+            c = c.toBuilder().depth(depth).build();
         }
         Checkpoints.save(out, new VisionTransformer(c, ViTWeights.random(c, seed, layerScale, DataType.FLOAT)));
         System.err.println("wrote " + out + " (" + arch + ", PE " + c.pe().name() + ", seed " + seed + ")");

@@ -71,7 +71,7 @@ final class RetrofitCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "1", description = "epochs (default ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--size", defaultValue = "224", description = "training image size, a multiple of the patch size (default ${DEFAULT-VALUE}; a multiscale stage: 518 with --init)")
+    @Option(names = "--size", defaultValue = "224", description = "training image size; pixels past the last whole patch are dropped (default ${DEFAULT-VALUE}; a multiscale stage: 518 with --init, 37² patches at p = 14, 32² at p = 16)")
     int size;
 
     @Option(names = "--blank-channels", split = ",", paramLabel = "C", description = "teacher channels set to 0 in the target, e.g. 47,113,117,359")
@@ -136,7 +136,7 @@ final class RetrofitCommand implements Callable<Integer> {
         System.err.printf("retrofit: %d training + %d validation images at %d², student PE %s, %s loss, lr %.2g, batch %d, %d epochs, %s engine%s%n",
                 data.train().size(), data.validation().size(), size, studentPe.name(), lossKind.name().toLowerCase(Locale.ROOT), lr, batch, epochs,
                 eng.label(), recompute ? " (recompute)" : "");
-        if (eng == Engine.FAST && size % t.config().patchSize() == 0) {
+        if (eng == Engine.FAST && size >= t.config().patchSize()) {
             var cfg = (start != null ? start : t).config().withPe(studentPe);
             int grid = size / t.config().patchSize();
             long bytes = TrainableViT.tapeBytes(cfg, Math.min(batch, microBatch), grid, grid, recompute);

@@ -11,11 +11,11 @@ import picocli.CommandLine.Command;
                 "%nMemory: the launcher gives the heap a quarter of this machine's memory (at least min(4 GB, half)), ND4J's off-heap buffers half and the whole process seven eighths; JAVA_OPTS overrides them, e.g.",
                 "  JAVA_OPTS='-Xmx12g -Dorg.bytedeco.javacpp.maxbytes=24G' ./vit features ...",
                 "%nProgress: a bar on a terminal, plain lines in logs (JVIT_PROGRESS=bar or lines chooses)."},
-        subcommands = {FeaturesCommand.class, ProbeCommand.class, InitCommand.class, SegmentCommand.class, RetrofitCommand.class, SynthCommand.class, PretrainCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FeaturesCommand.class, ProbeCommand.class, InitCommand.class, SegmentCommand.class, ServeCommand.class, RetrofitCommand.class, SynthCommand.class, PretrainCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Vit {
     public static void main(String[] args) {
         // the commands that compute get their kernels compiled while they load (not --help, synth, init)
-        if (args.length > 0 && java.util.Set.of("features", "probe", "segment", "retrofit", "pretrain", "demo").contains(args[0])
+        if (args.length > 0 && java.util.Set.of("features", "probe", "segment", "serve", "retrofit", "pretrain", "demo").contains(args[0])
                 && !java.util.Arrays.asList(args).contains("--help") && !java.util.Arrays.asList(args).contains("-h"))
             io.jvit.core.fast.JitWarmup.start();
         System.exit(run(args));

@@ -121,18 +121,58 @@ public final class Segmenter {
 
     /** Trains on the labelled pixels of {@code labels} (same size as the image). {@code vit} is needed for ViT features. */
     public static Segmenter train(Image image, LabelImage labels, Options o, FastViT vit) {
-        labels.requireSize(image.height(), image.width(), "the label image");
-        int[] classes = labels.classes();
-        if (classes.length == 0) throw new IllegalArgumentException("the label image has no scribbles (every pixel is 0)");
-        if (classes.length == 1)
-            throw new IllegalArgumentException("the label image has one class (grey value " + classes[0] + "); segmentation needs scribbles of at least two");
+        requireScribbles(image, labels);                         // before the features: a bad label image costs nothing
+        return train(prepare(image, o, vit), labels, o);
+    }
+
+    /**
+     * An image's per-pixel features for one recipe (feature set, PCA components, model): computed once by
+     * {@link #prepare} and shared, read-only, by every retraining on the same image (an interactive session retrains
+     * after each stroke). {@code train(prepare(image, o, vit), labels, o)} equals {@code train(image, labels, o, vit)}.
+     */
+    public static final class Prepared {
+        private final Image image;
+        private final FeatureSet set;
+        private final int pcaComponents, vitShifts;
+        private final PcaBasis basis;
+        private final Features features;
+
+        private Prepared(Image image, FeatureSet set, int pcaComponents, int vitShifts, PcaBasis basis, Features features) {
+            this.image = image;
+            this.set = set;
+            this.pcaComponents = pcaComponents;
+            this.vitShifts = vitShifts;
+            this.basis = basis;
+            this.features = features;
+        }
+
+        public Image image() { return image; }
+        public int featureCount() { return features.count; }
+        /** The memory the features hold (the image itself not counted). */
+        public long bytes() { return 4L * features.rows.length; }
+    }
+
+    /** The features {@link #train} computes for {@code image} with the options' feature set and PCA components. */
+    public static Prepared prepare(Image image, Options o, FastViT vit) {
         PcaBasis basis = null;
         FeatureMap patches = null;
         if (o.features().vit()) {
             patches = patchFeatures(image, vit);
             basis = PcaBasis.fit(patches, o.pcaComponents());
         }
-        Features f = features(image, o, vit, basis, patches);
+        return new Prepared(image, o.features(), o.pcaComponents(), o.vitShifts(), basis, features(image, o, vit, basis, patches));
+    }
+
+    /** Trains on features computed by {@link #prepare} with the same feature set and PCA components as {@code o}. */
+    public static Segmenter train(Prepared prepared, LabelImage labels, Options o) {
+        if (prepared.set != o.features() || prepared.pcaComponents != o.pcaComponents() || prepared.vitShifts != o.vitShifts())
+            throw new IllegalArgumentException("features prepared as " + prepared.set + " with " + prepared.pcaComponents
+                    + " PCA components and " + prepared.vitShifts + " ViT shifts, the options ask for " + o.features() + " with "
+                    + o.pcaComponents() + " and " + o.vitShifts());
+        Image image = prepared.image;
+        requireScribbles(image, labels);
+        int[] classes = labels.classes();
+        Features f = prepared.features;
         int n = labels.labelled();
         float[] x = new float[n * f.count];
         int[] y = new int[n];
@@ -144,7 +184,7 @@ public final class Segmenter {
             y[r++] = java.util.Arrays.binarySearch(classes, v);
         }
         PixelClassifier clf = PixelClassifier.train(o.classifier(), x, n, f.count, y, classes.length, o.threads(), o.seed(), o.balanced());
-        Segmenter s = new Segmenter(o, clf, classes, basis, f.count);
+        Segmenter s = new Segmenter(o, clf, classes, prepared.basis, f.count);
         s.cachedImage = image;
         s.cachedFeatures = f;
         return s;
@@ -192,6 +232,14 @@ public final class Segmenter {
         }
         PixelClassifier clf = PixelClassifier.train(o.classifier(), x, total, count, y, classes.length, o.threads(), o.seed(), o.balanced());
         return new Segmenter(o, clf, classes, basis, count);
+    }
+
+    private static void requireScribbles(Image image, LabelImage labels) {
+        labels.requireSize(image.height(), image.width(), "the label image");
+        int[] classes = labels.classes();
+        if (classes.length == 0) throw new IllegalArgumentException("the label image has no scribbles (every pixel is 0)");
+        if (classes.length == 1)
+            throw new IllegalArgumentException("the label image has one class (grey value " + classes[0] + "); segmentation needs scribbles of at least two");
     }
 
     /** Segments an image (of any size) with the trained classifier. */
@@ -245,7 +293,7 @@ public final class Segmenter {
      * is the (0, 0) term. Pixels in the first dy rows or dx columns average the shifts that cover them.
      */
     private static float[] shifted(Image image, FastViT vit, PcaBasis basis, float[] unshifted, int s) {
-        int h = image.height(), w = image.width(), n = h * w, k = basis.k(), p = vit.model().config().patchSize();
+        int h = image.height(), w = image.width(), n = h * w, k = basis.k(), p = vit.config().patchSize();
         double[] acc = new double[n * k];
         int[] count = new int[n];
         for (int i = 0; i < n * k; i++) acc[i] = unshifted[i];
@@ -277,7 +325,7 @@ public final class Segmenter {
     /** The model's final patch features of the image (resized to the closest lower multiple of the patch size). */
     static FeatureMap patchFeatures(Image image, FastViT vit) {
         if (vit == null) throw new IllegalArgumentException("ViT features need a model");
-        var pre = new Preprocessor(vit.model().config().patchSize(), Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE);
+        var pre = new Preprocessor(vit.config().patchSize(), Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE);
         return LayerFeatures.finalFeatures(vit.forward(pre.tensor(image.toRgb())), 0, false);
     }
 

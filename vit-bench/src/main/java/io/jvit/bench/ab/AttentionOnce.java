@@ -19,7 +19,8 @@ import java.util.function.DoubleSupplier;
 public final class AttentionOnce implements DoubleSupplier {
     private static final int HEADS = 6, D = 64;
     private final AttentionShape shape;
-    private final float[] x, out;
+    private final float[] x, out, lse, dOut, grads;
+    private final boolean backward;
     private final AttentionBias bias;
     private final AttentionWorkspace workspace = new AttentionWorkspace();   // as the forward pass keeps one
     private final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
@@ -27,7 +28,11 @@ public final class AttentionOnce implements DoubleSupplier {
     public AttentionOnce(int side) { this(side, 0, true); }
 
     /** A side × side grid after {@code prefix} tokens (CLS, registers); ALiBi or no bias. */
-    public AttentionOnce(int side, int prefix, boolean alibi) {
+    public AttentionOnce(int side, int prefix, boolean alibi) { this(side, prefix, alibi, false); }
+
+    /** The same; with {@code backward}, each call times {@link FusedAttention#backward} (the forward for training run once here). */
+    public AttentionOnce(int side, int prefix, boolean alibi, boolean backward) {
+        this.backward = backward;
         int n = prefix + side * side, width = HEADS * D;
         shape = new AttentionShape(1, n, HEADS, D);
         x = new float[n * 3 * width];
@@ -37,13 +42,24 @@ public final class AttentionOnce implements DoubleSupplier {
         float[] slopes = new float[HEADS];
         for (int h = 0; h < HEADS; h++) slopes[h] = (float) Math.pow(2, -8.0 * (h + 1) / HEADS);
         bias = alibi ? AttentionBias.Alibi.of(Alibi2d.paperDefault(), side, side, prefix, slopes) : new AttentionBias.None();
+        lse = backward ? new float[HEADS * n] : null;
+        dOut = backward ? new float[n * width] : null;
+        grads = backward ? new float[n * 3 * width] : null;
+        if (backward) {
+            for (int i = 0; i < dOut.length; i++) dOut[i] = (float) r.nextGaussian();
+            Strided q = new Strided(x, 0, 3 * width), k = new Strided(x, width, 3 * width), v = new Strided(x, 2 * width, 3 * width);
+            FusedAttention.forwardForTraining(q, k, v, Strided.of(out, width), lse, shape, bias, 1, FusedAttention.Impl.AUTO, workspace);
+        }
     }
 
     @Override public double getAsDouble() {
         int width = HEADS * D;
         Strided q = new Strided(x, 0, 3 * width), k = new Strided(x, width, 3 * width), v = new Strided(x, 2 * width, 3 * width);
         long t0 = cpu.getCurrentThreadCpuTime();
-        FusedAttention.forward(q, k, v, Strided.of(out, width), shape, bias, 1, workspace);
+        if (backward)
+            FusedAttention.backward(q, k, v, Strided.of(out, width), lse, Strided.of(dOut, width), new Strided(grads, 0, 3 * width),
+                    new Strided(grads, width, 3 * width), new Strided(grads, 2 * width, 3 * width), null, shape, bias, 1, workspace);
+        else FusedAttention.forward(q, k, v, Strided.of(out, width), shape, bias, 1, workspace);
         return (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
     }
 }

@@ -15,20 +15,25 @@ import java.util.function.DoubleSupplier;
  * <pre>{@code
  * mvn -q -o compile -pl vit-core && cp -r vit-core/target/classes /tmp/A     # baseline
  * (change the kernel) mvn -q -o compile -pl vit-core && cp -r vit-core/target/classes /tmp/B
- * java --add-modules jdk.incubator.vector -cp vit-bench/target/classes io.jvit.bench.ab.KernelAB /tmp/A /tmp/B [pairs=16] [side=74] [prefix=0] [bias=alibi|none]
+ * java --add-modules jdk.incubator.vector -cp vit-bench/target/classes io.jvit.bench.ab.KernelAB /tmp/A /tmp/B [pairs=16] [side=74] [prefix=0] [bias=alibi|none] [calls=1] [pass=forward|backward]
  * }</pre>
+ * {@code backward}: the attention backward pass ({@code FusedAttention.backward}, after one forward for training).
+ * {@code calls}: calls per timed sample (their CPU times added), for small N where one call is a millisecond or two
+ * (N = 261: {@code 16 5 alibi 50}); the warm-up is five samples of each build, alternating.
  */
 public final class KernelAB {
     private KernelAB() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: KernelAB CLASSES_A CLASSES_B [pairs=16] [grid side=74] [prefix tokens=0] [bias=alibi|none]");
+            System.err.println("usage: KernelAB CLASSES_A CLASSES_B [pairs=16] [grid side=74] [prefix tokens=0] [bias=alibi|none] [calls per sample=1] [pass=forward|backward]");
             System.exit(2);
         }
         int pairs = args.length > 2 ? Integer.parseInt(args[2]) : 16, side = args.length > 3 ? Integer.parseInt(args[3]) : 74;
         int prefix = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         boolean alibi = args.length <= 5 || args[5].equals("alibi");
+        int calls = args.length > 6 ? Integer.parseInt(args[6]) : 1;
+        boolean backward = args.length > 7 && args[7].equals("backward");
         URL self = KernelAB.class.getProtectionDomain().getCodeSource().getLocation();
         DoubleSupplier[] run = new DoubleSupplier[2];
         for (int i = 0; i < 2; i++) {
@@ -36,17 +41,23 @@ public final class KernelAB {
             if (!dir.resolve("io/jvit/core/kernel/FusedAttention.class").toFile().isFile())
                 throw new IllegalArgumentException(dir + " holds no compiled vit-core (io/jvit/core/kernel/FusedAttention.class)");
             URLClassLoader loader = new URLClassLoader(new URL[]{self, dir.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            run[i] = (DoubleSupplier) loader.loadClass(AttentionOnce.class.getName()).getConstructor(int.class, int.class, boolean.class).newInstance(side, prefix, alibi);
+            run[i] = (DoubleSupplier) loader.loadClass(AttentionOnce.class.getName()).getConstructor(int.class, int.class, boolean.class, boolean.class).newInstance(side, prefix, alibi, backward);
         }
-        for (int w = 0; w < 3; w++) { run[0].getAsDouble(); run[1].getAsDouble(); }   // JIT both
+        for (int w = 0; w < 5; w++) { sample(run[0], calls); sample(run[1], calls); }   // JIT both
         double[] a = new double[pairs], b = new double[pairs], ratio = new double[pairs];
         for (int p = 0; p < pairs; p++) {
-            if (p % 2 == 0) { a[p] = run[0].getAsDouble(); b[p] = run[1].getAsDouble(); }
-            else { b[p] = run[1].getAsDouble(); a[p] = run[0].getAsDouble(); }
+            if (p % 2 == 0) { a[p] = sample(run[0], calls); b[p] = sample(run[1], calls); }
+            else { b[p] = sample(run[1], calls); a[p] = sample(run[0], calls); }
             ratio[p] = b[p] / a[p];
         }
         Arrays.sort(a); Arrays.sort(b); Arrays.sort(ratio);
-        System.out.printf(Locale.ROOT, "N = %d (%s): A median %.3f s, B median %.3f s (CPU time); B/A median %.3f, IQR %.3f–%.3f over %d pairs%n",
-                prefix + side * side, alibi ? "alibi" : "no bias", a[pairs / 2], b[pairs / 2], ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4], pairs);
+        System.out.printf(Locale.ROOT, "%sN = %d (%s): A median %.3f s, B median %.3f s (CPU time%s); B/A median %.3f, IQR %.3f–%.3f over %d pairs%n",
+                backward ? "backward, " : "", prefix + side * side, alibi ? "alibi" : "no bias", a[pairs / 2], b[pairs / 2], calls > 1 ? ", " + calls + " calls" : "", ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4], pairs);
+    }
+
+    private static double sample(DoubleSupplier run, int calls) {
+        double t = 0;
+        for (int i = 0; i < calls; i++) t += run.getAsDouble();
+        return t;
     }
 }

@@ -125,8 +125,14 @@ public final class Checkpoints {
         } else {
             Map<String, INDArray> backbone = KeyMapping.selectBackbone(file, raw.tensors());
             format = KeyMapping.detect(backbone);
+            KeyMapping.Dinov3Buffers v3 = switch (format) {
+                case DINOV3_OFFICIAL -> KeyMapping.takeDinov3Buffers(file, backbone);
+                case HF_DINOV3 -> KeyMapping.hfDinov3Buffers(backbone);
+                default -> null;
+            };
             sd = KeyMapping.toCanonical(file, backbone, format);
             config = infer(file, sd, format);
+            if (v3 != null) config = dinov3(file, config, sd, format, v3, notes, pe);
         }
         if (preset != null) {
             ViTConfig want = preset.withPe(config.pe());
@@ -254,6 +260,52 @@ public final class Checkpoints {
         if (dim % 64 != 0) throw new CheckpointException(file, "width " + dim + " is not a multiple of 64: pass --arch to give the head count");
         return new ViTConfig(p, dim, depth, dim / 64, mlp, hidden, sd.containsKey("blocks.0.ls1.gamma"),
                 sd.containsKey("cls_token"), regs, 1e-6, sd.containsKey("blocks.0.attn.qkv.bias"), pe);
+    }
+
+    /**
+     * A DINOv3 model: LayerNorm eps 1e-5, the k bias masked (and zeroed in the weights, so that nothing can use it), and
+     * RoPE with the checkpoint's periods; without {@code rope_embed.periods} (dino-saw's ALiBi-Dv3 layout) no position
+     * at all unless {@code pe} chooses one. HF checkpoints carry no periods: transformers recomputes them from base 100.
+     */
+    private static ViTConfig dinov3(Path file, ViTConfig c, Map<String, INDArray> sd, CheckpointFormat format,
+                                    KeyMapping.Dinov3Buffers v3, List<String> notes, Pe pe) {
+        if (sd.containsKey(LearnedAbsolute.PARAM))
+            throw new CheckpointException(file, "unexpected key 'pos_embed' in a DINOv3 checkpoint (DINOv3 has no absolute position embedding)");
+        PositionalEncoding enc;
+        int heads = c.numHeads();
+        if (v3.periods() != null) {
+            float[] p = v3.periods();
+            int headDim = 4 * p.length;
+            if (c.embedDim() % headDim != 0)
+                throw new CheckpointException(file, "rope_embed.periods has " + p.length + " entries (head width " + headDim
+                        + "), which does not divide the width " + c.embedDim());
+            heads = c.embedDim() / headDim;
+            enc = java.util.Arrays.equals(p, io.jvit.core.pe.Rope2d.formulaPeriods(100, headDim))
+                    ? new io.jvit.core.pe.Rope2d(100) : new io.jvit.core.pe.Rope2d(100, io.jvit.core.pe.Rope2d.Coords.SEPARATE, p);
+        } else if (format == CheckpointFormat.HF_DINOV3) {
+            enc = new io.jvit.core.pe.Rope2d(100);
+        } else {
+            enc = new NoPE();
+            if (pe == Pe.AS_TRAINED)
+                notes.add("no rope_embed.periods: a DINOv3 model without RoPE (dino-saw's ALiBi-Dv3 layout); load it with Pe.ALIBI to run it as the paper does");
+        }
+        if (v3.maskKBias()) {
+            INDArray mask = null;
+            for (int b = 0; b < c.depth(); b++) {
+                String key = "blocks." + b + ".attn.qkv.bias";
+                INDArray bias = sd.get(key);
+                if (bias == null) continue;
+                if (mask == null) {
+                    double[] m = new double[(int) bias.length()];
+                    java.util.Arrays.fill(m, 1.0);
+                    java.util.Arrays.fill(m, m.length / 3, 2 * m.length / 3, 0.0);
+                    mask = org.nd4j.linalg.factory.Nd4j.createFromArray(m).castTo(bias.dataType()).reshape(bias.shape());
+                }
+                sd.put(key, bias.mul(mask));
+            }
+        }
+        return new ViTConfig(c.patchSize(), c.embedDim(), c.depth(), heads, c.mlpKind(), c.mlpHidden(), c.layerScale(),
+                c.clsToken(), c.numRegisters(), 1e-5, c.qkvBias(), enc, v3.maskKBias() && c.qkvBias());
     }
 
     private static INDArray need(Path file, Map<String, INDArray> sd, String key) {

@@ -25,10 +25,17 @@ final class KeyMapping {
 
     private static final Pattern CHUNKED_BLOCK = Pattern.compile("^blocks\\.\\d+\\.(\\d+)\\.(.*)$");
     private static final Pattern HF_LAYER = Pattern.compile("^encoder\\.layer\\.(\\d+)\\.(.*)$");
+    private static final Pattern HF_V3_LAYER = Pattern.compile("^layer\\.(\\d+)\\.(.*)$");
+    private static final Pattern V3_BIAS_MASK = Pattern.compile("^blocks\\.(\\d+)\\.attn\\.qkv\\.bias_mask$");
+    private static final Pattern V3_SWIGLU = Pattern.compile("^blocks\\.(\\d+)\\.mlp\\.w([12])\\.(weight|bias)$");
+
+    /** DINOv3's buffers: the RoPE periods ({@code rope_embed.periods}, null when absent) and whether the k bias is masked. */
+    record Dinov3Buffers(float[] periods, boolean maskKBias) {}
 
     /** Picks the sub-dict that holds the backbone ({@code model.}, {@code module.}, {@code teacher.backbone.}, …). */
     static Map<String, INDArray> selectBackbone(Path file, Map<String, INDArray> raw) {
-        for (String anchor : new String[]{"patch_embed.proj.weight", "embeddings.patch_embeddings.projection.weight"}) {
+        for (String anchor : new String[]{"patch_embed.proj.weight", "embeddings.patch_embeddings.projection.weight",
+                "embeddings.patch_embeddings.weight"}) {
             String prefix = null;
             for (String k : raw.keySet())
                 if (k.endsWith(anchor) && (prefix == null || k.length() < prefix.length() + anchor.length()))
@@ -45,6 +52,9 @@ final class KeyMapping {
 
     static CheckpointFormat detect(Map<String, INDArray> sd) {
         if (sd.containsKey("embeddings.patch_embeddings.projection.weight")) return CheckpointFormat.HF_TRANSFORMERS;
+        if (sd.containsKey("embeddings.patch_embeddings.weight")) return CheckpointFormat.HF_DINOV3;
+        if (sd.containsKey("storage_tokens") || sd.containsKey("rope_embed.periods")) return CheckpointFormat.DINOV3_OFFICIAL;
+        for (String k : sd.keySet()) if (V3_BIAS_MASK.matcher(k).matches() || V3_SWIGLU.matcher(k).matches()) return CheckpointFormat.DINOV3_OFFICIAL;
         if (sd.containsKey("register_tokens") || sd.containsKey("mask_token")) return CheckpointFormat.DINOV2_OFFICIAL;
         for (String k : sd.keySet()) if (k.contains(".mlp.w12.") || CHUNKED_BLOCK.matcher(k).matches()) return CheckpointFormat.DINOV2_OFFICIAL;
         return CheckpointFormat.TIMM;
@@ -52,7 +62,12 @@ final class KeyMapping {
 
     /** Canonical state dict. Unknown keys are an error that names them. */
     static Map<String, INDArray> toCanonical(Path file, Map<String, INDArray> sd, CheckpointFormat format) {
-        Map<String, INDArray> in = format == CheckpointFormat.HF_TRANSFORMERS ? fromHf(file, sd) : sd;
+        Map<String, INDArray> in = switch (format) {
+            case HF_TRANSFORMERS -> fromHf(file, sd);
+            case HF_DINOV3 -> fromHfDinov3(file, sd);
+            case DINOV3_OFFICIAL -> fromDinov3(file, sd);
+            default -> sd;
+        };
         Map<String, INDArray> out = new LinkedHashMap<>();
         Set<String> unknown = new TreeSet<>();
         for (var e : in.entrySet()) {
@@ -138,6 +153,160 @@ final class KeyMapping {
             if (p[0] == null || p[1] == null || p[2] == null)
                 throw new CheckpointException(file, "incomplete query/key/value for " + e.getKey());
             out.put(e.getKey(), Nd4j.concat(0, p[0], p[1], p[2]));
+        }
+        return out;
+    }
+
+    /**
+     * Takes DINOv3's buffers out of an official-layout state dict (which it changes): {@code rope_embed.periods} and every
+     * block's {@code attn.qkv.bias_mask}, which must be 1 on the q and v thirds and 0 on the k third, on every block or none.
+     */
+    static Dinov3Buffers takeDinov3Buffers(Path file, Map<String, INDArray> sd) {
+        INDArray per = sd.remove("rope_embed.periods");
+        float[] periods = null;
+        if (per != null) {
+            if (per.rank() != 1 || per.length() == 0)
+                throw new CheckpointException(file, "rope_embed.periods must be a 1-D tensor, found shape " + java.util.Arrays.toString(per.shape()));
+            periods = per.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatVector();
+        }
+        Set<Integer> masked = new TreeSet<>();
+        for (String k : java.util.List.copyOf(sd.keySet())) {
+            Matcher m = V3_BIAS_MASK.matcher(k);
+            if (!m.matches()) continue;
+            int block = Integer.parseInt(m.group(1));
+            INDArray w = sd.get("blocks." + block + ".attn.qkv.weight");
+            if (w == null || !sd.containsKey("blocks." + block + ".attn.qkv.bias"))
+                throw new CheckpointException(file, "unexpected key '" + k + "': block " + block + " has no qkv weight and bias");
+            checkBiasMask(file, k, sd.remove(k), w.size(0));
+            masked.add(block);
+        }
+        if (!masked.isEmpty())
+            for (int b = 0; sd.containsKey("blocks." + b + ".attn.qkv.weight"); b++)
+                if (!masked.contains(b)) throw new CheckpointException(file, "missing key 'blocks." + b + ".attn.qkv.bias_mask'"
+                        + " (the other blocks mask their k bias)");
+        return new Dinov3Buffers(periods, !masked.isEmpty());
+    }
+
+    /** What an HF DINOv3ViTModel says of the same: no periods (recomputed), and a masked k bias when q has a bias and k has none. */
+    static Dinov3Buffers hfDinov3Buffers(Map<String, INDArray> sd) {
+        boolean q = false, k = false;
+        for (String key : sd.keySet()) {
+            Matcher m = HF_V3_LAYER.matcher(key);
+            if (!m.matches()) continue;
+            q |= m.group(2).equals("attention.q_proj.bias");
+            k |= m.group(2).equals("attention.k_proj.bias");
+        }
+        return new Dinov3Buffers(null, q && !k);
+    }
+
+    /** A bias_mask must be (3C) with 1 on the q and v thirds and 0 on the k third (DINOv3's LinearKMaskedBias). */
+    private static void checkBiasMask(Path file, String key, INDArray mask, long width) {
+        if (mask.rank() != 1 || mask.length() != width || width % 3 != 0)
+            throw new CheckpointException(file, "key '" + key + "' has shape " + java.util.Arrays.toString(mask.shape()) + ", expected [" + width + "]");
+        double[] v = mask.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+        long c = width / 3;
+        for (int i = 0; i < v.length; i++) {
+            double want = i >= c && i < 2 * c ? 0 : 1;
+            if (v[i] != want)
+                throw new CheckpointException(file, "key '" + key + "' is not a k-bias mask (1 on q and v, 0 on k): entry " + i + " is " + v[i]);
+        }
+    }
+
+    /** Official DINOv3 names → canonical: storage_tokens → reg_token, SwiGLU w1 and w2 stacked into fc1 (w3 → fc2 below). */
+    private static Map<String, INDArray> fromDinov3(Path file, Map<String, INDArray> sd) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        Map<String, INDArray[]> w12 = new LinkedHashMap<>();
+        for (var e : sd.entrySet()) {
+            String k = e.getKey();
+            Matcher m = V3_SWIGLU.matcher(k);
+            if (m.matches()) {
+                String key = "blocks." + m.group(1) + ".mlp.fc1." + m.group(3);
+                w12.computeIfAbsent(key, x -> new INDArray[2])[Integer.parseInt(m.group(2)) - 1] = e.getValue();
+                out.put(key, null);                                       // keeps the key order
+                continue;
+            }
+            out.put(k.equals("storage_tokens") ? "reg_token" : k, e.getValue());
+        }
+        for (var e : w12.entrySet()) {
+            INDArray[] p = e.getValue();
+            String base = e.getKey().replace(".mlp.fc1.", ".mlp.w");
+            if (p[0] == null || p[1] == null)
+                throw new CheckpointException(file, "missing key '" + base.replace(".mlp.w", ".mlp.w" + (p[0] == null ? 1 : 2) + ".") + "'");
+            if (p[0].rank() != p[1].rank() || !java.util.Arrays.equals(p[0].shape(), p[1].shape()))
+                throw new CheckpointException(file, "keys '" + base.replace(".mlp.w", ".mlp.w1.") + "' and '" + base.replace(".mlp.w", ".mlp.w2.")
+                        + "' differ in shape: " + java.util.Arrays.toString(p[0].shape()) + " vs " + java.util.Arrays.toString(p[1].shape()));
+            out.put(e.getKey(), Nd4j.concat(0, p[0], p[1]));              // silu(w1·x) ⊙ w2·x = silu(first half) ⊙ second half
+        }
+        return out;
+    }
+
+    /**
+     * HuggingFace DINOv3ViTModel → canonical names: q/k/v projections stacked into qkv (a missing k bias, transformers'
+     * {@code key_bias=False}, becomes zeros), o_proj → proj, layer_scale*.lambda1 → ls*.gamma, gate/up/down → fc1 (gate
+     * and up stacked) and fc2, or up/down → fc1/fc2 for the GELU MLP.
+     */
+    private static Map<String, INDArray> fromHfDinov3(Path file, Map<String, INDArray> sd) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        Map<String, INDArray[]> stacks = new LinkedHashMap<>();
+        Set<String> gated = new TreeSet<>();
+        for (String k : sd.keySet()) {
+            Matcher m = HF_V3_LAYER.matcher(k);
+            if (m.matches() && m.group(2).startsWith("mlp.gate_proj.")) gated.add(m.group(1));
+        }
+        for (var e : sd.entrySet()) {
+            String k = e.getKey();
+            INDArray v = e.getValue();
+            String mapped = switch (k) {
+                case "embeddings.cls_token" -> "cls_token";
+                case "embeddings.register_tokens" -> "reg_token";
+                case "embeddings.patch_embeddings.weight" -> "patch_embed.proj.weight";
+                case "embeddings.patch_embeddings.bias" -> "patch_embed.proj.bias";
+                case "rope_embeddings.inv_freq" -> "";                   // non-persistent; recomputed
+                default -> null;
+            };
+            Matcher m = HF_V3_LAYER.matcher(k);
+            if (mapped == null && m.matches()) {
+                String b = "blocks." + m.group(1) + ".", rest = m.group(2), kind = rest.substring(rest.lastIndexOf('.') + 1);
+                int slot = rest.startsWith("attention.q_proj.") ? 0 : rest.startsWith("attention.k_proj.") ? 1
+                        : rest.startsWith("attention.v_proj.") ? 2 : -1;
+                boolean isGated = gated.contains(m.group(1));
+                int mlpSlot = isGated && rest.startsWith("mlp.gate_proj.") ? 0 : isGated && rest.startsWith("mlp.up_proj.") ? 1 : -1;
+                if (slot >= 0) {
+                    String key = b + "attn.qkv." + kind;
+                    stacks.computeIfAbsent(key, x -> new INDArray[3])[slot] = v;
+                    out.put(key, null);
+                    continue;
+                }
+                if (mlpSlot >= 0) {
+                    String key = b + "mlp.fc1." + kind;
+                    stacks.computeIfAbsent(key, x -> new INDArray[2])[mlpSlot] = v;
+                    out.put(key, null);
+                    continue;
+                }
+                mapped = b + rest.replace("attention.o_proj.", "attn.proj.")
+                        .replace("layer_scale1.lambda1", "ls1.gamma").replace("layer_scale2.lambda1", "ls2.gamma")
+                        .replace("mlp.up_proj.", "mlp.fc1.").replace("mlp.down_proj.", "mlp.fc2.");
+            }
+            if (mapped != null && mapped.isEmpty()) continue;
+            out.put(mapped == null ? k : mapped, v);
+        }
+        for (var e : stacks.entrySet()) {
+            INDArray[] p = e.getValue();
+            String key = e.getKey(), b = key.substring(0, key.indexOf(key.contains(".attn.") ? ".attn." : ".mlp.") + 1);
+            String kind = key.substring(key.lastIndexOf('.') + 1);
+            String hf = "layer." + b.substring("blocks.".length());
+            if (p.length == 3) {
+                String[] names = {"q_proj", "k_proj", "v_proj"};
+                for (int i = 0; i < 3; i++)
+                    if (p[i] == null && !(i == 1 && kind.equals("bias")))
+                        throw new CheckpointException(file, "missing key '" + hf + "attention." + names[i] + "." + kind + "'");
+                if (p[1] == null) p[1] = Nd4j.zerosLike(p[0]);            // key_bias=False: the k bias is zero
+            } else {
+                String[] names = {"gate_proj", "up_proj"};
+                for (int i = 0; i < 2; i++)
+                    if (p[i] == null) throw new CheckpointException(file, "missing key '" + hf + "mlp." + names[i] + "." + kind + "'");
+            }
+            out.put(key, Nd4j.concat(0, p));
         }
         return out;
     }

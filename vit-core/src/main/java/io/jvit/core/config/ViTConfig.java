@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param layerNormEps  LayerNorm epsilon (DINOv2/timm: 1e-6)
  * @param qkvBias       whether the qkv projection has a bias
  * @param pe            the positional encoding (learned absolute, sin-cos, RoPE, ALiBi or none)
+ * @param maskKBias     whether the key third of the qkv bias is masked to zero (DINOv3's {@code LinearKMaskedBias}:
+ *                      the checkpoint holds a k bias that the model never uses)
  */
 public record ViTConfig(
         int patchSize,
@@ -38,7 +40,8 @@ public record ViTConfig(
         int numRegisters,
         double layerNormEps,
         boolean qkvBias,
-        PositionalEncoding pe) {
+        PositionalEncoding pe,
+        boolean maskKBias) {
 
     public ViTConfig {
         Objects.requireNonNull(mlpKind, "mlpKind");
@@ -48,6 +51,15 @@ public record ViTConfig(
         require(embedDim % numHeads == 0, "embedDim " + embedDim + " is not divisible by numHeads " + numHeads);
         require(mlpHidden > 0, "mlpHidden must be > 0");
         require(numRegisters >= 0, "numRegisters must be >= 0");
+        require(!maskKBias || qkvBias, "maskKBias needs a qkv bias");
+    }
+
+    /** A configuration without a masked k bias (every model but DINOv3). */
+    public ViTConfig(int patchSize, int embedDim, int depth, int numHeads, MlpKind mlpKind, int mlpHidden,
+                     boolean layerScale, boolean clsToken, int numRegisters, double layerNormEps, boolean qkvBias,
+                     PositionalEncoding pe) {
+        this(patchSize, embedDim, depth, numHeads, mlpKind, mlpHidden, layerScale, clsToken, numRegisters, layerNormEps,
+                qkvBias, pe, false);
     }
 
     private static void require(boolean ok, String msg) {
@@ -63,7 +75,16 @@ public record ViTConfig(
     /** This configuration with another positional encoding. */
     public ViTConfig withPe(PositionalEncoding newPe) {
         return new ViTConfig(patchSize, embedDim, depth, numHeads, mlpKind, mlpHidden, layerScale, clsToken,
-                numRegisters, layerNormEps, qkvBias, newPe);
+                numRegisters, layerNormEps, qkvBias, newPe, maskKBias);
+    }
+
+    /**
+     * The hidden width of a SwiGLU FFN as DINOv2 and DINOv3 size it ({@code SwiGLUFFN}): two thirds of
+     * {@code hiddenFeatures} (= width · ffn_ratio), truncated, then rounded up to a multiple of {@code alignTo} (8).
+     */
+    public static int swigluHidden(int hiddenFeatures, int alignTo) {
+        int d = (int) (hiddenFeatures * 2.0 / 3.0);
+        return (d + alignTo - 1) / alignTo * alignTo;
     }
 
     /** A timm-style ViT: the generic builder for models that are not one of the presets. */
@@ -81,7 +102,7 @@ public record ViTConfig(
     public Builder toBuilder() {
         return builder().patchSize(patchSize).embedDim(embedDim).depth(depth).numHeads(numHeads).mlpKind(mlpKind)
                 .mlpHidden(mlpHidden).layerScale(layerScale).clsToken(clsToken).numRegisters(numRegisters)
-                .layerNormEps(layerNormEps).qkvBias(qkvBias).pe(pe);
+                .layerNormEps(layerNormEps).qkvBias(qkvBias).pe(pe).maskKBias(maskKBias);
     }
 
     /**
@@ -101,6 +122,7 @@ public record ViTConfig(
         private double layerNormEps = 1e-6;          // DINOv2 and timm (PyTorch's default 1e-5 is not theirs)
         private boolean qkvBias = true;
         private PositionalEncoding pe = LearnedAbsolute.dinov2(37);   // a 37×37 table: trained at 518 px
+        private boolean maskKBias = false;           // DINOv3 masks the k third of the qkv bias
 
         private Builder() {}
 
@@ -128,6 +150,8 @@ public record ViTConfig(
         public Builder qkvBias(boolean v) { qkvBias = v; return this; }
         /** The positional encoding. */
         public Builder pe(PositionalEncoding v) { pe = v; return this; }
+        /** Whether the key third of the qkv bias is masked to zero (DINOv3). */
+        public Builder maskKBias(boolean v) { maskKBias = v; return this; }
 
         /**
          * The configuration.
@@ -141,7 +165,7 @@ public record ViTConfig(
             else if (embedDim > 0 && embedDim % 64 == 0) heads = embedDim / 64;
             else throw new IllegalArgumentException("embedDim " + embedDim + " is not a multiple of 64: give numHeads");
             return new ViTConfig(patchSize, embedDim, depth, heads, mlpKind, mlpHidden != null ? mlpHidden : 4 * embedDim,
-                    layerScale, clsToken, numRegisters, layerNormEps, qkvBias, pe);
+                    layerScale, clsToken, numRegisters, layerNormEps, qkvBias, pe, maskKBias);
         }
     }
 }

@@ -152,7 +152,7 @@ public final class FastViT {
             String b = "blocks." + i + ".";
             layerNorm(x, rows, dim, w(b + "norm1.weight"), w(b + "norm1.bias"), c.layerNormEps(), normed, threads);
             lap(3);
-            gemm.linear(normed, rows, dim, w(b + "attn.qkv.weight"), c.qkvBias() ? w(b + "attn.qkv.bias") : null, qkv);
+            gemm.linear(normed, rows, dim, w(b + "attn.qkv.weight"), c.qkvBias() ? qkvBias(i) : null, qkv);
             lap(1);
             Strided q = new Strided(qkv, 0, 3 * dim), k = new Strided(qkv, dim, 3 * dim), v = new Strided(qkv, 2 * dim, 3 * dim);
             if (rope != null) {
@@ -256,6 +256,20 @@ public final class FastViT {
             }
             return null;
         });
+    }
+
+    /** Block i's qkv bias; with {@link ViTConfig#maskKBias()} (DINOv3) a copy whose k third is zero. */
+    private float[] qkvBias(int block) {
+        String name = "blocks." + block + ".attn.qkv.bias";
+        if (!config.maskKBias()) return w(name);
+        float[] masked = params.get(name + "#masked");
+        if (masked == null) {
+            masked = w(name).clone();
+            int dim = config.embedDim();
+            java.util.Arrays.fill(masked, dim, 2 * dim, 0f);
+            params.put(name + "#masked", masked);
+        }
+        return masked;
     }
 
     /** Block i's attention bias: ALiBi with its slopes (constant, fixed schedule or learned), else none. */

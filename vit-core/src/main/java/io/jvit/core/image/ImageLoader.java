@@ -70,35 +70,21 @@ public final class ImageLoader {
 
     /** The decoded image, or (without {@code decode}) its {height, width}; every failure a {@link BadInputException}. */
     private static Object open(Path file, boolean decode) {
-        if (!Files.isRegularFile(file)) throw new BadInputException(file, "no such file");
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext())
-                throw new BadInputException(file, "not a readable image (PNG, JPEG or TIFF expected)");
-            ImageReader r = readers.next();
-            try {
-                r.setInput(in, true, false);
-                List<String> warnings = new ArrayList<>();
-                r.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-                long w = r.getWidth(0), h = r.getHeight(0);
-                if (w < 1 || h < 1 || w * h > MAX_PIXELS)
-                    throw new BadInputException(file, "declares " + w + "×" + h + " pixels"
-                            + (w * h > MAX_PIXELS ? ", over the limit of " + MAX_PIXELS + " (-Djvit.image.maxPixels)" : ""));
-                requireDecodable(file, r, 0, w * h);
-                TiffChecks.requireWithin(file, r, 0, Files.size(file));
-                if (!decode) return new int[]{(int) h, (int) w};
-                BufferedImage img = r.read(0);
-                for (String warning : warnings)                         // e.g. "Premature end of JPEG file": the rest is grey
-                    if (DATA_WARNING.matcher(warning).find()) throw new BadInputException(file, "corrupt or truncated image: " + warning);
-                return fromBuffered(img);
-            } finally {
-                r.dispose();
-            }
-        } catch (BadInputException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new BadInputException(file, "cannot decode image (" + BadInputException.describe(e) + ")", e);
-        }
+        return ImageReaders.with(file, true, false, r -> {
+            List<String> warnings = new ArrayList<>();
+            r.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            long w = r.getWidth(0), h = r.getHeight(0);
+            if (w < 1 || h < 1 || w * h > MAX_PIXELS)
+                throw new BadInputException(file, "declares " + w + "×" + h + " pixels"
+                        + (w * h > MAX_PIXELS ? ", over the limit of " + MAX_PIXELS + " (-Djvit.image.maxPixels)" : ""));
+            requireDecodable(file, r, 0, w * h);
+            TiffChecks.requireWithin(file, r, 0, Files.size(file));
+            if (!decode) return new int[]{(int) h, (int) w};
+            BufferedImage img = r.read(0);
+            for (String warning : warnings)                         // e.g. "Premature end of JPEG file": the rest is grey
+                if (DATA_WARNING.matcher(warning).find()) throw new BadInputException(file, "corrupt or truncated image: " + warning);
+            return fromBuffered(img);
+        });
     }
 
     /**

@@ -62,25 +62,8 @@ public final class ImagePages {
         }));
     }
 
-    private interface ReaderTask<T> { T run(ImageReader r) throws IOException; }
-
-    private static <T> T withReader(Path file, ReaderTask<T> task) throws IOException {
-        if (!Files.isRegularFile(file)) throw new BadInputException(file, "no such file");
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext())
-                throw new BadInputException(file, "not a readable image (PNG, JPEG or TIFF expected)");
-            ImageReader r = readers.next();
-            try {
-                r.setInput(in, false, true);            // not seek-forward-only: pages are addressed by index
-                return task.run(r);
-            } finally {
-                r.dispose();
-            }
-        } catch (BadInputException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new BadInputException(file, "cannot decode image (" + BadInputException.describe(e) + ")", e);
-        }
+    // not seek-forward-only: pages are addressed by index
+    private static <T> T withReader(Path file, ImageReaders.Task<T> task) throws IOException {
+        return ImageReaders.with(file, false, true, task);
     }
 }

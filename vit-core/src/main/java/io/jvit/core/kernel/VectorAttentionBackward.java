@@ -40,6 +40,7 @@ final class VectorAttentionBackward {
 
     private static final VectorSpecies<Float> F = VectorAttention.F;
     private static final int L = VectorAttention.L;
+    private static final FloatVector ZERO = FloatVector.zero(F);   // a constant: of exact type wherever it is used
     static final int BQ = 48;                  // queries per block (a multiple of 6): S and dP of 48 × 128 floats, 48 KB together;
                                                // 96, 192: the same time (N = 1374, d = 64, best of 30, loaded machine)
     static final int BK = 128;                 // keys per block (a multiple of 8 and of 2L): 64 the same, 256 1.1–1.15× the time
@@ -245,7 +246,7 @@ final class VectorAttentionBackward {
         FloatVector a = FloatVector.fromArray(F, acc, 0);
         int s = so + from, len = end - from, t = 0;
         for (int upper = F.loopBound(len); t < upper; t += L) a = FloatVector.fromArray(F, m, c + t).fma(FloatVector.fromArray(F, x, s + t), a);
-        a.intoArray(acc, 0);
+        ZERO.add(a).intoArray(acc, 0);                               // a loop's vector never the receiver: see VectorAttention
         double rest = 0;
         for (; t < len; t++) rest += m[c + t] * x[s + t];
         return rest;
@@ -301,14 +302,16 @@ final class VectorAttentionBackward {
                 a40 = x.fma(k0, a40); a41 = x.fma(k1, a41);
                 x = FloatVector.broadcast(F, a[q5 + ch]);
                 a50 = x.fma(k0, a50); a51 = x.fma(k1, a51);
+                if (ch == d - 1) {                                    // stored on the last step, fresh from their fma (VectorAttention's rules)
+                    int o = co + jj;
+                    a00.intoArray(c, o); a01.intoArray(c, o + L); o += BK;
+                    a10.intoArray(c, o); a11.intoArray(c, o + L); o += BK;
+                    a20.intoArray(c, o); a21.intoArray(c, o + L); o += BK;
+                    a30.intoArray(c, o); a31.intoArray(c, o + L); o += BK;
+                    a40.intoArray(c, o); a41.intoArray(c, o + L); o += BK;
+                    a50.intoArray(c, o); a51.intoArray(c, o + L);
+                }
             }
-            int o = co + jj;
-            a00.intoArray(c, o); a01.intoArray(c, o + L); o += BK;
-            a10.intoArray(c, o); a11.intoArray(c, o + L); o += BK;
-            a20.intoArray(c, o); a21.intoArray(c, o + L); o += BK;
-            a30.intoArray(c, o); a31.intoArray(c, o + L); o += BK;
-            a40.intoArray(c, o); a41.intoArray(c, o + L); o += BK;
-            a50.intoArray(c, o); a51.intoArray(c, o + L);
         }
     }
 
@@ -342,21 +345,27 @@ final class VectorAttentionBackward {
                 a40 = x.fma(v0, a40); a41 = x.fma(v1, a41);
                 x = FloatVector.broadcast(F, a[p5 + jj]);
                 a50 = x.fma(v0, a50); a51 = x.fma(v1, a51);
+                if (jj == depth - 1) {                                // stored on the last step (none: C unchanged)
+                    a00.intoArray(c, o0); a01.intoArray(c, o0 + L);
+                    a10.intoArray(c, o1); a11.intoArray(c, o1 + L);
+                    a20.intoArray(c, o2); a21.intoArray(c, o2 + L);
+                    a30.intoArray(c, o3); a31.intoArray(c, o3 + L);
+                    a40.intoArray(c, o4); a41.intoArray(c, o4 + L);
+                    a50.intoArray(c, o5); a51.intoArray(c, o5 + L);
+                }
             }
-            a00.intoArray(c, o0); a01.intoArray(c, o0 + L);
-            a10.intoArray(c, o1); a11.intoArray(c, o1 + L);
-            a20.intoArray(c, o2); a21.intoArray(c, o2 + L);
-            a30.intoArray(c, o3); a31.intoArray(c, o3 + L);
-            a40.intoArray(c, o4); a41.intoArray(c, o4 + L);
-            a50.intoArray(c, o5); a51.intoArray(c, o5 + L);
         }
         for (; ch < dp; ch += L)                                      // a last single vector of channels
-            for (int t = 0; t < 6; t++) {
-                int o = co + t * dp + ch, pp = ao + t * BK, bi = bBase + ch;
-                FloatVector acc = FloatVector.fromArray(F, c, o);
-                for (int jj = 0; jj < depth; jj++, bi += dp) acc = FloatVector.broadcast(F, a[pp + jj]).fma(FloatVector.fromArray(F, bm, bi), acc);
-                acc.intoArray(c, o);
-            }
+            for (int t = 0; t < 6; t++) rowTimesRows1(a, ao + t * BK, bm, bBase + ch, depth, dp, c, co + t * dp + ch, 1);
+    }
+
+    /** C[o] += Σ_{i < depth} A[ai + i·aStep]·B[bi + i·dp] for one vector of channels (the kernels' last single vector). */
+    private static void rowTimesRows1(float[] a, int ai, float[] bm, int bi, int depth, int dp, float[] c, int o, int aStep) {
+        FloatVector acc = FloatVector.fromArray(F, c, o);
+        for (int i = 0; i < depth; i++, ai += aStep, bi += dp) {
+            acc = FloatVector.broadcast(F, a[ai]).fma(FloatVector.fromArray(F, bm, bi), acc);
+            if (i == depth - 1) acc.intoArray(c, o);
+        }
     }
 
     /**
@@ -395,22 +404,19 @@ final class VectorAttentionBackward {
                 a60 = x.fma(b0, a60); a61 = x.fma(b1, a61);
                 x = FloatVector.broadcast(F, a[ai + 7]);
                 a70 = x.fma(b0, a70); a71 = x.fma(b1, a71);
+                if (i == depth - 1) {                                 // stored on the last step (none: C unchanged)
+                    a00.intoArray(c, o0); a01.intoArray(c, o0 + L);
+                    a10.intoArray(c, o1); a11.intoArray(c, o1 + L);
+                    a20.intoArray(c, o2); a21.intoArray(c, o2 + L);
+                    a30.intoArray(c, o3); a31.intoArray(c, o3 + L);
+                    a40.intoArray(c, o4); a41.intoArray(c, o4 + L);
+                    a50.intoArray(c, o5); a51.intoArray(c, o5 + L);
+                    a60.intoArray(c, o6); a61.intoArray(c, o6 + L);
+                    a70.intoArray(c, o7); a71.intoArray(c, o7 + L);
+                }
             }
-            a00.intoArray(c, o0); a01.intoArray(c, o0 + L);
-            a10.intoArray(c, o1); a11.intoArray(c, o1 + L);
-            a20.intoArray(c, o2); a21.intoArray(c, o2 + L);
-            a30.intoArray(c, o3); a31.intoArray(c, o3 + L);
-            a40.intoArray(c, o4); a41.intoArray(c, o4 + L);
-            a50.intoArray(c, o5); a51.intoArray(c, o5 + L);
-            a60.intoArray(c, o6); a61.intoArray(c, o6 + L);
-            a70.intoArray(c, o7); a71.intoArray(c, o7 + L);
         }
         for (; ch < dp; ch += L)                                      // a last single vector of channels
-            for (int t = 0; t < 8; t++) {
-                int o = (j + t) * dp + ch, ai = j + t, bi = bBase + ch;
-                FloatVector acc = FloatVector.fromArray(F, c, o);
-                for (int i = 0; i < depth; i++, ai += BK, bi += dp) acc = FloatVector.broadcast(F, a[ai]).fma(FloatVector.fromArray(F, bm, bi), acc);
-                acc.intoArray(c, o);
-            }
+            for (int t = 0; t < 8; t++) rowTimesRows1(a, j + t, bm, bBase + ch, depth, dp, c, (j + t) * dp + ch, BK);
     }
 }

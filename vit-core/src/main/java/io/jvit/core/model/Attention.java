@@ -23,7 +23,10 @@ final class Attention {
         int n = g.numTokens(), dim = c.embedDim(), heads = c.numHeads(), hd = c.headDim();
         String p = "blocks." + block + ".attn";
 
-        SDVariable qkv = Layers.linear(g, p + ".qkv", x, n, dim, 3 * dim, c.qkvBias());     // (B, N, 3C)
+        boolean masked = c.maskKBias() && c.qkvBias();                                  // DINOv3: the k bias is never used
+        SDVariable qkv = Layers.linear(g, p + ".qkv", x, n, dim, 3 * dim, c.qkvBias() && !masked);   // (B, N, 3C)
+        if (masked) qkv = qkv.add(g.param(p + ".qkv.bias").mul(g.shared("qkv_bias_mask", () -> sd.constant("qkv_bias_mask",
+                Nd4j.createFromArray(kBiasMask(dim)).castTo(g.dataType())))));           // b ⊙ [1…1 0…0 1…1]
         SDVariable[] qkvSplit = sd.unstack(qkv.reshape(-1, n, 3, heads, hd)
                 .permute(2, 0, 3, 1, 4), 0, 3);                                          // 3 × (B, H, N, hd)
         SDVariable q = qkvSplit[0], k = qkvSplit[1], v = qkvSplit[2];
@@ -38,6 +41,14 @@ final class Attention {
         SDVariable out = sd.mmul(attn, v)                                                // (B, H, N, hd)
                 .permute(0, 2, 1, 3).reshape(-1, n, dim);                                // (B, N, C)
         return Layers.linear(g, p + ".proj", out, n, dim, dim, true);
+    }
+
+    /** DINOv3's {@code bias_mask} for a qkv bias of width 3C: 1 on the q and v thirds, 0 on the k third. */
+    static float[] kBiasMask(int dim) {
+        float[] m = new float[3 * dim];
+        java.util.Arrays.fill(m, 0, dim, 1f);
+        java.util.Arrays.fill(m, 2 * dim, 3 * dim, 1f);
+        return m;
     }
 
     /** Rotates the patch tokens of t (B, H, N, hd): t·cos + rotate_half(t)·sin; prefix tokens untouched. */

@@ -48,7 +48,9 @@ class GradientCheckTest {
                 Arguments.of("alibi learned slopes", TinyModels.config(
                         new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED))),
                 Arguments.of("none", TinyModels.config(new NoPE())),
-                Arguments.of("swiglu + learned", TinyModels.swiglu(LearnedAbsolute.dinov2(2))));
+                Arguments.of("swiglu + learned", TinyModels.swiglu(LearnedAbsolute.dinov2(2))),
+                Arguments.of("dinov3: rope + swiglu + masked k bias", TinyModels.swiglu(new Rope2d(100)).toBuilder()
+                        .maskKBias(true).layerNormEps(1e-5).build()));
     }
 
     @ParameterizedTest(name = "{0}")

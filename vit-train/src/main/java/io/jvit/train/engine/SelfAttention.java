@@ -9,7 +9,7 @@ import io.jvit.core.kernel.Strided;
 import io.jvit.core.pe.RopeTables;
 
 /**
- * A block's attention branch: qkv = x·W_qkvᵀ (+ b), RoPE on the patch tokens' q and k, the fused attention
+ * A block's attention branch: qkv = x·W_qkvᵀ (+ b, its k third masked to zero for DINOv3), RoPE on the patch tokens' q and k, the fused attention
  * softmax(q·kᵀ/√d + m_h·M)·v (its log-sum-exp saved), then the output projection. The packed qkv (rows, 3C) is
  * three strided views: q at offset 0, k at C, v at 2C; its gradient is packed the same way.
  */
@@ -21,7 +21,7 @@ final class SelfAttention {
                         AttentionWorkspace ws, int threads) {
         int rows = s.rows(), dim = s.dim();
         AttentionShape shape = s.attention();
-        Linear.forward(t.normed1, rows, dim, 3 * dim, p.get(prefix + "qkv.weight"), p.getOrNull(prefix + "qkv.bias"), t.qkv, threads);
+        Linear.forward(t.normed1, rows, dim, 3 * dim, p.get(prefix + "qkv.weight"), qkvBias(c, p.getOrNull(prefix + "qkv.bias")), t.qkv, threads);
         Strided q = new Strided(t.qkv, 0, 3 * dim), k = new Strided(t.qkv, dim, 3 * dim), v = new Strided(t.qkv, 2 * dim, 3 * dim);
         if (rope != null) {
             RopeRotation.forward(q, shape, s.prefix(), rope);
@@ -46,7 +46,17 @@ final class SelfAttention {
             RopeRotation.backward(dq, shape, s.prefix(), rope);
             RopeRotation.backward(dk, shape, s.prefix(), rope);
         }
+        float[] db = g.getOrNull(prefix + "qkv.bias");
         Linear.backward(sc.dQkv, t.normed1, rows, dim, w3, p.get(prefix + "qkv.weight"), sc.dNormed,
-                g.get(prefix + "qkv.weight"), g.getOrNull(prefix + "qkv.bias"), threads);
+                g.get(prefix + "qkv.weight"), db, threads);
+        if (c.maskKBias() && db != null) java.util.Arrays.fill(db, dim, 2 * dim, 0f);   // the masked k bias gets no gradient
+    }
+
+    /** The qkv bias the forward adds: with {@link ViTConfig#maskKBias()} (DINOv3) a copy whose k third is zero. */
+    static float[] qkvBias(ViTConfig c, float[] b) {
+        if (b == null || !c.maskKBias()) return b;
+        float[] m = b.clone();
+        java.util.Arrays.fill(m, c.embedDim(), 2 * c.embedDim(), 0f);
+        return m;
     }
 }

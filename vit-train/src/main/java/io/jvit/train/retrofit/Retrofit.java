@@ -83,9 +83,9 @@ public final class Retrofit {
     public static List<Epoch> run(VisionTransformer teacher, VisionTransformer init, ImageSet data, Options o, Path out,
                                   Path resume, Listener listener) throws IOException {
         int p = teacher.config().patchSize();
-        if (o.imageSize() % p != 0) throw new IllegalArgumentException("image size " + o.imageSize() + " is not a multiple of the patch size " + p);
+        if (o.imageSize() < p) throw new IllegalArgumentException("image size " + o.imageSize() + " is smaller than one " + p + " px patch");
         VisionTransformer student = init != null ? init : Students.of(teacher, o.pe());
-        int grid = o.imageSize() / p;
+        int grid = o.imageSize() / p;          // the remainder is dropped, as the patch convolution does (518 px at p = 16: 32 × 32)
         Distiller d = distiller(teacher, student, grid, o);
         Files.createDirectories(out);
         List<Epoch> rows = new ArrayList<>();
@@ -104,14 +104,14 @@ public final class Retrofit {
             double sum = 0;
             int n = 0;
             for (int s = 0; s < steps; s++) {
-                INDArray batch = data.batch(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize())));
+                INDArray batch = cropToGrid(data.batch(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize()))), grid * p);
                 if (batch == null) continue;
                 double loss = d.step(batch);
                 sum += loss;
                 n++;
                 if (listener != null) listener.step(e, s + 1, steps, loss);
             }
-            double val = validate(d, data, o.batchSize());
+            double val = validate(d, data, o.batchSize(), grid * p);
             // checked before anything of this epoch is written: NaN losses must not pass for a result
             if (n == 0 || Double.isNaN(val))
                 throw new io.jvit.core.io.BadInputException(data.folder(), "no " + (n == 0 ? "training" : "validation")
@@ -148,12 +148,19 @@ public final class Retrofit {
         };
     }
 
-    static double validate(Distiller d, ImageSet data, int batchSize) {
+    /** The top-left side × side pixels of a (B, 3, S, S) batch (S ≥ side): what a stride-p patch embedding reads. */
+    static INDArray cropToGrid(INDArray batch, int side) {
+        if (batch == null || (batch.size(2) == side && batch.size(3) == side)) return batch;
+        return batch.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, side), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, side)).dup('c');
+    }
+
+    static double validate(Distiller d, ImageSet data, int batchSize, int side) {
         List<Path> v = data.validation();
         double sum = 0;
         int n = 0;
         for (int i = 0; i < v.size(); i += batchSize) {
-            INDArray b = data.batch(v.subList(i, Math.min(v.size(), i + batchSize)));
+            INDArray b = cropToGrid(data.batch(v.subList(i, Math.min(v.size(), i + batchSize))), side);
             if (b == null) continue;
             sum += d.loss(b) * b.size(0);
             n += (int) b.size(0);

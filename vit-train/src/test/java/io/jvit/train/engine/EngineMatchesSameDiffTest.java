@@ -49,6 +49,8 @@ class EngineMatchesSameDiffTest {
                 Arguments.of("none", Fixtures.config(new NoPE(), 1, 0, MlpKind.GELU), DistillationLoss.COSINE),
                 Arguments.of("swiglu + learned, 1 register", Fixtures.config(LearnedAbsolute.dinov2(4), 1, 1, MlpKind.SWIGLU), DistillationLoss.COSINE),
                 Arguments.of("swiglu + alibi learned, MSE", Fixtures.config(learned, 1, 0, MlpKind.SWIGLU), DistillationLoss.MSE),
+                Arguments.of("dinov3: rope, swiglu, masked k bias, 4 storage tokens", Fixtures.config(new Rope2d(100), 2, 4, MlpKind.SWIGLU)
+                        .toBuilder().maskKBias(true).layerNormEps(1e-5).build(), DistillationLoss.COSINE),
                 Arguments.of("no CLS, no LayerScale, no qkv bias, alibi learned", new ViTConfig(4, 32, 1, 2, MlpKind.GELU, 64, false, false, 0,
                         1e-6, false, learned), DistillationLoss.COSINE));
     }

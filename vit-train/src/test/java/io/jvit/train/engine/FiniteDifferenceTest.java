@@ -43,7 +43,9 @@ class FiniteDifferenceTest {
                 Arguments.of("learned 4×4 → 3×5, GELU", Fixtures.config(LearnedAbsolute.dinov2(4), 1, 1, MlpKind.GELU)),
                 Arguments.of("rope", Fixtures.config(new Rope2d(100), 1, 1, MlpKind.GELU)),
                 Arguments.of("alibi learned slopes, SwiGLU", Fixtures.config(
-                        new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED), 1, 1, MlpKind.SWIGLU)));
+                        new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED), 1, 1, MlpKind.SWIGLU)),
+                Arguments.of("dinov3: rope, SwiGLU, masked k bias, 4 storage tokens, eps 1e-5", Fixtures.config(new Rope2d(100), 1, 4, MlpKind.SWIGLU)
+                        .toBuilder().maskKBias(true).layerNormEps(1e-5).build()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -88,6 +90,20 @@ class FiniteDifferenceTest {
             }
             assertThat(bad).as(name).isEmpty();
             assertThat(checked).isGreaterThan(60);
+            if (c.maskKBias()) {                  // DINOv3: the k third of the qkv bias is masked, so its gradient is exactly 0
+                float[] db = got.grads().get("blocks.0.attn.qkv.bias");
+                int dim = c.embedDim();
+                INDArray kBias = sd.getVariable("blocks.0.attn.qkv.bias").getArr();
+                for (int i = dim; i < 2 * dim; i += 7) {
+                    assertThat(db[i]).as("engine gradient of the masked k bias [%d]", i).isZero();
+                    double o = kBias.getDouble(i);
+                    kBias.putScalar(i, o + 0.1);
+                    double moved = loss(sd, ph);
+                    kBias.putScalar(i, o);
+                    assertThat(moved).as("loss after moving the masked k bias [%d]", i).isEqualTo(base);
+                }
+                assertThat(java.util.Arrays.copyOfRange(db, 0, dim)).as("q bias gradient").isNotEqualTo(new float[dim]);
+            }
         } finally {
             Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         }
