@@ -5,7 +5,6 @@ import io.jvit.core.Features;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.pe.Alibi2d;
-
 import java.nio.file.Path;
 
 /**
@@ -25,10 +24,13 @@ public final class BuildModel {
     /** Writes the model to {@code out} and returns the features of {@code image} from the model read back. */
     static Features run(Path out, Path image) throws Exception {
         ViTConfig config = ViTConfig.builder()
-                .patchSize(8).embedDim(96).numHeads(2).depth(4)   // every other value: DINOv2's (LayerScale, 4 registers, …)
+                .patchSize(8)
+                .embedDim(96)
+                .numHeads(2)
+                .depth(4) // every other value: DINOv2's (LayerScale, 4 registers, …)
                 .pe(Alibi2d.paperDefault())
                 .build();
-        Backbone.random(config, 42).save(out);                    // the config goes into the file's metadata
+        Backbone.random(config, 42).save(out); // the config goes into the file's metadata
         return Backbone.load(out).features(ImageLoader.read(image));
     }
 }

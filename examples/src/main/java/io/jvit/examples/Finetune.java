@@ -9,11 +9,8 @@ import io.jvit.train.optim.AdamW;
 import io.jvit.train.retrofit.FastDistiller;
 import io.jvit.train.retrofit.ImageSet;
 import io.jvit.train.retrofit.Students;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The paper's ALiBi retrofit in a few steps: the student is the teacher with its positional encoding replaced by 2D
@@ -26,8 +23,10 @@ public final class Finetune {
     private Finetune() {}
 
     public static void main(String[] args) throws Exception {
-        int steps = args.length > 3 ? Integer.parseInt(args[3]) : 10, size = args.length > 4 ? Integer.parseInt(args[4]) : 224;
-        double[] losses = run(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), steps, size, 1e-4);   // ./vit retrofit's default lr
+        int steps = args.length > 3 ? Integer.parseInt(args[3]) : 10,
+                size = args.length > 4 ? Integer.parseInt(args[4]) : 224;
+        double[] losses = run(
+                Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), steps, size, 1e-4); // ./vit retrofit's default lr
         for (int i = 0; i < losses.length; i++) System.out.printf("step %d: cosine loss %.5f%n", i, losses[i]);
     }
 
@@ -36,13 +35,20 @@ public final class Finetune {
         VisionTransformer teacher = Backbone.load(teacherFile).model();
         VisionTransformer student = Students.of(teacher, Alibi2d.paperDefault());
         int grid = size / teacher.config().patchSize();
-        var distiller = new FastDistiller(teacher, student, grid, grid, FeatureLoss.COSINE, new int[0],
-                new AdamW(lr, 0.9, 0.999, 1e-8, 0.05), Runtime.getRuntime().availableProcessors());
+        var distiller = new FastDistiller(
+                teacher,
+                student,
+                grid,
+                grid,
+                FeatureLoss.COSINE,
+                new int[0],
+                new AdamW(lr, 0.9, 0.999, 1e-8, 0.05),
+                Runtime.getRuntime().availableProcessors());
         // ImageSet: short side to `size`, the centre crop, ImageNet-normalised; here every image in one batch
         INDArray batch = new ImageSet(images, size, 0.5, 0).batch(ImageLoader.listImages(images));
         if (batch == null) throw new IllegalArgumentException(images + ": no readable image");
         double[] losses = new double[steps];
-        for (int s = 0; s < steps; s++) losses[s] = distiller.step(batch);   // the loss before this step's update
+        for (int s = 0; s < steps; s++) losses[s] = distiller.step(batch); // the loss before this step's update
         Backbone.of(distiller.student()).save(out);
         return losses;
     }

@@ -3,7 +3,6 @@ package io.jvit.examples;
 import io.jvit.core.Backbone;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.pe.Pe;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +23,10 @@ public final class FolderFeatures {
 
     /** Returns the files written, in the folder's (sorted) order. */
     static List<Path> run(Path weights, Pe pe, Path images, Path outDir) throws Exception {
-        Backbone vit = Backbone.options().pe(pe).threads(Runtime.getRuntime().availableProcessors()).load(weights);
+        Backbone vit = Backbone.options()
+                .pe(pe)
+                .threads(Runtime.getRuntime().availableProcessors())
+                .load(weights);
         Files.createDirectories(outDir);
         List<Path> written = new ArrayList<>();
         for (Path image : ImageLoader.listImages(images)) {

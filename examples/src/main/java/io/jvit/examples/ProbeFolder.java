@@ -8,7 +8,6 @@ import io.jvit.core.pe.Pe;
 import io.jvit.probe.BiasProbe;
 import io.jvit.probe.Ramp;
 import io.jvit.probe.SampleMask;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,18 +25,21 @@ public final class ProbeFolder {
         Pe pe = args.length > 2 ? Pe.parse(args[2]) : Pe.AS_TRAINED;
         int step = args.length > 3 ? Integer.parseInt(args[3]) : 6;
         BiasProbe.Result r = run(Path.of(args[0]), pe, Path.of(args[1]), step);
-        System.out.printf("positional-bias R² (lr+ud): %.3f ± %.3f over %d probes%n", r.mean(), r.std(), r.values().length);
+        System.out.printf(
+                "positional-bias R² (lr+ud): %.3f ± %.3f over %d probes%n", r.mean(), r.std(), r.values().length);
     }
 
     /** {@code step}: the sampling mask's grid step (the paper: 6 on a 37 × 37 grid; smaller for small images). */
     static BiasProbe.Result run(Path weights, Pe pe, Path images, int step) throws Exception {
-        Backbone vit = Backbone.options().pe(pe)
-                .resize(Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE)   // as the paper (and ./vit probe) fits images
+        Backbone vit = Backbone.options()
+                .pe(pe)
+                .resize(Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE) // as the paper (and ./vit probe) fits images
                 .load(weights);
         List<Image> loaded = new ArrayList<>();
         for (Path f : ImageLoader.listImages(images)) loaded.add(ImageLoader.read(f));
         BiasProbe paper = BiasProbe.paper(Ramp.LR_UD);
-        BiasProbe probe = new BiasProbe(paper.ramp(), new SampleMask(true, step, 1.0), paper.repeats(), paper.alpha(), paper.seed());
+        BiasProbe probe = new BiasProbe(
+                paper.ramp(), new SampleMask(true, step, 1.0), paper.repeats(), paper.alpha(), paper.seed());
         return probe.run(vit, loaded);
     }
 }

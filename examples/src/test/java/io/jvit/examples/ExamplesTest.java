@@ -1,5 +1,9 @@
 package io.jvit.examples;
 
+import static io.jvit.examples.ExampleImages.fixture;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import io.jvit.core.Features;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.config.ViTConfig;
@@ -10,16 +14,11 @@ import io.jvit.core.io.Npy;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.Pe;
 import io.jvit.probe.BiasProbe;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.nio.file.Path;
-import java.util.List;
-
-import static io.jvit.examples.ExampleImages.fixture;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 /** Each example on tiny inputs: what it writes and returns. */
 class ExamplesTest {
@@ -35,19 +34,27 @@ class ExamplesTest {
                 .containsExactly(8, 96, 2, 4, 4, 384);
         assertThat(c.pe()).isEqualTo(Alibi2d.paperDefault());
         assertThat(List.of(f.h(), f.w(), f.channels())).containsExactly(28, 28, 96);
-        Preprocessor.Pixels px = new Preprocessor(8, Preprocessor.ResizePolicy.NONE).pixels(List.of(ImageLoader.read(fixture("rocket_224.png"))));
-        assertThat(f.data()).containsExactly(new FastViT(c, m.weights(), 1).run(px.data(), 1, 224, 224, false).patchTokens());
+        Preprocessor.Pixels px = new Preprocessor(8, Preprocessor.ResizePolicy.NONE)
+                .pixels(List.of(ImageLoader.read(fixture("rocket_224.png"))));
+        assertThat(f.data())
+                .containsExactly(new FastViT(c, m.weights(), 1)
+                        .run(px.data(), 1, 224, 224, false)
+                        .patchTokens());
     }
 
     @Test
     void folderFeaturesWritesOneNpyPerImageEqualToTheReference(@TempDir Path dir) throws Exception {
-        List<Path> written = FolderFeatures.run(fixture(ALIBI), Pe.ALIBI, ExampleImages.folder(dir), dir.resolve("out"));
+        List<Path> written =
+                FolderFeatures.run(fixture(ALIBI), Pe.ALIBI, ExampleImages.folder(dir), dir.resolve("out"));
         assertThat(written).containsExactly(dir.resolve("out/chelsea_280x420.npy"), dir.resolve("out/rocket_224.npy"));
-        for (String image : new String[]{"chelsea_280x420", "rocket_224"}) {
+        for (String image : new String[] {"chelsea_280x420", "rocket_224"}) {
             INDArray got = Npy.read(dir.resolve("out/" + image + ".npy"));
-            INDArray want = Npy.read(fixture("alibi_timm_d2__" + image + ".npy"));   // PyTorch's, (1, h·w, C) or (h, w, C)
-            assertThat(got.shape()).containsExactly(image.startsWith("rocket") ? new long[]{16, 16, 128} : new long[]{20, 30, 128});
-            assertThat(got.reshape(want.shape()).sub(want).amaxNumber().doubleValue()).isLessThan(1e-4);
+            INDArray want =
+                    Npy.read(fixture("alibi_timm_d2__" + image + ".npy")); // PyTorch's, (1, h·w, C) or (h, w, C)
+            assertThat(got.shape())
+                    .containsExactly(image.startsWith("rocket") ? new long[] {16, 16, 128} : new long[] {20, 30, 128});
+            assertThat(got.reshape(want.shape()).sub(want).amaxNumber().doubleValue())
+                    .isLessThan(1e-4);
         }
     }
 
@@ -56,13 +63,17 @@ class ExamplesTest {
         Path images = ExampleImages.folder(dir);
         BiasProbe.Result learned = ProbeFolder.run(fixture(TIMM), Pe.AS_TRAINED, images, 2);
         BiasProbe.Result alibi = ProbeFolder.run(fixture(ALIBI), Pe.ALIBI, images, 2);
-        System.out.printf("example probe R²: learned %.3f ± %.3f, ALiBi %.3f ± %.3f%n", learned.mean(), learned.std(), alibi.mean(), alibi.std());
+        System.out.printf(
+                "example probe R²: learned %.3f ± %.3f, ALiBi %.3f ± %.3f%n",
+                learned.mean(), learned.std(), alibi.mean(), alibi.std());
         assertThat(learned.values()).hasSize(12);
         assertThat(alibi.values()).hasSize(12);
         double mean = 0;
         for (double v : learned.values()) mean += v / 12;
         assertThat(learned.mean()).isCloseTo(mean, within(1e-12));
-        assertThat(learned.mean()).as("learned PE is more positional than ALiBi").isGreaterThan(alibi.mean());
+        assertThat(learned.mean())
+                .as("learned PE is more positional than ALiBi")
+                .isGreaterThan(alibi.mean());
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.jvit.examples;
 
+import static io.jvit.examples.ExampleImages.fixture;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.ImageLoader;
@@ -7,14 +10,6 @@ import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.Npy;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Pe;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
-import javax.tools.DiagnosticCollector;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileObject;
-import javax.tools.ToolProvider;
 import java.io.File;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +20,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static io.jvit.examples.ExampleImages.fixture;
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The README's Java snippet, exactly as written, compiled (javax.tools, in process, against the test class path) and
@@ -43,9 +42,11 @@ class ReadmeSnippetTest {
         List<String> imports = new ArrayList<>(), body = new ArrayList<>();
         for (String line : snippet.split("\n")) (line.startsWith("import ") ? imports : body).add(line);
         String source = String.join("\n", imports) + "\n\npublic class ReadmeSnippet {\n"
-                + "    public static void main(String[] args) throws Exception {\n" + String.join("\n", body) + "\n    }\n}\n";
+                + "    public static void main(String[] args) throws Exception {\n" + String.join("\n", body)
+                + "\n    }\n}\n";
 
-        Path src = Files.createDirectories(dir.resolve("src")), classes = Files.createDirectories(dir.resolve("classes"));
+        Path src = Files.createDirectories(dir.resolve("src")),
+                classes = Files.createDirectories(dir.resolve("classes"));
         Files.writeString(src.resolve("ReadmeSnippet.java"), source);
         compile(src.resolve("ReadmeSnippet.java"), classes);
 
@@ -55,25 +56,34 @@ class ReadmeSnippetTest {
         String stdout = run(classes, work);
 
         assertThat(stdout).contains("16 x 16 patches, 128 channels").contains("registers [1, 4, 128], blocks 2");
-        Matcher r2 = Pattern.compile("positional-bias R2 (-?[0-9.]+) \\+- ([0-9.]+)").matcher(stdout);
+        Matcher r2 =
+                Pattern.compile("positional-bias R2 (-?[0-9.]+) \\+- ([0-9.]+)").matcher(stdout);
         assertThat(r2.find()).as(stdout).isTrue();
         assertThat(Double.parseDouble(r2.group(1))).isBetween(-10.0, 1.0);
 
         // the features it wrote are the fast engine's, called directly
-        VisionTransformer m = Checkpoints.load(fixture("alibi_timm_w128_reg4_d2.pth"), Pe.ALIBI).model();
-        Preprocessor.Pixels px = new Preprocessor(14, Preprocessor.ResizePolicy.NONE).pixels(List.of(ImageLoader.read(fixture("rocket_224.png"))));
-        float[] direct = new FastViT(m, 1).run(px.data(), 1, px.height(), px.width(), false).patchTokens();
+        VisionTransformer m = Checkpoints.load(fixture("alibi_timm_w128_reg4_d2.pth"), Pe.ALIBI)
+                .model();
+        Preprocessor.Pixels px = new Preprocessor(14, Preprocessor.ResizePolicy.NONE)
+                .pixels(List.of(ImageLoader.read(fixture("rocket_224.png"))));
+        float[] direct = new FastViT(m, 1)
+                .run(px.data(), 1, px.height(), px.width(), false)
+                .patchTokens();
         INDArray written = Npy.read(work.resolve("micrograph.npy"));
         assertThat(written.shape()).containsExactly(16, 16, 128);
         assertThat(written.data().asFloat()).containsExactly(direct);
-        assertThat(Checkpoints.loadFloats(work.resolve("tiny.safetensors"), Pe.AS_TRAINED).config().embedDim()).isEqualTo(96);
+        assertThat(Checkpoints.loadFloats(work.resolve("tiny.safetensors"), Pe.AS_TRAINED)
+                        .config()
+                        .embedDim())
+                .isEqualTo(96);
     }
 
     /** README.md of the repository (this module's parent folder). */
     private static String readme() throws Exception {
         Path here = Path.of("").toAbsolutePath();
         for (Path d = here; d != null; d = d.getParent())
-            if (Files.exists(d.resolve("README.md")) && Files.readString(d.resolve("README.md")).contains(BEGIN))
+            if (Files.exists(d.resolve("README.md"))
+                    && Files.readString(d.resolve("README.md")).contains(BEGIN))
                 return Files.readString(d.resolve("README.md"));
         throw new IllegalStateException("no README.md with a java-snippet marker above " + here);
     }
@@ -96,19 +106,39 @@ class ReadmeSnippetTest {
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         try (var files = javac.getStandardFileManager(diagnostics, null, StandardCharsets.UTF_8)) {
             StringWriter log = new StringWriter();
-            boolean ok = javac.getTask(log, files, diagnostics,
-                    List.of("-classpath", System.getProperty("java.class.path"), "-d", classes.toString(), "-proc:none", "-Xlint:none"),
-                    null, files.getJavaFileObjects(source.toFile())).call();
-            assertThat(ok).as("the README snippet compiles:\n" + diagnostics.getDiagnostics() + log).isTrue();
+            boolean ok = javac.getTask(
+                            log,
+                            files,
+                            diagnostics,
+                            List.of(
+                                    "-classpath",
+                                    System.getProperty("java.class.path"),
+                                    "-d",
+                                    classes.toString(),
+                                    "-proc:none",
+                                    "-Xlint:none"),
+                            null,
+                            files.getJavaFileObjects(source.toFile()))
+                    .call();
+            assertThat(ok)
+                    .as("the README snippet compiles:\n" + diagnostics.getDiagnostics() + log)
+                    .isTrue();
         }
     }
 
     /** Runs the snippet in a new JVM (working directory {@code work}); returns its output. */
     private static String run(Path classes, Path work) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Xmx1g",
-                "-cp", classes + File.pathSeparator + System.getProperty("java.class.path"), "ReadmeSnippet")
-                .directory(work.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(
+                        java,
+                        "--add-modules",
+                        "jdk.incubator.vector",
+                        "-Xmx1g",
+                        "-cp",
+                        classes + File.pathSeparator + System.getProperty("java.class.path"),
+                        "ReadmeSnippet")
+                .directory(work.toFile())
+                .redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", "1");
         Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();

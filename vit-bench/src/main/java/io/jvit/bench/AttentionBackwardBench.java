@@ -4,11 +4,10 @@ import io.jvit.core.kernel.AttentionBias;
 import io.jvit.core.kernel.AttentionWorkspace;
 import io.jvit.core.kernel.FusedAttention;
 import io.jvit.core.kernel.Strided;
-import org.openjdk.jmh.annotations.*;
-import org.openjdk.jmh.infra.Blackhole;
-
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.*;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Claim: our fused CPU attention backward (FlashAttention-2's algorithm, nothing N × N) costs about twice its forward
@@ -20,11 +19,18 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class AttentionBackwardBench {
-    @Param({"261", "1374"}) public int n;
-    @Param({"none", "alibi", "learned"}) public String bias;    // learned: ALiBi with the slopes' gradients asked for
-    @Param({"vector"}) public String impl;
+    @Param({"261", "1374"})
+    public int n;
+
+    @Param({"none", "alibi", "learned"})
+    public String bias; // learned: ALiBi with the slopes' gradients asked for
+
+    @Param({"vector"})
+    public String impl;
 
     Workload w;
     AttentionBias b;
@@ -50,7 +56,7 @@ public class AttentionBackwardBench {
         Random r = new Random(1);
         for (int i = 0; i < g.length; i++) g[i] = (float) r.nextGaussian();
         dOut = Strided.of(g, width);
-        grads = new float[n * 3 * width];                             // the qkv layer's gradient: three views of one array
+        grads = new float[n * 3 * width]; // the qkv layer's gradient: three views of one array
         dq = new Strided(grads, 0, 3 * width);
         dk = new Strided(grads, width, 3 * width);
         dv = new Strided(grads, 2 * width, 3 * width);
@@ -71,5 +77,7 @@ public class AttentionBackwardBench {
     }
 
     @Benchmark
-    public void baseline(Blackhole bh) { bh.consume(grads); }
+    public void baseline(Blackhole bh) {
+        bh.consume(grads);
+    }
 }

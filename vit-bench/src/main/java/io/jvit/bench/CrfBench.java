@@ -2,10 +2,9 @@ package io.jvit.bench;
 
 import io.jvit.core.image.Image;
 import io.jvit.segment.DenseCrf;
-import org.openjdk.jmh.annotations.*;
-
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.*;
 
 /**
  * Claim: the dense CRF (the paper's kernels: Gaussian sxy 1, bilateral sxy 30 / srgb 13, compat 10 each; 10 mean-field
@@ -16,10 +15,15 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx3g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx3g"})
 public class CrfBench {
-    @Param({"1"}) public int threads;
-    @Param({"1024"}) public int side;
+    @Param({"1"})
+    public int threads;
+
+    @Param({"1024"})
+    public int side;
 
     Image image;
     float[] probabilities;
@@ -32,8 +36,10 @@ public class CrfBench {
         probabilities = new float[k * n];
         for (int y = 0; y < side; y++)
             for (int x = 0; x < side; x++) {
-                int i = y * side + x, region = ((x / 64) + (y / 96)) % k;          // blocks of three colours, noisy
-                for (int c = 0; c < 3; c++) px[c * n + i] = (float) Math.min(1, Math.max(0, (c == region ? 0.7 : 0.3) + 0.05 * r.nextGaussian()));
+                int i = y * side + x, region = ((x / 64) + (y / 96)) % k; // blocks of three colours, noisy
+                for (int c = 0; c < 3; c++)
+                    px[c * n + i] =
+                            (float) Math.min(1, Math.max(0, (c == region ? 0.7 : 0.3) + 0.05 * r.nextGaussian()));
                 int guess = r.nextDouble() < 0.3 ? r.nextInt(k) : region;
                 for (int c = 0; c < k; c++) probabilities[c * n + i] = c == guess ? 0.6f : 0.2f;
             }
@@ -41,5 +47,7 @@ public class CrfBench {
     }
 
     @Benchmark
-    public float[] crf() { return DenseCrf.infer(probabilities, 3, image, DenseCrf.Params.PAPER, threads); }
+    public float[] crf() {
+        return DenseCrf.infer(probabilities, 3, image, DenseCrf.Params.PAPER, threads);
+    }
 }

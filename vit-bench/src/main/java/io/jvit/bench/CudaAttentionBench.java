@@ -1,17 +1,16 @@
 package io.jvit.bench;
 
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+
 import io.jvit.core.kernel.Strided;
 import io.jvit.cuda.AcceleratedAttention;
 import io.jvit.cuda.CudaAttention;
+import java.util.concurrent.TimeUnit;
 import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 import org.openjdk.jmh.annotations.*;
-
-import java.util.concurrent.TimeUnit;
-
-import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 /**
  * Claim: our fused CUDA kernel computes ALiBi attention with the bias formed on the GPU (computed in registers by the
@@ -29,8 +28,11 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class CudaAttentionBench {
-    @Param({"261", "1374", "5476"}) public int n;
-    @Param({"none", "alibi"}) public String bias;
+    @Param({"261", "1374", "5476"})
+    public int n;
+
+    @Param({"none", "alibi"})
+    public String bias;
 
     CudaAttention cuda;
     CudaAttention.DeviceBuffers buffers;
@@ -40,7 +42,8 @@ public class CudaAttentionBench {
 
     @Setup
     public void setup() {
-        if (!CudaAttention.available()) throw new IllegalStateException("no CUDA device: " + CudaAttention.unavailableReason());
+        if (!CudaAttention.available())
+            throw new IllegalStateException("no CUDA device: " + CudaAttention.unavailableReason());
         w = Workload.of(n, 1);
         grid = new CudaAttention.Grid(w.gridSide(), w.gridSide(), w.prefix(), true, false, true);
         cuda = new CudaAttention();
@@ -48,21 +51,37 @@ public class CudaAttentionBench {
         buffers = new CudaAttention.DeviceBuffers(count * 2, w.heads());
         int width = w.heads() * w.headDim();
         CUdeviceptr[] to = {buffers.q, buffers.k, buffers.v};
-        for (int part = 0; part < 3; part++)                          // q, k, v side by side in each token's row
-            cuMemcpyHtoD(to[part], Pointer.to(CudaAttention.bf16(AcceleratedAttention.headMajor(new Strided(w.qkv(), part * width, 3 * width), w.shape()))), count * 2);
+        for (int part = 0; part < 3; part++) // q, k, v side by side in each token's row
+        cuMemcpyHtoD(
+                    to[part],
+                    Pointer.to(CudaAttention.bf16(
+                            AcceleratedAttention.headMajor(new Strided(w.qkv(), part * width, 3 * width), w.shape()))),
+                    count * 2);
         float[] slopes = w.alibi().slopes();
         cuMemcpyHtoD(buffers.slopes, Pointer.to(slopes), (long) slopes.length * Sizeof.FLOAT);
     }
 
     @Benchmark
     public void cuda() {
-        cuda.launch(kern, buffers.q, buffers.k, buffers.v, buffers.out, bias.equals("alibi") ? buffers.slopes : null, 1, w.heads(), n, grid);
+        cuda.launch(
+                kern,
+                buffers.q,
+                buffers.k,
+                buffers.v,
+                buffers.out,
+                bias.equals("alibi") ? buffers.slopes : null,
+                1,
+                w.heads(),
+                n,
+                grid);
         cuCtxSynchronize();
     }
 
     /** The floor under {@link #cuda()}: a device synchronise with nothing queued. */
     @Benchmark
-    public void baseline() { cuCtxSynchronize(); }
+    public void baseline() {
+        cuCtxSynchronize();
+    }
 
     @TearDown
     public void tearDown() {

@@ -3,10 +3,9 @@ package io.jvit.bench;
 import io.jvit.core.kernel.AttentionBias;
 import io.jvit.core.kernel.FusedAttention;
 import io.jvit.core.kernel.Strided;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
 import org.openjdk.jmh.infra.Blackhole;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Claim: our fused CPU attention computes ALiBi attention without materialising anything N × N, and the
@@ -17,11 +16,18 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class FusedAttentionBench {
-    @Param({"261", "1374", "5476"}) public int n;
-    @Param({"none", "alibi"}) public String bias;
-    @Param({"vector"}) public String impl;
+    @Param({"261", "1374", "5476"})
+    public int n;
+
+    @Param({"none", "alibi"})
+    public String bias;
+
+    @Param({"vector"})
+    public String impl;
 
     Workload w;
     AttentionBias b;
@@ -42,10 +48,20 @@ public class FusedAttentionBench {
 
     @Benchmark
     public float[] fused() {
-        FusedAttention.forward(q, k, v, o, w.shape(), b, 1, impl.equals("scalar") ? FusedAttention.Impl.SCALAR : FusedAttention.Impl.VECTOR);
+        FusedAttention.forward(
+                q,
+                k,
+                v,
+                o,
+                w.shape(),
+                b,
+                1,
+                impl.equals("scalar") ? FusedAttention.Impl.SCALAR : FusedAttention.Impl.VECTOR);
         return out;
     }
 
     @Benchmark
-    public void baseline(Blackhole bh) { bh.consume(out); }
+    public void baseline(Blackhole bh) {
+        bh.consume(out);
+    }
 }

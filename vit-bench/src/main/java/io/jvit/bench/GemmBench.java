@@ -1,14 +1,13 @@
 package io.jvit.bench;
 
 import io.jvit.core.gemm.Sgemm;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.*;
 import org.openjdk.jmh.infra.Blackhole;
-
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Claim: our sgemm ({@link Sgemm}) against ND4J's (OpenBLAS 0.3.19) on the ViT-S linear layers of a 2048-token
@@ -20,10 +19,13 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class GemmBench {
     @Param({"2048x384x1152", "2048x384x1536", "2048x1536x384"})
     public String shape;
+
     @Param({"1"})
     public int threads;
 
@@ -44,8 +46,8 @@ public class GemmBench {
         y = new float[m * n];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
         for (int i = 0; i < w.length; i++) w[i] = (float) r.nextDouble();
-        xa = Nd4j.create(x, new long[]{m, k});
-        wa = Nd4j.create(w, new long[]{n, k});
+        xa = Nd4j.create(x, new long[] {m, k});
+        wa = Nd4j.create(w, new long[] {n, k});
         ya = Nd4j.create(DataType.FLOAT, m, n);
     }
 
@@ -56,10 +58,14 @@ public class GemmBench {
     }
 
     @Benchmark
-    public INDArray nd4j() { return Nd4j.gemm(xa, wa, ya, false, true, 1.0, 0.0); }
+    public INDArray nd4j() {
+        return Nd4j.gemm(xa, wa, ya, false, true, 1.0, 0.0);
+    }
 
     @Benchmark
-    public void baseline(Blackhole bh) { bh.consume(y); }
+    public void baseline(Blackhole bh) {
+        bh.consume(y);
+    }
 
     public static double flops(String shape) {
         String[] s = shape.split("x");

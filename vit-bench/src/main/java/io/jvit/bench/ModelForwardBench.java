@@ -3,17 +3,16 @@ package io.jvit.bench;
 import io.jvit.core.config.Presets;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.fast.FastViT;
-import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTOutput;
 import io.jvit.core.model.ViTWeights;
+import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
+import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.*;
 import org.openjdk.jmh.infra.Blackhole;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Claim: a whole ViT-S/14-reg4 ALiBi forward pass is faster with the fast engine than with the SameDiff
@@ -24,10 +23,21 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g", "-Dorg.bytedeco.javacpp.maxbytes=24G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=28G"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {
+            "--add-modules",
+            "jdk.incubator.vector",
+            "-Xmx8g",
+            "-Dorg.bytedeco.javacpp.maxbytes=24G",
+            "-Dorg.bytedeco.javacpp.maxphysicalbytes=28G"
+        })
 public class ModelForwardBench {
-    @Param({"224x8", "1036x1"}) public String input;
-    @Param({"fast", "samediff"}) public String engine;
+    @Param({"224x8", "1036x1"})
+    public String input;
+
+    @Param({"fast", "samediff"})
+    public String engine;
 
     VisionTransformer model;
     FastViT fast;
@@ -45,10 +55,14 @@ public class ModelForwardBench {
     }
 
     @Benchmark
-    public ViTOutput forward() { return engine.equals("fast") ? fast.forward(images) : model.forward(images); }
+    public ViTOutput forward() {
+        return engine.equals("fast") ? fast.forward(images) : model.forward(images);
+    }
 
     @Benchmark
-    public void baseline(Blackhole bh) { bh.consume(images); }
+    public void baseline(Blackhole bh) {
+        bh.consume(images);
+    }
 
     /** Multiply-adds × 2 of one forward pass (linear layers + attention), for GFLOP/s. */
     public static double flops(String input) {

@@ -1,16 +1,15 @@
 package io.jvit.bench;
 
 import io.jvit.core.image.Image;
+import io.jvit.probe.synthetic.Microstructure;
 import io.jvit.segment.FilterBank;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.PixelClassifier;
 import io.jvit.segment.Segmenter;
-import io.jvit.probe.synthetic.Microstructure;
-import org.openjdk.jmh.annotations.*;
-import org.openjdk.jmh.infra.Blackhole;
-
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.*;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Claim: trainable segmentation of a 1024² micrograph with the classical filter bank, trained on 10k
@@ -22,10 +21,15 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
 public class SegmentationBench {
-    @Param({"xgboost"}) public String classifier;
-    @Param({"1", "2"}) public int threads;
+    @Param({"xgboost"})
+    public String classifier;
+
+    @Param({"1", "2"})
+    public int threads;
 
     Image image;
     LabelImage labels;
@@ -46,14 +50,19 @@ public class SegmentationBench {
     }
 
     @Benchmark
-    public float[][] features() { return FilterBank.compute(image, threads); }
+    public float[][] features() {
+        return FilterBank.compute(image, threads);
+    }
 
     @Benchmark
     public int[] trainAndApply() {
-        var o = new Segmenter.Options(Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.parse(classifier), 9, threads, 0);
+        var o = new Segmenter.Options(
+                Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.parse(classifier), 9, threads, 0);
         return Segmenter.train(image, labels, o, null).apply(image, null).labels();
     }
 
     @Benchmark
-    public void baseline(Blackhole bh) { bh.consume(image); }
+    public void baseline(Blackhole bh) {
+        bh.consume(image);
+    }
 }

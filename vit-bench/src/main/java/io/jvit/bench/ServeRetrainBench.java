@@ -5,10 +5,9 @@ import io.jvit.probe.synthetic.Microstructure;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.PixelClassifier;
 import io.jvit.segment.Segmenter;
-import org.openjdk.jmh.annotations.*;
-
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.*;
 
 /**
  * Claim (issue 16, ./vit serve): retraining and predicting a 1024² image whose features are cached takes ≤ 1 s on
@@ -20,10 +19,15 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
 public class ServeRetrainBench {
-    @Param({"xgboost", "rf", "logistic"}) public String classifier;
-    @Param({"1"}) public int threads;
+    @Param({"xgboost", "rf", "logistic"})
+    public String classifier;
+
+    @Param({"1"})
+    public int threads;
 
     Segmenter.Prepared prepared;
     LabelImage labels;
@@ -42,12 +46,15 @@ public class ServeRetrainBench {
             k++;
         }
         labels = new LabelImage(v, side, side);
-        options = new Segmenter.Options(Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.parse(classifier), 9, threads, 0);
+        options = new Segmenter.Options(
+                Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.parse(classifier), 9, threads, 0);
         prepared = Segmenter.prepare(image, options, null);
     }
 
     @Benchmark
     public int[] retrainAndPredict() {
-        return Segmenter.train(prepared, labels, options).apply(prepared.image(), null).labels();
+        return Segmenter.train(prepared, labels, options)
+                .apply(prepared.image(), null)
+                .labels();
     }
 }

@@ -3,7 +3,6 @@ package io.jvit.bench;
 import io.jvit.core.kernel.AttentionBias;
 import io.jvit.core.kernel.AttentionShape;
 import io.jvit.core.pe.Alibi2d;
-
 import java.util.Random;
 
 /**
@@ -16,9 +15,18 @@ public record Workload(int n, int gridSide, int prefix, int batch, int heads, in
     public static Workload of(int n, int batch) {
         int side, prefix;
         switch (n) {
-            case 261 -> { side = 16; prefix = 5; }
-            case 1374 -> { side = 37; prefix = 5; }
-            case 5476 -> { side = 74; prefix = 0; }
+            case 261 -> {
+                side = 16;
+                prefix = 5;
+            }
+            case 1374 -> {
+                side = 37;
+                prefix = 5;
+            }
+            case 5476 -> {
+                side = 74;
+                prefix = 0;
+            }
             default -> {
                 side = (int) Math.round(Math.sqrt(n));
                 prefix = n - side * side;
@@ -32,9 +40,13 @@ public record Workload(int n, int gridSide, int prefix, int batch, int heads, in
         return new Workload(n, side, prefix, batch, heads, d, x);
     }
 
-    public AttentionShape shape() { return new AttentionShape(batch, n, heads, headDim); }
+    public AttentionShape shape() {
+        return new AttentionShape(batch, n, heads, headDim);
+    }
 
-    public int width() { return heads * headDim; }
+    public int width() {
+        return heads * headDim;
+    }
 
     /** The paper's ALiBi (Euclidean, wrapped, normalised) with slope 1 on every head. */
     public AttentionBias.Alibi alibi() {
@@ -44,7 +56,9 @@ public record Workload(int n, int gridSide, int prefix, int batch, int heads, in
     }
 
     /** The full (N, N) ALiBi matrix M, as the materialising implementations use it. */
-    public float[] alibiMatrix() { return Alibi2d.paperDefault().matrix(gridSide, gridSide, prefix); }
+    public float[] alibiMatrix() {
+        return Alibi2d.paperDefault().matrix(gridSide, gridSide, prefix);
+    }
 
     /** q, k or v (index 0, 1, 2) as a contiguous (B, H, N, d) array, the layout of PyTorch and SameDiff. */
     public float[] headMajor(int which) {
@@ -53,7 +67,12 @@ public record Workload(int n, int gridSide, int prefix, int batch, int heads, in
         for (int b = 0; b < batch; b++)
             for (int t = 0; t < n; t++)
                 for (int h = 0; h < heads; h++)
-                    System.arraycopy(qkv, (b * n + t) * 3 * w + which * w + h * headDim, out, ((b * heads + h) * n + t) * headDim, headDim);
+                    System.arraycopy(
+                            qkv,
+                            (b * n + t) * 3 * w + which * w + h * headDim,
+                            out,
+                            ((b * heads + h) * n + t) * headDim,
+                            headDim);
         return out;
     }
 }

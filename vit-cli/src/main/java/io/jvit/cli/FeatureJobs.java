@@ -2,7 +2,6 @@ package io.jvit.cli;
 
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.ImagePages;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,18 +31,20 @@ final class FeatureJobs {
         List<Path> files = Files.isDirectory(input) ? ImageLoader.listImages(input) : List.of(input);
         if (files.isEmpty()) throw new IllegalArgumentException(input + ": no PNG, JPEG or TIFF images in the folder");
         Map<String, Path> taken = new HashMap<>();
-        Map<Long, List<Job>> bySize = new LinkedHashMap<>();       // in file order, first appearance of each size first
+        Map<Long, List<Job>> bySize = new LinkedHashMap<>(); // in file order, first appearance of each size first
         for (Path f : files) {
             for (ImagePages.Page p : ImagePages.list(f)) {
-                int h = p.height() / patch * patch, w = p.width() / patch * patch;   // what either resize policy gives
+                int h = p.height() / patch * patch, w = p.width() / patch * patch; // what either resize policy gives
                 if (h == 0 || w == 0)
                     throw new IllegalArgumentException(p.describe() + ": image is " + p.width() + "×" + p.height()
                             + " px, smaller than one " + patch + "×" + patch + " patch");
                 String name = name(f, p);
                 Path other = taken.putIfAbsent(name.toLowerCase(Locale.ROOT), f);
                 if (other != null)
-                    throw new IllegalArgumentException(f + ": its features would overwrite those of " + other + " (both " + name + ")");
-                bySize.computeIfAbsent(((long) h << 32) | w, k -> new ArrayList<>()).add(new Job(p, outDir.resolve(name)));
+                    throw new IllegalArgumentException(
+                            f + ": its features would overwrite those of " + other + " (both " + name + ")");
+                bySize.computeIfAbsent(((long) h << 32) | w, k -> new ArrayList<>())
+                        .add(new Job(p, outDir.resolve(name)));
             }
         }
         List<List<Job>> batches = new ArrayList<>();

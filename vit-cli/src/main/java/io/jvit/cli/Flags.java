@@ -14,7 +14,8 @@ final class Flags {
             return parser.apply(value);
         } catch (IllegalArgumentException e) {
             String msg = String.valueOf(e.getMessage());
-            throw new IllegalArgumentException(msg.startsWith(flag.substring(2) + " ") ? "--" + msg : flag + ": " + msg, e);
+            throw new IllegalArgumentException(
+                    msg.startsWith(flag.substring(2) + " ") ? "--" + msg : flag + ": " + msg, e);
         }
     }
 }

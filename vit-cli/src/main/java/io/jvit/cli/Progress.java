@@ -1,11 +1,10 @@
 package io.jvit.cli;
 
+import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-
-import java.util.Locale;
 
 /**
  * The one progress style of the commands, on stderr: on a terminal an ASCII bar with elapsed time and ETA, refreshed
@@ -16,11 +15,21 @@ final class Progress {
 
     static ProgressBar bar(String task, long steps) {
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(steps);
-        if (terminal(System.getenv("JVIT_PROGRESS"), System.getenv("TERM"), System.getProperty("jvit.stderr.terminal"), System.console() != null))
-            return b.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+        if (terminal(
+                System.getenv("JVIT_PROGRESS"),
+                System.getenv("TERM"),
+                System.getProperty("jvit.stderr.terminal"),
+                System.console() != null))
+            return b.setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(500)
+                    .continuousUpdate()
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                    .build();
         ProgressLines lines = new ProgressLines(System.err);
-        return b.setUpdateIntervalMillis(1000).setRenderer(lines).setConsumer(lines).build();
+        return b.setUpdateIntervalMillis(1000)
+                .setRenderer(lines)
+                .setConsumer(lines)
+                .build();
     }
 
     /**
@@ -32,7 +41,8 @@ final class Progress {
             return switch (forced.trim().toLowerCase(Locale.ROOT)) {
                 case "bar" -> true;
                 case "lines" -> false;
-                default -> throw new IllegalArgumentException("JVIT_PROGRESS must be bar or lines, got '" + forced + "'");
+                default ->
+                    throw new IllegalArgumentException("JVIT_PROGRESS must be bar or lines, got '" + forced + "'");
             };
         }
         if ("dumb".equals(term)) return false;

@@ -1,11 +1,10 @@
 package io.jvit.cli;
 
+import java.io.PrintStream;
+import java.util.Locale;
 import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarRenderer;
 import me.tongfei.progressbar.ProgressState;
-
-import java.io.PrintStream;
-import java.util.Locale;
 
 /**
  * Progress as plain lines, for output that is not a terminal (a log file, a pipe, CI): a bar redrawn with carriage
@@ -20,15 +19,24 @@ final class ProgressLines implements ProgressBarRenderer, ProgressBarConsumer {
     private long lastNanos = Long.MIN_VALUE, lastCurrent = -1;
     private int lastTenth = -1;
     private boolean finished;
-    private ProgressState state;                 // the bar's live state, for the last line at close
+    private ProgressState state; // the bar's live state, for the last line at close
 
-    ProgressLines(PrintStream out) { this.out = out; }
+    ProgressLines(PrintStream out) {
+        this.out = out;
+    }
 
     @Override
     public String render(ProgressState s, int maxLength) {
         state = s;
-        return line(s.getTaskName(), s.getStart(), s.getCurrent(), s.getMax(), s.getTotalElapsed().toNanos(),
-                s.getElapsedAfterStart().toNanos(), s.getExtraMessage(), !s.isAlive());
+        return line(
+                s.getTaskName(),
+                s.getStart(),
+                s.getCurrent(),
+                s.getMax(),
+                s.getTotalElapsed().toNanos(),
+                s.getElapsedAfterStart().toNanos(),
+                s.getExtraMessage(),
+                !s.isAlive());
     }
 
     /**
@@ -38,10 +46,21 @@ final class ProgressLines implements ProgressBarRenderer, ProgressBarConsumer {
      * @param sinceStart nanoseconds of this process, the ones the ETA extrapolates from
      * @param done      the bar is closing: the last line, written once
      */
-    synchronized String line(String task, long start, long current, long max, long elapsed, long sinceStart, String extra, boolean done) {
+    synchronized String line(
+            String task,
+            long start,
+            long current,
+            long max,
+            long elapsed,
+            long sinceStart,
+            String extra,
+            boolean done) {
         if (finished) return "";
         int tenth = max > 0 ? (int) Math.min(10, current * 10 / max) : 0;
-        boolean due = lastCurrent < 0 || done || tenth > lastTenth || (current != lastCurrent && elapsed - lastNanos >= PERIOD_NANOS);
+        boolean due = lastCurrent < 0
+                || done
+                || tenth > lastTenth
+                || (current != lastCurrent && elapsed - lastNanos >= PERIOD_NANOS);
         if (!due) return "";
         finished = done;
         lastNanos = elapsed;
@@ -64,14 +83,18 @@ final class ProgressLines implements ProgressBarRenderer, ProgressBarConsumer {
         return String.format(Locale.ROOT, "%d h %02d min", s / 3600, s / 60 % 60);
     }
 
-    @Override public int getMaxRenderedLength() { return Integer.MAX_VALUE; }
+    @Override
+    public int getMaxRenderedLength() {
+        return Integer.MAX_VALUE;
+    }
 
     @Override
     public void accept(String rendered) {
         if (!rendered.isEmpty()) out.println(rendered);
     }
 
-    @Override public void clear() {}
+    @Override
+    public void clear() {}
 
     /**
      * The bar closes: the last line if the bar's own final render did not come (it runs on the bar's update thread,
@@ -80,8 +103,16 @@ final class ProgressLines implements ProgressBarRenderer, ProgressBarConsumer {
     @Override
     public void close() {
         ProgressState s = state;
-        if (s != null) accept(line(s.getTaskName(), s.getStart(), s.getCurrent(), s.getMax(), s.getTotalElapsed().toNanos(),
-                s.getElapsedAfterStart().toNanos(), s.getExtraMessage(), true));
+        if (s != null)
+            accept(line(
+                    s.getTaskName(),
+                    s.getStart(),
+                    s.getCurrent(),
+                    s.getMax(),
+                    s.getTotalElapsed().toNanos(),
+                    s.getElapsedAfterStart().toNanos(),
+                    s.getExtraMessage(),
+                    true));
         out.flush();
     }
 }

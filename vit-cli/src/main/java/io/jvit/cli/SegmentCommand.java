@@ -13,11 +13,6 @@ import io.jvit.segment.LabelImage;
 import io.jvit.segment.Metrics;
 import io.jvit.segment.PixelClassifier;
 import io.jvit.segment.Segmenter;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +21,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./vit segment}: trainable (Weka-style) segmentation. Scribbles in (a label image, 0 = unlabelled,
@@ -33,45 +32,78 @@ import java.util.concurrent.Callable;
  * a ViT's patch features (PCA, upsampled) or both; classifier XGBoost (default), random forest or logistic; then a dense
  * CRF (default on; the paper's kernels with lighter weights and a denoised guide, as measured in docs/segmentation.md).
  */
-@Command(name = "segment", mixinStandardHelpOptions = true,
+@Command(
+        name = "segment",
+        mixinStandardHelpOptions = true,
         description = "Train a pixel classifier on scribbles and segment the image (and a folder of others).")
 final class SegmentCommand implements Callable<Integer> {
 
-    @Option(names = {"-i", "--image"}, paramLabel = "IMAGE", description = "image to train on and segment (greyscale or RGB, 8/16-bit)")
+    @Option(
+            names = {"-i", "--image"},
+            paramLabel = "IMAGE",
+            description = "image to train on and segment (greyscale or RGB, 8/16-bit)")
     Path image;
 
-    @Option(names = {"-l", "--labels"}, paramLabel = "LABELS", description = "scribbles: 0 = unlabelled, each other grey value a class")
+    @Option(
+            names = {"-l", "--labels"},
+            paramLabel = "LABELS",
+            description = "scribbles: 0 = unlabelled, each other grey value a class")
     Path labels;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "P.png", description = "label image of IMAGE with the scribbles' grey values")
+    @Option(
+            names = {"-o", "--out"},
+            paramLabel = "P.png",
+            description = "label image of IMAGE with the scribbles' grey values")
     Path out;
 
-    @Option(names = "--features", paramLabel = "SET", description = "classical, vit or both (default: both with --weights, else classical)")
+    @Option(
+            names = "--features",
+            paramLabel = "SET",
+            description = "classical, vit or both (default: both with --weights, else classical)")
     String features;
 
-    @Option(names = {"-w", "--weights"}, paramLabel = "FILE", description = "ViT checkpoint for ViT features")
+    @Option(
+            names = {"-w", "--weights"},
+            paramLabel = "FILE",
+            description = "ViT checkpoint for ViT features")
     Path weights;
 
     @Option(names = "--pe", paramLabel = "KIND", description = "positional encoding of the model (e.g. alibi)")
     String pe;
 
-    @Option(names = "--pca", defaultValue = "9", description = "PCA components of the ViT features (default ${DEFAULT-VALUE}, as the paper)")
+    @Option(
+            names = "--pca",
+            defaultValue = "9",
+            description = "PCA components of the ViT features (default ${DEFAULT-VALUE}, as the paper)")
     int pca;
 
-    @Option(names = "--classifier", defaultValue = "xgboost", description = "xgboost, rf or logistic (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--classifier",
+            defaultValue = "xgboost",
+            description = "xgboost, rf or logistic (default ${DEFAULT-VALUE})")
     String classifier;
 
-    @Option(names = "--vit-shifts", defaultValue = "1", paramLabel = "S",
-            description = "sub-patch ViT features: average S×S crops shifted by patch/S pixels, shifted back (S passes² of the model; default ${DEFAULT-VALUE} = off)")
+    @Option(
+            names = "--vit-shifts",
+            defaultValue = "1",
+            paramLabel = "S",
+            description =
+                    "sub-patch ViT features: average S×S crops shifted by patch/S pixels, shifted back (S passes² of the model; default ${DEFAULT-VALUE} = off)")
     int vitShifts;
 
     @Option(names = "--probabilities", paramLabel = "DIR", description = "write one 8-bit probability PNG per class")
     Path probabilities;
 
-    @Option(names = "--ground-truth", paramLabel = "G", description = "dense labels of IMAGE: print per-class IoU, mIoU and accuracy")
+    @Option(
+            names = "--ground-truth",
+            paramLabel = "G",
+            description = "dense labels of IMAGE: print per-class IoU, mIoU and accuracy")
     Path groundTruth;
 
-    @Option(names = "--apply-to", paramLabel = "DIR", description = "also segment every image of this folder (into --out's folder)")
+    @Option(
+            names = "--apply-to",
+            paramLabel = "DIR",
+            description = "also segment every image of this folder (into --out's folder)")
     Path applyTo;
 
     @Option(names = "--save-model", paramLabel = "M.json", description = "save the trained segmenter")
@@ -83,51 +115,100 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "classifier seed (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--class-weights", defaultValue = "none", paramLabel = "W",
-            description = "none (every scribbled pixel weighs 1, default) or balanced (sample weights n/(K·n_k)); docs/segmentation.md measures both")
+    @Option(
+            names = "--class-weights",
+            defaultValue = "none",
+            paramLabel = "W",
+            description =
+                    "none (every scribbled pixel weighs 1, default) or balanced (sample weights n/(K·n_k)); docs/segmentation.md measures both")
     String classWeights;
 
-    @Option(names = "--crf", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(
+            names = "--crf",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
             description = "refine with a dense CRF (mean field on a permutohedral lattice; default on, --no-crf: off)")
     boolean crf;
 
-    @Option(names = "--crf-iterations", defaultValue = "10", paramLabel = "N", description = "mean-field iterations (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--crf-iterations",
+            defaultValue = "10",
+            paramLabel = "N",
+            description = "mean-field iterations (default ${DEFAULT-VALUE})")
     int crfIterations;
 
-    @Option(names = "--crf-sxy", defaultValue = "1", paramLabel = "PX", description = "Gaussian kernel width in pixels (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--crf-sxy",
+            defaultValue = "1",
+            paramLabel = "PX",
+            description = "Gaussian kernel width in pixels (default ${DEFAULT-VALUE})")
     double crfSxy;
 
-    @Option(names = "--crf-compat", defaultValue = "3", paramLabel = "W", description = "Gaussian kernel weight, 0 = off (default ${DEFAULT-VALUE}; the paper 10)")
+    @Option(
+            names = "--crf-compat",
+            defaultValue = "3",
+            paramLabel = "W",
+            description = "Gaussian kernel weight, 0 = off (default ${DEFAULT-VALUE}; the paper 10)")
     double crfCompat;
 
-    @Option(names = "--crf-bilateral-sxy", defaultValue = "30", paramLabel = "PX", description = "bilateral kernel width in pixels (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--crf-bilateral-sxy",
+            defaultValue = "30",
+            paramLabel = "PX",
+            description = "bilateral kernel width in pixels (default ${DEFAULT-VALUE})")
     double crfBilateralSxy;
 
-    @Option(names = "--crf-srgb", defaultValue = "13", paramLabel = "I",
-            description = "bilateral kernel width in intensity, 8-bit units for 8- and 16-bit images (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--crf-srgb",
+            defaultValue = "13",
+            paramLabel = "I",
+            description =
+                    "bilateral kernel width in intensity, 8-bit units for 8- and 16-bit images (default ${DEFAULT-VALUE})")
     double crfSrgb;
 
-    @Option(names = "--crf-bilateral-compat", defaultValue = "5", paramLabel = "W", description = "bilateral kernel weight, 0 = off (default ${DEFAULT-VALUE}; the paper 10)")
+    @Option(
+            names = "--crf-bilateral-compat",
+            defaultValue = "5",
+            paramLabel = "W",
+            description = "bilateral kernel weight, 0 = off (default ${DEFAULT-VALUE}; the paper 10)")
     double crfBilateralCompat;
 
-    @Option(names = "--crf-guide-sigma", defaultValue = "1", paramLabel = "PX",
-            description = "blur the image by this σ before the bilateral kernel compares intensities, 0 = raw image as the paper (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--crf-guide-sigma",
+            defaultValue = "1",
+            paramLabel = "PX",
+            description =
+                    "blur the image by this σ before the bilateral kernel compares intensities, 0 = raw image as the paper (default ${DEFAULT-VALUE})")
     double crfGuideSigma;
 
-    @Option(names = "--train-page", defaultValue = "1", paramLabel = "P",
-            description = "for a stack (multi-page TIFF) with one page of scribbles: the slice they belong to, 1-based (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--train-page",
+            defaultValue = "1",
+            paramLabel = "P",
+            description =
+                    "for a stack (multi-page TIFF) with one page of scribbles: the slice they belong to, 1-based (default ${DEFAULT-VALUE})")
     int trainPage;
 
-    @Option(names = "--uncertainty", paramLabel = "U.png", description = "8-bit map of the classifier's 1 − (p₁ − p₂) (before the CRF): bright where the two likeliest classes are close, where the next scribble helps most")
+    @Option(
+            names = "--uncertainty",
+            paramLabel = "U.png",
+            description =
+                    "8-bit map of the classifier's 1 − (p₁ − p₂) (before the CRF): bright where the two likeliest classes are close, where the next scribble helps most")
     Path uncertainty;
 
-    @Option(names = {"-v", "--verbose"}, description = "print the features ranked by their importance to the classifier")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "print the features ranked by their importance to the classifier")
     boolean verbose;
 
-    @Mixin ThreadsOption threadsOption;
-    private int threads;                       // set from threadsOption when the command runs
+    @Mixin
+    ThreadsOption threadsOption;
 
-    @Mixin NonFiniteOption nonFinite;
+    private int threads; // set from threadsOption when the command runs
+
+    @Mixin
+    NonFiniteOption nonFinite;
 
     /**
      * Everything that can be checked is checked before the first result is computed, and every output (the label
@@ -138,56 +219,90 @@ final class SegmentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         threads = threadsOption.configure();
         if (image == null) throw new IllegalArgumentException("--image is required");
-        if (loadModel == null && labels == null) throw new IllegalArgumentException("give --labels to train, or --load-model");
+        if (loadModel == null && labels == null)
+            throw new IllegalArgumentException("give --labels to train, or --load-model");
         PixelClassifier.Kind kind = Flags.parse("--classifier", classifier, PixelClassifier.Kind::parse);
-        Segmenter.FeatureSet set = features != null ? Flags.parse("--features", features, Segmenter.FeatureSet::parse)
+        Segmenter.FeatureSet set = features != null
+                ? Flags.parse("--features", features, Segmenter.FeatureSet::parse)
                 : weights != null ? Segmenter.FeatureSet.BOTH : Segmenter.FeatureSet.CLASSICAL;
         boolean balanced = switch (classWeights.toLowerCase(Locale.ROOT)) {
             case "balanced" -> true;
             case "none" -> false;
-            default -> throw new IllegalArgumentException("--class-weights must be balanced or none, got '" + classWeights + "'");
+            default ->
+                throw new IllegalArgumentException(
+                        "--class-weights must be balanced or none, got '" + classWeights + "'");
         };
-        if (vitShifts < 1 || vitShifts > 16) throw new IllegalArgumentException("--vit-shifts must be 1 to 16, got " + vitShifts);
-        DenseCrf.Params crfParams = crf ? new DenseCrf.Params(crfSxy, crfCompat, crfBilateralSxy, crfSrgb, crfBilateralCompat, crfIterations, crfGuideSigma) : null;
+        if (vitShifts < 1 || vitShifts > 16)
+            throw new IllegalArgumentException("--vit-shifts must be 1 to 16, got " + vitShifts);
+        DenseCrf.Params crfParams = crf
+                ? new DenseCrf.Params(
+                        crfSxy, crfCompat, crfBilateralSxy, crfSrgb, crfBilateralCompat, crfIterations, crfGuideSigma)
+                : null;
         requireWritable(out, false);
         requireWritable(uncertainty, false);
         requireWritable(saveModel, false);
         requireWritable(probabilities, true);
         List<Path> folder = applyTo == null ? List.of() : ImageLoader.listImages(applyTo);
-        if (applyTo != null && folder.isEmpty()) throw new BadInputException(applyTo, "no PNG, JPEG or TIFF images in this folder");
-        Path folderOut = out != null && out.toAbsolutePath().getParent() != null ? out.toAbsolutePath().getParent() : Path.of(".");
+        if (applyTo != null && folder.isEmpty())
+            throw new BadInputException(applyTo, "no PNG, JPEG or TIFF images in this folder");
+        Path folderOut = out != null && out.toAbsolutePath().getParent() != null
+                ? out.toAbsolutePath().getParent()
+                : Path.of(".");
         List<Path> folderTargets = new ArrayList<>();
         List<List<ImagePages.Page>> folderPages = new ArrayList<>();
         for (Path f : folder) {
-            List<ImagePages.Page> fp = ImagePages.list(f);             // every header now, not after an hour of work
+            List<ImagePages.Page> fp = ImagePages.list(f); // every header now, not after an hour of work
             requireOneSize(f, fp);
             folderPages.add(fp);
-            Path target = folderOut.resolve(f.getFileName().toString().replaceFirst("\\.[^.]+$", "") + (fp.size() > 1 ? "_segmented.tif" : "_segmented.png"));
-            if (folderTargets.contains(target) || (out != null && target.toAbsolutePath().equals(out.toAbsolutePath())))
-                throw new BadInputException(f, "its result " + target + " would overwrite another output of this command");
+            Path target = folderOut.resolve(f.getFileName().toString().replaceFirst("\\.[^.]+$", "")
+                    + (fp.size() > 1 ? "_segmented.tif" : "_segmented.png"));
+            if (folderTargets.contains(target)
+                    || (out != null && target.toAbsolutePath().equals(out.toAbsolutePath())))
+                throw new BadInputException(
+                        f, "its result " + target + " would overwrite another output of this command");
             folderTargets.add(target);
         }
 
         List<ImagePages.Page> pages = ImagePages.list(image);
-        if (pages.size() > 1) return segmentStack(pages, new Segmenter.Options(set, kind, pca, threads, seed, balanced, vitShifts), crfParams,
-                folder, folderPages, folderTargets);
+        if (pages.size() > 1)
+            return segmentStack(
+                    pages,
+                    new Segmenter.Options(set, kind, pca, threads, seed, balanced, vitShifts),
+                    crfParams,
+                    folder,
+                    folderPages,
+                    folderTargets);
         Image img = ImageLoader.read(image);
-        FastViT vit = weights == null ? null : new FastViT(Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow).model(), threads);
+        FastViT vit = weights == null
+                ? null
+                : new FastViT(
+                        Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow)
+                                .model(),
+                        threads);
         Segmenter seg = null;
         LabelImage lab = null;
         if (loadModel != null) {
             seg = Segmenter.load(loadModel, threads);
             if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && vit == null)
-                throw new BadInputException(loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
-            if (vit != null && seg.vitChannels() != 0 && seg.vitChannels() != vit.model().config().embedDim())
-                throw new BadInputException(loadModel, "its PCA basis was fitted on " + seg.vitChannels() + " ViT channels; --weights "
-                        + weights + " gives " + vit.model().config().embedDim());
+                throw new BadInputException(
+                        loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
+            if (vit != null
+                    && seg.vitChannels() != 0
+                    && seg.vitChannels() != vit.model().config().embedDim())
+                throw new BadInputException(
+                        loadModel,
+                        "its PCA basis was fitted on " + seg.vitChannels() + " ViT channels; --weights " + weights
+                                + " gives " + vit.model().config().embedDim());
         } else {
             lab = LabelImage.read(labels);
             lab.requireSize(img.height(), img.width(), labels);
             if (lab.classes().length < 2)
-                throw new BadInputException(labels, lab.classes().length == 0 ? "no scribbles (every pixel is 0)"
-                        : "one class (grey value " + lab.classes()[0] + "); segmentation needs scribbles of at least two");
+                throw new BadInputException(
+                        labels,
+                        lab.classes().length == 0
+                                ? "no scribbles (every pixel is 0)"
+                                : "one class (grey value " + lab.classes()[0]
+                                        + "); segmentation needs scribbles of at least two");
         }
         LabelImage truth = null;
         if (groundTruth != null) {
@@ -196,31 +311,52 @@ final class SegmentCommand implements Callable<Integer> {
             int[] trained = seg != null ? seg.classValues() : lab.classes();
             for (int c : truth.classes())
                 if (java.util.Arrays.binarySearch(trained, c) < 0)
-                    throw new BadInputException(groundTruth, "class " + c + " has no scribbles (classes trained: " + java.util.Arrays.toString(trained) + ")");
+                    throw new BadInputException(
+                            groundTruth,
+                            "class " + c + " has no scribbles (classes trained: " + java.util.Arrays.toString(trained)
+                                    + ")");
         }
 
         long t0 = System.nanoTime();
         if (seg == null) {
-            System.err.printf("training %s on %d scribbled pixels, %d classes %s, features %s%n", kind.name().toLowerCase(Locale.ROOT),
-                    lab.labelled(), lab.classes().length, java.util.Arrays.toString(lab.classes()), set.name().toLowerCase(Locale.ROOT));
-            seg = Segmenter.train(img, lab, new Segmenter.Options(set, kind, pca, threads, seed, balanced, vitShifts), vit);
+            System.err.printf(
+                    "training %s on %d scribbled pixels, %d classes %s, features %s%n",
+                    kind.name().toLowerCase(Locale.ROOT),
+                    lab.labelled(),
+                    lab.classes().length,
+                    java.util.Arrays.toString(lab.classes()),
+                    set.name().toLowerCase(Locale.ROOT));
+            seg = Segmenter.train(
+                    img, lab, new Segmenter.Options(set, kind, pca, threads, seed, balanced, vitShifts), vit);
         }
         long t1 = System.nanoTime();
         Segmenter.Result res = seg.apply(img, vit), before = res;
         long t2 = System.nanoTime();
         if (crfParams != null) res = DenseCrf.refine(res, img, crfParams, threads);
         long t3 = System.nanoTime();
-        System.err.printf("%d features per pixel; train %.1f s, segment %.1f s%s (%d×%d)%n", seg.featureCount(), (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                crfParams == null ? "" : String.format(Locale.ROOT, ", CRF %.1f s", (t3 - t2) / 1e9), img.width(), img.height());
+        System.err.printf(
+                "%d features per pixel; train %.1f s, segment %.1f s%s (%d×%d)%n",
+                seg.featureCount(),
+                (t1 - t0) / 1e9,
+                (t2 - t1) / 1e9,
+                crfParams == null ? "" : String.format(Locale.ROOT, ", CRF %.1f s", (t3 - t2) / 1e9),
+                img.width(),
+                img.height());
         if (verbose) printImportance(seg);
 
         try (StagedWrites writes = new StagedWrites()) {
             if (out != null) writeLabels(writes, out, res.labels(), res.height(), res.width());
-            // the classifier's (the CRF's mean-field marginals are overconfident): where another scribble changes the model
-            if (uncertainty != null) writeProbability(writes, uncertainty, before.uncertainty(), res.height(), res.width());
+            // the classifier's (the CRF's mean-field marginals are overconfident): where another scribble helps most
+            if (uncertainty != null)
+                writeProbability(writes, uncertainty, before.uncertainty(), res.height(), res.width());
             if (probabilities != null)
                 for (int k = 0; k < res.classValues().length; k++)
-                    writeProbability(writes, probabilities.resolve("prob_" + res.classValues()[k] + ".png"), res.probability(k), res.height(), res.width());
+                    writeProbability(
+                            writes,
+                            probabilities.resolve("prob_" + res.classValues()[k] + ".png"),
+                            res.probability(k),
+                            res.height(),
+                            res.width());
             if (saveModel != null) writes.write(saveModel, seg::write);
             applyToFolder(writes, seg, vit, crfParams, folder, folderPages, folderTargets);
             writes.commit();
@@ -230,25 +366,39 @@ final class SegmentCommand implements Callable<Integer> {
         for (int k = 0; k < res.classValues().length; k++) {
             int v = res.classValues()[k];
             long cnt = java.util.Arrays.stream(res.labels()).filter(x -> x == v).count();
-            System.out.printf(Locale.ROOT, "%-8d %9.3f %12.3f%n", v, cnt / (double) res.labels().length,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-8d %9.3f %12.3f%n",
+                    v,
+                    cnt / (double) res.labels().length,
                     Metrics.positionR2(res.probability(k), res.height(), res.width()));
         }
         if (truth != null) {
             Metrics.Scores s = Metrics.score(res.labels(), truth.values(), truth.classes());
-            for (int k = 0; k < s.classes().length; k++) System.out.printf(Locale.ROOT, "IoU class %d: %.4f%n", s.classes()[k], s.iou()[k]);
+            for (int k = 0; k < s.classes().length; k++)
+                System.out.printf(Locale.ROOT, "IoU class %d: %.4f%n", s.classes()[k], s.iou()[k]);
             System.out.printf(Locale.ROOT, "mIoU %.4f, accuracy %.4f%n", s.meanIou(), s.accuracy());
             if (crfParams != null) {
                 Metrics.Scores b = Metrics.score(before.labels(), truth.values(), truth.classes());
                 StringBuilder per = new StringBuilder();
-                for (int k = 0; k < b.classes().length; k++) per.append(String.format(Locale.ROOT, " %d: %.4f", b.classes()[k], b.iou()[k]));
-                System.out.printf(Locale.ROOT, "without CRF: mIoU %.4f, accuracy %.4f; IoU%s%n", b.meanIou(), b.accuracy(), per);
+                for (int k = 0; k < b.classes().length; k++)
+                    per.append(String.format(Locale.ROOT, " %d: %.4f", b.classes()[k], b.iou()[k]));
+                System.out.printf(
+                        Locale.ROOT, "without CRF: mIoU %.4f, accuracy %.4f; IoU%s%n", b.meanIou(), b.accuracy(), per);
             }
         }
         return 0;
     }
 
-    private void applyToFolder(StagedWrites writes, Segmenter seg, FastViT vit, DenseCrf.Params crfParams, List<Path> folder,
-                               List<List<ImagePages.Page>> folderPages, List<Path> folderTargets) throws IOException {
+    private void applyToFolder(
+            StagedWrites writes,
+            Segmenter seg,
+            FastViT vit,
+            DenseCrf.Params crfParams,
+            List<Path> folder,
+            List<List<ImagePages.Page>> folderPages,
+            List<Path> folderTargets)
+            throws IOException {
         for (int i = 0; i < folder.size(); i++) {
             if (folderPages.get(i).size() > 1) {
                 segmentPages(writes, seg, vit, crfParams, folderPages.get(i), folderTargets.get(i));
@@ -267,43 +417,65 @@ final class SegmentCommand implements Callable<Integer> {
         ImagePages.Page a = pages.get(0);
         for (ImagePages.Page p : pages)
             if (p.width() != a.width() || p.height() != a.height())
-                throw new BadInputException(file, "page " + (p.index() + 1) + " of " + pages.size() + " is " + p.width() + "×" + p.height()
-                        + " but page 1 is " + a.width() + "×" + a.height() + ": a stack's pages must have one size");
+                throw new BadInputException(
+                        file,
+                        "page " + (p.index() + 1) + " of " + pages.size() + " is " + p.width() + "×" + p.height()
+                                + " but page 1 is " + a.width() + "×" + a.height()
+                                + ": a stack's pages must have one size");
     }
 
-    static boolean tiff(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tiff?"); }
+    static boolean tiff(Path p) {
+        return p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tiff?");
+    }
 
     /**
      * A stack (multi-page TIFF): trained on the scribbles of one slice ({@code --train-page}) or of a label stack with
      * one page per slice, segmented slice by slice (each slice's own features) into a multi-page TIFF, with progress.
      */
-    private Integer segmentStack(List<ImagePages.Page> pages, Segmenter.Options options, DenseCrf.Params crfParams, List<Path> folder,
-                                 List<List<ImagePages.Page>> folderPages, List<Path> folderTargets) throws Exception {
+    private Integer segmentStack(
+            List<ImagePages.Page> pages,
+            Segmenter.Options options,
+            DenseCrf.Params crfParams,
+            List<Path> folder,
+            List<List<ImagePages.Page>> folderPages,
+            List<Path> folderTargets)
+            throws Exception {
         int n = pages.size();
         requireOneSize(image, pages);
         if (probabilities != null || uncertainty != null || groundTruth != null)
-            throw new BadInputException(image, "is a stack of " + n + " pages: --probabilities, --uncertainty and --ground-truth take single images");
+            throw new BadInputException(
+                    image,
+                    "is a stack of " + n
+                            + " pages: --probabilities, --uncertainty and --ground-truth take single images");
         if (out == null || !tiff(out))
-            throw new BadInputException(image, "is a stack of " + n + " pages, segmented into a multi-page TIFF: give --out with a .tif name");
+            throw new BadInputException(
+                    image,
+                    "is a stack of " + n + " pages, segmented into a multi-page TIFF: give --out with a .tif name");
         ImagePages.Page first = pages.get(0);
         List<Image> trainImages = new ArrayList<>();
         List<LabelImage> trainLabels = new ArrayList<>();
         if (loadModel == null) {
             List<ImagePages.Page> lp = ImagePages.list(labels);
             if (lp.size() != 1 && lp.size() != n)
-                throw new BadInputException(labels, "has " + lp.size() + " pages but the stack " + image + " has " + n
-                        + ": give one page (the scribbles of slice --train-page) or one page per slice");
+                throw new BadInputException(
+                        labels,
+                        "has " + lp.size() + " pages but the stack " + image + " has " + n
+                                + ": give one page (the scribbles of slice --train-page) or one page per slice");
             for (ImagePages.Page p : lp)
                 if (p.width() != first.width() || p.height() != first.height())
-                    throw new BadInputException(labels, (lp.size() == 1 ? "is " : "page " + (p.index() + 1) + " is ") + p.width() + "×" + p.height()
-                            + " but the stack's pages are " + first.width() + "×" + first.height());
+                    throw new BadInputException(
+                            labels,
+                            (lp.size() == 1 ? "is " : "page " + (p.index() + 1) + " is ") + p.width() + "×" + p.height()
+                                    + " but the stack's pages are " + first.width() + "×" + first.height());
             if (lp.size() == 1) {
-                if (trainPage < 1 || trainPage > n) throw new IllegalArgumentException("--train-page must be 1 to " + n + ", got " + trainPage);
+                if (trainPage < 1 || trainPage > n)
+                    throw new IllegalArgumentException("--train-page must be 1 to " + n + ", got " + trainPage);
                 trainImages.add(ImagePages.read(pages.get(trainPage - 1)));
                 trainLabels.add(LabelImage.read(labels));
             } else {
                 for (int i = 0; i < n; i++) {
-                    LabelImage l = LabelImage.of(ImagePages.read(lp.get(i)), lp.get(i).describe());
+                    LabelImage l =
+                            LabelImage.of(ImagePages.read(lp.get(i)), lp.get(i).describe());
                     if (l.labelled() == 0) continue;
                     trainImages.add(ImagePages.read(pages.get(i)));
                     trainLabels.add(l);
@@ -312,19 +484,34 @@ final class SegmentCommand implements Callable<Integer> {
             java.util.TreeSet<Integer> classes = new java.util.TreeSet<>();
             for (LabelImage l : trainLabels) for (int c : l.classes()) classes.add(c);
             if (classes.size() < 2)
-                throw new BadInputException(labels, classes.isEmpty() ? "no scribbles (every pixel is 0)"
-                        : "one class (grey value " + classes.first() + "); segmentation needs scribbles of at least two");
+                throw new BadInputException(
+                        labels,
+                        classes.isEmpty()
+                                ? "no scribbles (every pixel is 0)"
+                                : "one class (grey value " + classes.first()
+                                        + "); segmentation needs scribbles of at least two");
         }
-        FastViT vit = weights == null ? null : new FastViT(Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow).model(), threads);
+        FastViT vit = weights == null
+                ? null
+                : new FastViT(
+                        Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow)
+                                .model(),
+                        threads);
         Segmenter seg;
         if (loadModel != null) {
             seg = Segmenter.load(loadModel, threads);
             if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && vit == null)
-                throw new BadInputException(loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
+                throw new BadInputException(
+                        loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
         } else {
             int scribbled = trainLabels.stream().mapToInt(LabelImage::labelled).sum();
-            System.err.printf("training %s on %d scribbled pixels of %d slice(s) of %s, features %s%n", options.classifier().name().toLowerCase(Locale.ROOT),
-                    scribbled, trainImages.size(), image, options.features().name().toLowerCase(Locale.ROOT));
+            System.err.printf(
+                    "training %s on %d scribbled pixels of %d slice(s) of %s, features %s%n",
+                    options.classifier().name().toLowerCase(Locale.ROOT),
+                    scribbled,
+                    trainImages.size(),
+                    image,
+                    options.features().name().toLowerCase(Locale.ROOT));
             seg = Segmenter.train(trainImages, trainLabels, options, vit);
             trainImages.clear();
         }
@@ -339,15 +526,23 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     /** Segments every page of a stack, one at a time, into a multi-page TIFF (8-bit, or 16-bit for grey values > 255). */
-    private void segmentPages(StagedWrites writes, Segmenter seg, FastViT vit, DenseCrf.Params crfParams, List<ImagePages.Page> pages,
-                              Path target) throws IOException {
+    private void segmentPages(
+            StagedWrites writes,
+            Segmenter seg,
+            FastViT vit,
+            DenseCrf.Params crfParams,
+            List<ImagePages.Page> pages,
+            Path target)
+            throws IOException {
         int n = pages.size();
         long t0 = System.nanoTime();
         int max = java.util.Arrays.stream(seg.classValues()).max().orElse(0);
         writes.write(target, stream -> {
-            javax.imageio.ImageWriter wr = ImageIO.getImageWritersByFormatName("tiff").next();
+            javax.imageio.ImageWriter wr =
+                    ImageIO.getImageWritersByFormatName("tiff").next();
             try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(stream);
-                 me.tongfei.progressbar.ProgressBar bar = Progress.bar("segment " + pages.get(0).file().getFileName(), n)) {
+                    me.tongfei.progressbar.ProgressBar bar =
+                            Progress.bar("segment " + pages.get(0).file().getFileName(), n)) {
                 wr.setOutput(ios);
                 javax.imageio.ImageWriteParam param = wr.getDefaultWriteParam();
                 param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
@@ -357,7 +552,9 @@ final class SegmentCommand implements Callable<Integer> {
                     Image im = ImagePages.read(page);
                     Segmenter.Result r = seg.apply(im, vit);
                     if (crfParams != null) r = DenseCrf.refine(r, im, crfParams, threads);
-                    wr.writeToSequence(new javax.imageio.IIOImage(labelImage(r.labels(), r.height(), r.width(), max), null, null), param);
+                    wr.writeToSequence(
+                            new javax.imageio.IIOImage(labelImage(r.labels(), r.height(), r.width(), max), null, null),
+                            param);
                     bar.step();
                 }
                 wr.endWriteSequence();
@@ -366,8 +563,15 @@ final class SegmentCommand implements Callable<Integer> {
             }
         });
         double s = (System.nanoTime() - t0) / 1e9;
-        System.err.printf(Locale.ROOT, "segmented %d slices of %d×%d in %.1f s (%.2f s per slice) → %s%n", n, pages.get(0).width(), pages.get(0).height(),
-                s, s / n, target);
+        System.err.printf(
+                Locale.ROOT,
+                "segmented %d slices of %d×%d in %.1f s (%.2f s per slice) → %s%n",
+                n,
+                pages.get(0).width(),
+                pages.get(0).height(),
+                s,
+                s / n,
+                target);
     }
 
     /** The features ranked by importance (total gain), with their share of the total. */
@@ -380,7 +584,13 @@ final class SegmentCommand implements Callable<Integer> {
         java.util.Arrays.sort(order, (a, b) -> Double.compare(imp[b], imp[a]));
         System.out.println("feature importance (total gain, share):");
         for (int r = 0; r < order.length; r++)
-            System.out.printf(Locale.ROOT, "%3d %-22s %12.4g %6.1f%%%n", r + 1, names.get(order[r]), imp[order[r]], total > 0 ? 100 * imp[order[r]] / total : 0);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%3d %-22s %12.4g %6.1f%%%n",
+                    r + 1,
+                    names.get(order[r]),
+                    imp[order[r]],
+                    total > 0 ? 100 * imp[order[r]] / total : 0);
     }
 
     /** An output path that cannot be written is refused before any work: a folder where a file goes, or the reverse. */
@@ -391,7 +601,8 @@ final class SegmentCommand implements Callable<Integer> {
         Path existing = p.toAbsolutePath().getParent();
         while (existing != null && !Files.exists(existing)) existing = existing.getParent();
         if (existing != null && (!Files.isDirectory(existing) || !Files.isWritable(existing)))
-            throw new BadInputException(p, existing + (Files.isDirectory(existing) ? " is not writable" : " is not a folder"));
+            throw new BadInputException(
+                    p, existing + (Files.isDirectory(existing) ? " is not writable" : " is not a folder"));
     }
 
     static void writeLabels(StagedWrites writes, Path file, int[] v, int h, int w) throws IOException {
@@ -400,7 +611,8 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     static BufferedImage labelImage(int[] v, int h, int w, int max) {
-        BufferedImage im = new BufferedImage(w, h, max > 255 ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
+        BufferedImage im =
+                new BufferedImage(w, h, max > 255 ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
         var raster = im.getRaster();
         for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) raster.setSample(x, y, 0, v[y * w + x]);
         return im;
@@ -409,7 +621,9 @@ final class SegmentCommand implements Callable<Integer> {
     static void writeProbability(StagedWrites writes, Path file, float[] p, int h, int w) throws IOException {
         BufferedImage im = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
         var raster = im.getRaster();
-        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) raster.setSample(x, y, 0, Math.round(Math.min(1f, Math.max(0f, p[y * w + x])) * 255));
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                raster.setSample(x, y, 0, Math.round(Math.min(1f, Math.max(0f, p[y * w + x])) * 255));
         writes.write(file, s -> ImageIO.write(im, "png", s));
     }
 }

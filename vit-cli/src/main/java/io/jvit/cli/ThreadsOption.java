@@ -10,11 +10,14 @@ import picocli.CommandLine.Option;
  * made SameDiff ~10× slower, and OpenMP's count is fixed at start-up, where only the launcher can set it.
  */
 final class ThreadsOption {
-    @Option(names = {"-t", "--threads"}, paramLabel = "N",
-            description = "compute threads (default: every available core; ND4J/SameDiff's OpenMP then stays at 1 thread, "
-                    + "or OMP_NUM_THREADS, since more OpenMP threads can be ~10× slower on a busy machine; "
-                    + "--threads N sets both)")
-    Integer threads;                           // null: not given
+    @Option(
+            names = {"-t", "--threads"},
+            paramLabel = "N",
+            description =
+                    "compute threads (default: every available core; ND4J/SameDiff's OpenMP then stays at 1 thread, "
+                            + "or OMP_NUM_THREADS, since more OpenMP threads can be ~10× slower on a busy machine; "
+                            + "--threads N sets both)")
+    Integer threads; // null: not given
 
     /** Sets the threads of ND4J and BLAS (the {@code ./vit} launcher exports OMP_NUM_THREADS the same way); returns N. */
     int configure() {

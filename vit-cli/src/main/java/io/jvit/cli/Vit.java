@@ -4,20 +4,38 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ./vit <command>}: the command line, one subcommand per job. */
-@Command(name = "vit", mixinStandardHelpOptions = true, version = "jvit 0.1.0",
+@Command(
+        name = "vit",
+        mixinStandardHelpOptions = true,
+        version = "jvit 0.1.0",
         description = "Vision Transformer features, positional-bias probes and ALiBi tools on the JVM.",
-        footer = {"%nAlso: ./vit bench [--help] runs the benchmarks (module vit-bench).",
-                "%nThreads: --threads defaults to every core; ND4J's OpenMP (the SameDiff engine) stays at 1 thread unless --threads is given.",
-                "%nMemory: the launcher gives the heap a quarter of this machine's memory (at least min(4 GB, half)), ND4J's off-heap buffers half and the whole process seven eighths; JAVA_OPTS overrides them, e.g.",
-                "  JAVA_OPTS='-Xmx12g -Dorg.bytedeco.javacpp.maxbytes=24G' ./vit features ...",
-                "%nProgress: a bar on a terminal, plain lines in logs (JVIT_PROGRESS=bar or lines chooses)."},
-        subcommands = {FeaturesCommand.class, ProbeCommand.class, InitCommand.class, SegmentCommand.class, ServeCommand.class, RetrofitCommand.class, SynthCommand.class, PretrainCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        footer = {
+            "%nAlso: ./vit bench [--help] runs the benchmarks (module vit-bench).",
+            "%nThreads: --threads defaults to every core; ND4J's OpenMP (the SameDiff engine) stays at 1 thread unless --threads is given.",
+            "%nMemory: the launcher gives the heap a quarter of this machine's memory (at least min(4 GB, half)), ND4J's off-heap buffers half and the whole process seven eighths; JAVA_OPTS overrides them, e.g.",
+            "  JAVA_OPTS='-Xmx12g -Dorg.bytedeco.javacpp.maxbytes=24G' ./vit features ...",
+            "%nProgress: a bar on a terminal, plain lines in logs (JVIT_PROGRESS=bar or lines chooses)."
+        },
+        subcommands = {
+            FeaturesCommand.class,
+            ProbeCommand.class,
+            InitCommand.class,
+            SegmentCommand.class,
+            ServeCommand.class,
+            RetrofitCommand.class,
+            SynthCommand.class,
+            PretrainCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Vit {
     public static void main(String[] args) {
         // the commands that compute get their kernels compiled while they load (not --help, synth, init)
-        if (args.length > 0 && java.util.Set.of("features", "probe", "segment", "serve", "retrofit", "pretrain", "demo").contains(args[0])
-                && !java.util.Arrays.asList(args).contains("--help") && !java.util.Arrays.asList(args).contains("-h"))
-            io.jvit.core.fast.JitWarmup.start();
+        if (args.length > 0
+                && java.util.Set.of("features", "probe", "segment", "serve", "retrofit", "pretrain", "demo")
+                        .contains(args[0])
+                && !java.util.Arrays.asList(args).contains("--help")
+                && !java.util.Arrays.asList(args).contains("-h")) io.jvit.core.fast.JitWarmup.start();
         System.exit(run(args));
     }
 
@@ -30,7 +48,9 @@ public final class Vit {
         ExitCodes.document(cl);
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine cmd = e.getCommandLine();
-            cmd.getErr().println("error: " + ExitCodes.oneLine(e) + " (see ./" + cmd.getCommandSpec().qualifiedName(" ") + " --help)");
+            cmd.getErr()
+                    .println("error: " + ExitCodes.oneLine(e) + " (see ./"
+                            + cmd.getCommandSpec().qualifiedName(" ") + " --help)");
             return ExitCodes.BAD_INPUT;
         });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -39,7 +59,7 @@ public final class Vit {
         });
         try {
             return cl.execute(args);
-        } catch (OutOfMemoryError e) {                       // ND4J's off-heap limits surface as errors, not exceptions
+        } catch (OutOfMemoryError e) { // ND4J's off-heap limits surface as errors, not exceptions
             cl.getErr().println("error: " + ExitCodes.message(e));
             return ExitCodes.OUT_OF_MEMORY;
         } catch (StackOverflowError e) {
@@ -48,5 +68,7 @@ public final class Vit {
         }
     }
 
-    static String oneLine(Throwable e) { return ExitCodes.oneLine(e); }
+    static String oneLine(Throwable e) {
+        return ExitCodes.oneLine(e);
+    }
 }

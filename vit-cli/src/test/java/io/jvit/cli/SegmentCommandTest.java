@@ -1,24 +1,24 @@
 package io.jvit.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
-import io.jvit.segment.LabelImage;
 import io.jvit.probe.synthetic.Microstructure;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.imageio.ImageIO;
+import io.jvit.segment.LabelImage;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SegmentCommandTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static void grey(Path file, int[] v, int h, int w) throws Exception {
         BufferedImage im = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
@@ -35,12 +35,15 @@ class SegmentCommandTest {
             truth[i] = im.pixels()[i] > 0.5f ? 200 : 60;
         }
         Random r = new Random(1);
-        for (int k = 0; k < 400; k++) { int i = r.nextInt(px.length); lab[i] = truth[i]; }
+        for (int k = 0; k < 400; k++) {
+            int i = r.nextInt(px.length);
+            lab[i] = truth[i];
+        }
         Path img = dir.resolve("img.png"), l = dir.resolve("labels.png"), g = dir.resolve("truth.png");
         grey(img, px, h, w);
         grey(l, lab, h, w);
         grey(g, truth, h, w);
-        return new Path[]{img, l, g};
+        return new Path[] {img, l, g};
     }
 
     @Test
@@ -55,8 +58,22 @@ class SegmentCommandTest {
         System.setOut(new PrintStream(buf, true));
         int code;
         try {
-            code = Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--ground-truth", d[2].toString(),
-                    "--out", out.toString(), "--probabilities", probs.toString(), "--save-model", model.toString(), "--apply-to", folder.toString());
+            code = Vit.run(
+                    "segment",
+                    "--image",
+                    d[0].toString(),
+                    "--labels",
+                    d[1].toString(),
+                    "--ground-truth",
+                    d[2].toString(),
+                    "--out",
+                    out.toString(),
+                    "--probabilities",
+                    probs.toString(),
+                    "--save-model",
+                    model.toString(),
+                    "--apply-to",
+                    folder.toString());
         } finally {
             System.setOut(old);
         }
@@ -68,10 +85,20 @@ class SegmentCommandTest {
         assertThat(seg.classes()).containsExactly(60, 200);
         assertThat(probs.resolve("prob_60.png")).exists();
         assertThat(probs.resolve("prob_200.png")).exists();
-        assertThat(LabelImage.of(ImageLoader.read(out.getParent().resolve("a_segmented.png")), "a").values()).isEqualTo(seg.values());
+        assertThat(LabelImage.of(ImageLoader.read(out.getParent().resolve("a_segmented.png")), "a")
+                        .values())
+                .isEqualTo(seg.values());
         // the saved model segments the image again without scribbles
         Path again = dir.resolve("again.png");
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--load-model", model.toString(), "--out", again.toString())).isZero();
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--load-model",
+                        model.toString(),
+                        "--out",
+                        again.toString()))
+                .isZero();
         assertThat(LabelImage.of(ImageLoader.read(again), "again").values()).isEqualTo(seg.values());
     }
 
@@ -80,41 +107,136 @@ class SegmentCommandTest {
         Path[] d = data(56, 70);
         Path w = FeaturesCommandTest.fixture("alibi_timm_w128_reg4_d2.pth");
         Path out = dir.resolve("vit.png");
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--weights", w.toString(), "--pe", "alibi",
-                "--features", "both", "--pca", "4", "--out", out.toString())).isZero();
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--labels",
+                        d[1].toString(),
+                        "--weights",
+                        w.toString(),
+                        "--pe",
+                        "alibi",
+                        "--features",
+                        "both",
+                        "--pca",
+                        "4",
+                        "--out",
+                        out.toString()))
+                .isZero();
         assertThat(LabelImage.of(ImageLoader.read(out), "vit").classes()).containsExactly(60, 200);
         // sub-patch features: a different result, kept by the saved model
         Path sub = dir.resolve("sub.png"), model = dir.resolve("sub.json"), again = dir.resolve("again.png");
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--weights", w.toString(), "--pe", "alibi",
-                "--features", "vit", "--pca", "4", "--vit-shifts", "2", "--no-crf", "--out", sub.toString(), "--save-model", model.toString())).isZero();
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--labels",
+                        d[1].toString(),
+                        "--weights",
+                        w.toString(),
+                        "--pe",
+                        "alibi",
+                        "--features",
+                        "vit",
+                        "--pca",
+                        "4",
+                        "--vit-shifts",
+                        "2",
+                        "--no-crf",
+                        "--out",
+                        sub.toString(),
+                        "--save-model",
+                        model.toString()))
+                .isZero();
         assertThat(Files.readString(model)).contains("\"vit_shifts\":2");
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--load-model", model.toString(), "--weights", w.toString(), "--pe", "alibi",
-                "--no-crf", "--out", again.toString())).isZero();
-        assertThat(LabelImage.of(ImageLoader.read(again), "again").values()).isEqualTo(LabelImage.of(ImageLoader.read(sub), "sub").values());
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--weights", w.toString(), "--pe", "alibi",
-                "--features", "vit", "--vit-shifts", "0", "--out", dir.resolve("never.png").toString())).isEqualTo(2);
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--load-model",
+                        model.toString(),
+                        "--weights",
+                        w.toString(),
+                        "--pe",
+                        "alibi",
+                        "--no-crf",
+                        "--out",
+                        again.toString()))
+                .isZero();
+        assertThat(LabelImage.of(ImageLoader.read(again), "again").values())
+                .isEqualTo(LabelImage.of(ImageLoader.read(sub), "sub").values());
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--labels",
+                        d[1].toString(),
+                        "--weights",
+                        w.toString(),
+                        "--pe",
+                        "alibi",
+                        "--features",
+                        "vit",
+                        "--vit-shifts",
+                        "0",
+                        "--out",
+                        dir.resolve("never.png").toString()))
+                .isEqualTo(2);
         assertThat(dir.resolve("never.png")).doesNotExist();
     }
 
     @Test
     void crfUncertaintyClassWeightsAndImportance() throws Exception {
         Path h = dir.resolve("hard");
-        assertThat(Vit.run("synth", "--kind", "hard3", "--count", "1", "--size", "128", "--out", h.toString())).isZero();
+        assertThat(Vit.run("synth", "--kind", "hard3", "--count", "1", "--size", "128", "--out", h.toString()))
+                .isZero();
         Path[] d = {h.resolve("hard3_000.png"), h.resolve("hard3_000_scribbles.png"), h.resolve("hard3_000_truth.png")};
         Path out = dir.resolve("crf.png"), u = dir.resolve("u.png"), plain = dir.resolve("plain.png");
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true));
         try {
-            assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--ground-truth", d[2].toString(),
-                    "--out", out.toString(), "--uncertainty", u.toString(), "--verbose", "--crf-iterations", "5", "--class-weights", "balanced")).isZero();
-            assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--out", plain.toString(), "--no-crf")).isZero();
+            assertThat(Vit.run(
+                            "segment",
+                            "--image",
+                            d[0].toString(),
+                            "--labels",
+                            d[1].toString(),
+                            "--ground-truth",
+                            d[2].toString(),
+                            "--out",
+                            out.toString(),
+                            "--uncertainty",
+                            u.toString(),
+                            "--verbose",
+                            "--crf-iterations",
+                            "5",
+                            "--class-weights",
+                            "balanced"))
+                    .isZero();
+            assertThat(Vit.run(
+                            "segment",
+                            "--image",
+                            d[0].toString(),
+                            "--labels",
+                            d[1].toString(),
+                            "--out",
+                            plain.toString(),
+                            "--no-crf"))
+                    .isZero();
         } finally {
             System.setOut(old);
         }
         String text = buf.toString();
-        assertThat(text).contains("feature importance").contains("without CRF: mIoU").contains("  1 ");
-        assertThat(text.lines().filter(l -> l.matches("\\s*\\d+ [a-z0-9_]+ .*%")).count()).isEqualTo(58);
+        assertThat(text)
+                .contains("feature importance")
+                .contains("without CRF: mIoU")
+                .contains("  1 ");
+        assertThat(text.lines()
+                        .filter(l -> l.matches("\\s*\\d+ [a-z0-9_]+ .*%"))
+                        .count())
+                .isEqualTo(58);
         Image unc = ImageLoader.read(u);
         assertThat(unc.height()).isEqualTo(128);
         float max = 0;
@@ -123,19 +245,52 @@ class SegmentCommandTest {
         assertThat(LabelImage.of(ImageLoader.read(plain), "plain").classes()).containsExactly(85, 170, 255);
         // bad CRF settings: refused before any work, nothing written
         Path never = dir.resolve("never.png");
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--out", never.toString(), "--crf-srgb", "0")).isEqualTo(2);
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--out", never.toString(), "--class-weights", "some")).isEqualTo(2);
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--labels",
+                        d[1].toString(),
+                        "--out",
+                        never.toString(),
+                        "--crf-srgb",
+                        "0"))
+                .isEqualTo(2);
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--labels",
+                        d[1].toString(),
+                        "--out",
+                        never.toString(),
+                        "--class-weights",
+                        "some"))
+                .isEqualTo(2);
         assertThat(never).doesNotExist();
     }
 
     @Test
     void synthHardWritesImageTruthAndScribbles() throws Exception {
         Path o = dir.resolve("hard");
-        assertThat(Vit.run("synth", "--kind", "hard3", "--count", "1", "--size", "64", "--seed", "3", "--out", o.toString())).isZero();
+        assertThat(Vit.run(
+                        "synth",
+                        "--kind",
+                        "hard3",
+                        "--count",
+                        "1",
+                        "--size",
+                        "64",
+                        "--seed",
+                        "3",
+                        "--out",
+                        o.toString()))
+                .isZero();
         LabelImage truth = LabelImage.of(ImageLoader.read(o.resolve("hard3_003_truth.png")), "t");
         assertThat(truth.classes()).containsExactly(85, 170, 255);
         LabelImage scrib = LabelImage.of(ImageLoader.read(o.resolve("hard3_003_scribbles.png")), "s");
-        for (int i = 0; i < scrib.values().length; i++) if (scrib.values()[i] != 0) assertThat(scrib.values()[i]).isEqualTo(truth.values()[i]);
+        for (int i = 0; i < scrib.values().length; i++)
+            if (scrib.values()[i] != 0) assertThat(scrib.values()[i]).isEqualTo(truth.values()[i]);
         assertThat(ImageLoader.read(o.resolve("hard3_003.png")).height()).isEqualTo(64);
         assertThat(Vit.run("synth", "--kind", "hard9", "--out", o.toString())).isEqualTo(2);
     }
@@ -145,20 +300,43 @@ class SegmentCommandTest {
         Path[] d = data(40, 40);
         Path small = dir.resolve("small.png"), out = dir.resolve("never.png");
         grey(small, new int[20 * 20], 20, 20);
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", small.toString(), "--out", out.toString())).isEqualTo(2);
+        assertThat(Vit.run(
+                        "segment", "--image", d[0].toString(), "--labels", small.toString(), "--out", out.toString()))
+                .isEqualTo(2);
         int[] one = new int[40 * 40];
         one[3] = 60;
         Path single = dir.resolve("single.png");
         grey(single, one, 40, 40);
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", single.toString(), "--out", out.toString())).isEqualTo(2);
+        assertThat(Vit.run(
+                        "segment", "--image", d[0].toString(), "--labels", single.toString(), "--out", out.toString()))
+                .isEqualTo(2);
         int[] only60 = new int[40 * 40];
         only60[3] = 60;
         only60[9] = 100;
         Path other = dir.resolve("other.png");
-        grey(other, only60, 40, 40);       // classes 60 and 100, but the truth has 200: no scribbles for it
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", other.toString(), "--ground-truth", d[2].toString(),
-                "--out", out.toString())).isEqualTo(2);
-        assertThat(Vit.run("segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--classifier", "svm", "--out", out.toString())).isEqualTo(2);
+        grey(other, only60, 40, 40); // classes 60 and 100, but the truth has 200: no scribbles for it
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--labels",
+                        other.toString(),
+                        "--ground-truth",
+                        d[2].toString(),
+                        "--out",
+                        out.toString()))
+                .isEqualTo(2);
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--labels",
+                        d[1].toString(),
+                        "--classifier",
+                        "svm",
+                        "--out",
+                        out.toString()))
+                .isEqualTo(2);
         assertThat(out).doesNotExist();
     }
 }

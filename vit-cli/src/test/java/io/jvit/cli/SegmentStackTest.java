@@ -1,17 +1,12 @@
 package io.jvit.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.ImagePages;
 import io.jvit.probe.synthetic.Microstructure;
 import io.jvit.segment.LabelImage;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -20,12 +15,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** ./vit segment on stacks (multi-page TIFF): slice by slice, in and out, and the stack's bad inputs. */
 class SegmentStackTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static BufferedImage grey(int[] v, int h, int w) {
         BufferedImage im = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
@@ -54,7 +54,10 @@ class SegmentStackTest {
     static int[] scribbles(int[] px, int count, long seed) {
         int[] lab = new int[px.length];
         Random r = new Random(seed);
-        for (int k = 0; k < count; k++) { int i = r.nextInt(px.length); lab[i] = px[i] > 127 ? 200 : 60; }
+        for (int k = 0; k < count; k++) {
+            int i = r.nextInt(px.length);
+            lab[i] = px[i] > 127 ? 200 : 60;
+        }
         return lab;
     }
 
@@ -68,7 +71,8 @@ class SegmentStackTest {
             int[] px = pixels(Microstructure.GRF.generate(H, W, 20 + s));
             slices.add(px);
             pages.add(grey(px, H, W));
-            ImageIO.write(grey(px, H, W), "png", dir.resolve("slice" + s + ".png").toFile());
+            ImageIO.write(
+                    grey(px, H, W), "png", dir.resolve("slice" + s + ".png").toFile());
         }
         tiff(file, pages);
         return slices;
@@ -76,15 +80,29 @@ class SegmentStackTest {
 
     @Test
     void segmentsEverySliceIntoAMultiPageTiffAsSingleImagesWould() throws Exception {
-        Path st = dir.resolve("stack.tif"), lab = dir.resolve("lab.png"), out = dir.resolve("seg.tif"), model = dir.resolve("m.json");
+        Path st = dir.resolve("stack.tif"),
+                lab = dir.resolve("lab.png"),
+                out = dir.resolve("seg.tif"),
+                model = dir.resolve("m.json");
         List<int[]> slices = stack(st);
         ImageIO.write(grey(scribbles(slices.get(1), 300, 1), H, W), "png", lab.toFile());
         PrintStream old = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true));
         try {
-            assertThat(Vit.run("segment", "--image", st.toString(), "--labels", lab.toString(), "--train-page", "2", "--out", out.toString(),
-                    "--save-model", model.toString())).isZero();
+            assertThat(Vit.run(
+                            "segment",
+                            "--image",
+                            st.toString(),
+                            "--labels",
+                            lab.toString(),
+                            "--train-page",
+                            "2",
+                            "--out",
+                            out.toString(),
+                            "--save-model",
+                            model.toString()))
+                    .isZero();
         } finally {
             System.setErr(old);
         }
@@ -93,7 +111,15 @@ class SegmentStackTest {
         assertThat(pages).hasSize(N);
         for (int s = 0; s < N; s++) {
             Path one = dir.resolve("one" + s + ".png");
-            assertThat(Vit.run("segment", "--image", dir.resolve("slice" + s + ".png").toString(), "--load-model", model.toString(), "--out", one.toString())).isZero();
+            assertThat(Vit.run(
+                            "segment",
+                            "--image",
+                            dir.resolve("slice" + s + ".png").toString(),
+                            "--load-model",
+                            model.toString(),
+                            "--out",
+                            one.toString()))
+                    .isZero();
             int[] expected = LabelImage.of(ImageLoader.read(one), "one").values();
             LabelImage page = LabelImage.of(ImagePages.read(pages.get(s)), "page");
             assertThat(page.values()).as("slice %d", s).isEqualTo(expected);
@@ -101,14 +127,38 @@ class SegmentStackTest {
         }
         // a label stack (one page per slice, scribbles on two of them) trains on every scribbled slice
         Path labStack = dir.resolve("labels.tif"), out2 = dir.resolve("seg2.tif");
-        tiff(labStack, List.of(grey(scribbles(slices.get(0), 150, 2), H, W), grey(new int[H * W], H, W), grey(scribbles(slices.get(2), 150, 3), H, W)));
-        assertThat(Vit.run("segment", "--image", st.toString(), "--labels", labStack.toString(), "--out", out2.toString(), "--no-crf")).isZero();
+        tiff(
+                labStack,
+                List.of(
+                        grey(scribbles(slices.get(0), 150, 2), H, W),
+                        grey(new int[H * W], H, W),
+                        grey(scribbles(slices.get(2), 150, 3), H, W)));
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        st.toString(),
+                        "--labels",
+                        labStack.toString(),
+                        "--out",
+                        out2.toString(),
+                        "--no-crf"))
+                .isZero();
         assertThat(ImagePages.list(out2)).hasSize(N);
         // a folder holding the stack: its result is a stack too
-        Path folder = Files.createDirectory(dir.resolve("more")), out3 = dir.resolve("o").resolve("seg3.png");
+        Path folder = Files.createDirectory(dir.resolve("more")),
+                out3 = dir.resolve("o").resolve("seg3.png");
         Files.copy(st, folder.resolve("again.tif"));
-        assertThat(Vit.run("segment", "--image", dir.resolve("slice0.png").toString(), "--load-model", model.toString(), "--out", out3.toString(),
-                "--apply-to", folder.toString())).isZero();
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        dir.resolve("slice0.png").toString(),
+                        "--load-model",
+                        model.toString(),
+                        "--out",
+                        out3.toString(),
+                        "--apply-to",
+                        folder.toString()))
+                .isZero();
         assertThat(ImagePages.list(out3.resolveSibling("again_segmented.tif"))).hasSize(N);
     }
 
@@ -124,14 +174,44 @@ class SegmentStackTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true));
         try {
-            assertThat(Vit.run("segment", "--image", uneven.toString(), "--labels", lab.toString(), "--out", out.toString())).isEqualTo(2);
+            assertThat(Vit.run(
+                            "segment",
+                            "--image",
+                            uneven.toString(),
+                            "--labels",
+                            lab.toString(),
+                            "--out",
+                            out.toString()))
+                    .isEqualTo(2);
             // labels with another page count
             Path two = dir.resolve("two.tif");
-            tiff(two, List.of(grey(scribbles(slices.get(0), 50, 1), H, W), grey(scribbles(slices.get(1), 50, 2), H, W)));
-            assertThat(Vit.run("segment", "--image", st.toString(), "--labels", two.toString(), "--out", out.toString())).isEqualTo(2);
+            tiff(
+                    two,
+                    List.of(grey(scribbles(slices.get(0), 50, 1), H, W), grey(scribbles(slices.get(1), 50, 2), H, W)));
+            assertThat(Vit.run(
+                            "segment", "--image", st.toString(), "--labels", two.toString(), "--out", out.toString()))
+                    .isEqualTo(2);
             // a PNG output for a stack, a --train-page outside the stack
-            assertThat(Vit.run("segment", "--image", st.toString(), "--labels", lab.toString(), "--out", dir.resolve("seg.png").toString())).isEqualTo(2);
-            assertThat(Vit.run("segment", "--image", st.toString(), "--labels", lab.toString(), "--train-page", "4", "--out", out.toString())).isEqualTo(2);
+            assertThat(Vit.run(
+                            "segment",
+                            "--image",
+                            st.toString(),
+                            "--labels",
+                            lab.toString(),
+                            "--out",
+                            dir.resolve("seg.png").toString()))
+                    .isEqualTo(2);
+            assertThat(Vit.run(
+                            "segment",
+                            "--image",
+                            st.toString(),
+                            "--labels",
+                            lab.toString(),
+                            "--train-page",
+                            "4",
+                            "--out",
+                            out.toString()))
+                    .isEqualTo(2);
         } finally {
             System.setErr(old);
         }

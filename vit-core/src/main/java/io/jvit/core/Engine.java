@@ -15,11 +15,12 @@ public enum Engine {
 
     /** "fast" or "samediff" (any case); anything else is refused. */
     public static Engine parse(String s) {
-        if (s != null)
-            for (Engine e : values()) if (e.name().equalsIgnoreCase(s.trim())) return e;
+        if (s != null) for (Engine e : values()) if (e.name().equalsIgnoreCase(s.trim())) return e;
         throw new IllegalArgumentException("engine must be fast or samediff, got '" + s + "'");
     }
 
     /** The lower-case name, as {@link #parse} reads it. */
-    public String label() { return name().toLowerCase(Locale.ROOT); }
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

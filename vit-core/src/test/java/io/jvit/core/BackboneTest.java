@@ -1,5 +1,9 @@
 package io.jvit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
 import io.jvit.core.checkpoint.CheckpointFormat;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.config.ViTConfig;
@@ -11,15 +15,10 @@ import io.jvit.core.io.Npy;
 import io.jvit.core.model.ViTOutput;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.Pe;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The entry point gives what the five classes it wraps give. */
 class BackboneTest {
@@ -39,7 +38,9 @@ class BackboneTest {
         assertThat(f.channels()).isEqualTo(128);
         assertThat(f.data()).containsExactly(r.patchTokens());
 
-        float[] golden = Npy.read(Fixtures.parity("alibi_timm_d2__rocket_224.npy")).data().asFloat();
+        float[] golden = Npy.read(Fixtures.parity("alibi_timm_d2__rocket_224.npy"))
+                .data()
+                .asFloat();
         for (int i = 0; i < golden.length; i++) assertThat(f.data()[i]).isCloseTo(golden[i], within(1e-4f));
         assertThat(vit.format()).isEqualTo(CheckpointFormat.TIMM);
         assertThat(vit.engine()).isEqualTo(Engine.FAST);
@@ -64,8 +65,14 @@ class BackboneTest {
 
     @Test
     void aModelBuiltInCodeSavesAndLoadsBackWithoutNd4jWeights(@TempDir Path dir) throws Exception {
-        ViTConfig cfg = ViTConfig.builder().patchSize(4).embedDim(32).numHeads(2).depth(2).numRegisters(1)
-                .pe(Alibi2d.paperDefault()).build();
+        ViTConfig cfg = ViTConfig.builder()
+                .patchSize(4)
+                .embedDim(32)
+                .numHeads(2)
+                .depth(2)
+                .numRegisters(1)
+                .pe(Alibi2d.paperDefault())
+                .build();
         Backbone made = Backbone.random(cfg, 3);
         Path file = dir.resolve("tiny.safetensors");
         made.save(file);
@@ -79,8 +86,13 @@ class BackboneTest {
         assertThat(f.w()).isEqualTo(4);
         assertThat(f.data()).containsExactly(made.features(img).data());
         // the SameDiff model made from the float weights gives the same tokens
-        assertThat(back.model().forward(new Preprocessor(4, Preprocessor.ResizePolicy.NONE).tensor(img)).patchTokens().data().asFloat())
-                .usingComparatorWithPrecision(1e-4f).containsExactly(f.data());
+        assertThat(back.model()
+                        .forward(new Preprocessor(4, Preprocessor.ResizePolicy.NONE).tensor(img))
+                        .patchTokens()
+                        .data()
+                        .asFloat())
+                .usingComparatorWithPrecision(1e-4f)
+                .containsExactly(f.data());
         assertThat(f.get(2, 3, 31)).isEqualTo(f.data()[(2 * 4 + 3) * 32 + 31]);
         assertThatThrownBy(() -> f.get(3, 0, 0)).isInstanceOf(IndexOutOfBoundsException.class);
     }
@@ -88,8 +100,11 @@ class BackboneTest {
     @Test
     void optionsAreChecked() {
         assertThatThrownBy(() -> Backbone.options().threads(0)).hasMessage("thread count must be >= 1, got 0");
-        assertThatThrownBy(() -> Backbone.options().arch("vit_huge")).hasMessageContaining("unknown architecture 'vit_huge'");
-        assertThatThrownBy(() -> Backbone.options().pe(Pe.ALIBI).wrap(Checkpoints.load(Fixtures.parity(ALIBI)).model()))
+        assertThatThrownBy(() -> Backbone.options().arch("vit_huge"))
+                .hasMessageContaining("unknown architecture 'vit_huge'");
+        assertThatThrownBy(() -> Backbone.options()
+                        .pe(Pe.ALIBI)
+                        .wrap(Checkpoints.load(Fixtures.parity(ALIBI)).model()))
                 .hasMessageContaining("applies to loading");
         assertThatThrownBy(() -> Backbone.load(Path.of("no-such.pth"))).hasMessage("no-such.pth: no such file");
     }

@@ -1,5 +1,7 @@
 package io.jvit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.jvit.core.checkpoint.CheckpointFormat;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.image.ImageLoader;
@@ -13,21 +15,20 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** Our features equal the official DINOv2, timm and ALiBi reference outputs (max abs error ≤ 1e-4). */
 class DinoV2ParityTest {
 
     @ParameterizedTest(name = "{0} --pe {1} on {3}")
     @CsvSource({
-            "dinov2_official_w128_reg4_d2.pth, , DINOV2_OFFICIAL, rocket_224, dinov2_official_d2",
-            "dinov2_official_w128_reg4_d2.pth, , DINOV2_OFFICIAL, chelsea_280x420, dinov2_official_d2",
-            "timm_w128_reg4_d2.pth, , TIMM, rocket_224, timm_d2",
-            "timm_w128_reg4_d2.pth, , TIMM, chelsea_280x420, timm_d2",
-            "alibi_timm_w128_reg4_d2.pth, alibi, TIMM, rocket_224, alibi_timm_d2",
-            "alibi_timm_w128_reg4_d2.pth, alibi, TIMM, chelsea_280x420, alibi_timm_d2",
+        "dinov2_official_w128_reg4_d2.pth, , DINOV2_OFFICIAL, rocket_224, dinov2_official_d2",
+        "dinov2_official_w128_reg4_d2.pth, , DINOV2_OFFICIAL, chelsea_280x420, dinov2_official_d2",
+        "timm_w128_reg4_d2.pth, , TIMM, rocket_224, timm_d2",
+        "timm_w128_reg4_d2.pth, , TIMM, chelsea_280x420, timm_d2",
+        "alibi_timm_w128_reg4_d2.pth, alibi, TIMM, rocket_224, alibi_timm_d2",
+        "alibi_timm_w128_reg4_d2.pth, alibi, TIMM, chelsea_280x420, alibi_timm_d2",
     })
-    void featuresMatchReference(String weights, String pe, CheckpointFormat format, String image, String golden) throws Exception {
+    void featuresMatchReference(String weights, String pe, CheckpointFormat format, String image, String golden)
+            throws Exception {
         Checkpoints.Loaded loaded = Checkpoints.load(Fixtures.parity(weights), Pe.parse(pe));
         assertThat(loaded.format()).isEqualTo(format);
         var cfg = loaded.model().config();

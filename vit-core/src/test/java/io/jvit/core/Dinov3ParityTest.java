@@ -1,5 +1,7 @@
 package io.jvit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.jvit.core.checkpoint.CheckpointFormat;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.config.MlpKind;
@@ -14,16 +16,13 @@ import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.Pe;
 import io.jvit.core.pe.Rope2d;
 import io.jvit.core.pe.RopeTables;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.LinkedHashMap;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Our DINOv3 ViT-S+/16 (depth 2, random weights) equals the official DINOv3 code, and its ALiBi-Dv3 copy equals
@@ -35,14 +34,14 @@ class Dinov3ParityTest {
 
     @ParameterizedTest(name = "{0} --pe {1} on {2}, {3} engine")
     @CsvSource({
-            "dinov3_vits16plus_d2, , retina_224, samediff",
-            "dinov3_vits16plus_d2, , colorwheel_192x288, samediff",
-            "alibi_dv3_vits16plus_d2, alibi, retina_224, samediff",
-            "alibi_dv3_vits16plus_d2, alibi, colorwheel_192x288, samediff",
-            "dinov3_vits16plus_d2, , retina_224, fast",
-            "dinov3_vits16plus_d2, , colorwheel_192x288, fast",
-            "alibi_dv3_vits16plus_d2, alibi, retina_224, fast",
-            "alibi_dv3_vits16plus_d2, alibi, colorwheel_192x288, fast",
+        "dinov3_vits16plus_d2, , retina_224, samediff",
+        "dinov3_vits16plus_d2, , colorwheel_192x288, samediff",
+        "alibi_dv3_vits16plus_d2, alibi, retina_224, samediff",
+        "alibi_dv3_vits16plus_d2, alibi, colorwheel_192x288, samediff",
+        "dinov3_vits16plus_d2, , retina_224, fast",
+        "dinov3_vits16plus_d2, , colorwheel_192x288, fast",
+        "alibi_dv3_vits16plus_d2, alibi, retina_224, fast",
+        "alibi_dv3_vits16plus_d2, alibi, colorwheel_192x288, fast",
     })
     void everyOutputMatchesTheReference(String model, String pe, String image, String engine) throws Exception {
         Checkpoints.Loaded loaded = Checkpoints.load(Fixtures.dinov3(model + ".pth"), Pe.parse(pe));
@@ -50,24 +49,32 @@ class Dinov3ParityTest {
         VisionTransformer vit = loaded.model();
         var cfg = vit.config();
         var want = Presets.get("dinov3_vits16plus").toBuilder().depth(2);
-        assertThat(cfg).isEqualTo(pe == null ? want.build() : want.pe(Alibi2d.paperDefault()).build());
+        assertThat(cfg)
+                .isEqualTo(
+                        pe == null
+                                ? want.build()
+                                : want.pe(Alibi2d.paperDefault()).build());
         assertThat(cfg.mlpKind()).isEqualTo(MlpKind.SWIGLU);
 
-        INDArray x = new Preprocessor(cfg.patchSize(), Preprocessor.ResizePolicy.NONE).tensor(ImageLoader.read(Fixtures.dinov3(image + ".png")));
+        INDArray x = new Preprocessor(cfg.patchSize(), Preprocessor.ResizePolicy.NONE)
+                .tensor(ImageLoader.read(Fixtures.dinov3(image + ".png")));
         ViTOutput out = engine.equals("fast") ? new FastViT(vit, 2).forward(x, true) : vit.forward(x, true);
 
         Map<String, INDArray> actual = new LinkedHashMap<>();
         actual.put("patch", out.patchTokens());
         actual.put("cls", out.cls());
         actual.put("reg", out.registers());
-        for (int i = 0; i < cfg.depth(); i++) actual.put("block" + i, out.intermediates().get(i));
+        for (int i = 0; i < cfg.depth(); i++)
+            actual.put("block" + i, out.intermediates().get(i));
         StringBuilder report = new StringBuilder();
         for (var e : actual.entrySet()) {
             INDArray expected = Npy.read(Fixtures.dinov3(model + "__" + image + "__" + e.getKey() + ".npy"));
             INDArray got = e.getValue().reshape(expected.shape());
             double err = got.sub(expected).amaxNumber().doubleValue();
             report.append(String.format(" %s %.2e", e.getKey(), err));
-            assertThat(err).as("max abs error of %s vs %s__%s", e.getKey(), model, image).isLessThanOrEqualTo(TOL);
+            assertThat(err)
+                    .as("max abs error of %s vs %s__%s", e.getKey(), model, image)
+                    .isLessThanOrEqualTo(TOL);
         }
         System.out.println("parity " + engine + " " + model + " " + image + ":" + report);
     }
@@ -75,7 +82,10 @@ class Dinov3ParityTest {
     @ParameterizedTest(name = "{0}×{1}")
     @CsvSource({"14, 14", "12, 18"})
     void ropeTablesEqualTheOfficialOnes(int h, int w) throws Exception {
-        Rope2d rope = (Rope2d) Checkpoints.load(Fixtures.dinov3("dinov3_vits16plus_d2.pth")).model().config().pe();
+        Rope2d rope = (Rope2d) Checkpoints.load(Fixtures.dinov3("dinov3_vits16plus_d2.pth"))
+                .model()
+                .config()
+                .pe();
         RopeTables t = rope.ropeTables(h, w, 64);
         INDArray sin = Npy.read(Fixtures.dinov3("rope_sin_" + h + "x" + w + ".npy"));
         INDArray cos = Npy.read(Fixtures.dinov3("rope_cos_" + h + "x" + w + ".npy"));
@@ -94,7 +104,7 @@ class Dinov3ParityTest {
         int n = 5 + h * w;
         assertThat(want.shape()).containsExactly(n, n);
         float[] m = Alibi2d.paperDefault().matrix(h, w, 5);
-        double err = Nd4j.create(m, new long[]{n, n}).sub(want).amaxNumber().doubleValue();
+        double err = Nd4j.create(m, new long[] {n, n}).sub(want).amaxNumber().doubleValue();
         System.out.printf("alibi %dx%d: %.2e%n", h, w, err);
         assertThat(err).isLessThanOrEqualTo(1e-6);
     }
@@ -103,7 +113,8 @@ class Dinov3ParityTest {
     void maskingTheKBiasIsWhatTheEnginesDo() throws Exception {
         // The loader zeroes the k bias; the engines mask it too, so a model with a non-zero k bias and maskKBias gives
         // the same features as the one with the k bias zeroed.
-        VisionTransformer loaded = Checkpoints.load(Fixtures.dinov3("dinov3_vits16plus_d2.pth")).model();
+        VisionTransformer loaded =
+                Checkpoints.load(Fixtures.dinov3("dinov3_vits16plus_d2.pth")).model();
         var raw = new LinkedHashMap<>(loaded.weights().asMap());
         for (int b = 0; b < 2; b++) {
             float[] bias = raw.get("blocks." + b + ".attn.qkv.bias").toFloatVector();
@@ -112,11 +123,21 @@ class Dinov3ParityTest {
             raw.put("blocks." + b + ".attn.qkv.bias", Nd4j.createFromArray(bias));
         }
         VisionTransformer noisy = new VisionTransformer(loaded.config(), new io.jvit.core.model.ViTWeights(raw));
-        INDArray x = new Preprocessor(16, Preprocessor.ResizePolicy.NONE).tensor(ImageLoader.read(Fixtures.dinov3("colorwheel_192x288.png")));
+        INDArray x = new Preprocessor(16, Preprocessor.ResizePolicy.NONE)
+                .tensor(ImageLoader.read(Fixtures.dinov3("colorwheel_192x288.png")));
         INDArray ref = loaded.forward(x).patchTokens();
-        assertThat(noisy.forward(x).patchTokens().sub(ref).amaxNumber().doubleValue()).isLessThanOrEqualTo(1e-6);
-        assertThat(new FastViT(noisy, 1).forward(x).patchTokens().sub(ref).amaxNumber().doubleValue()).isLessThanOrEqualTo(1e-4);
-        VisionTransformer unmasked = new VisionTransformer(loaded.config().toBuilder().maskKBias(false).build(), new io.jvit.core.model.ViTWeights(raw));
-        assertThat(unmasked.forward(x).patchTokens().sub(ref).amaxNumber().doubleValue()).isGreaterThan(1e-3);
+        assertThat(noisy.forward(x).patchTokens().sub(ref).amaxNumber().doubleValue())
+                .isLessThanOrEqualTo(1e-6);
+        assertThat(new FastViT(noisy, 1)
+                        .forward(x)
+                        .patchTokens()
+                        .sub(ref)
+                        .amaxNumber()
+                        .doubleValue())
+                .isLessThanOrEqualTo(1e-4);
+        VisionTransformer unmasked = new VisionTransformer(
+                loaded.config().toBuilder().maskKBias(false).build(), new io.jvit.core.model.ViTWeights(raw));
+        assertThat(unmasked.forward(x).patchTokens().sub(ref).amaxNumber().doubleValue())
+                .isGreaterThan(1e-3);
     }
 }

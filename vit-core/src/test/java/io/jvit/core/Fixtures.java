@@ -7,10 +7,14 @@ import java.nio.file.Path;
 public final class Fixtures {
     private Fixtures() {}
 
-    public static Path parity(String name) { return resource("dinov2-parity", name); }
+    public static Path parity(String name) {
+        return resource("dinov2-parity", name);
+    }
 
     /** The DINOv3 / ALiBi-Dv3 fixtures (see src/test/resources/dinov3-parity/README.md). */
-    public static Path dinov3(String name) { return resource("dinov3-parity", name); }
+    public static Path dinov3(String name) {
+        return resource("dinov3-parity", name);
+    }
 
     private static Path resource(String dir, String name) {
         try {

@@ -15,9 +15,17 @@ public final class AcceleratedAttention {
     /** Where the last call ran: "cuda" or "cpu". */
     public static String lastBackend = "none";
 
-    public static void forward(Strided q, Strided k, Strided v, Strided out, AttentionShape s, AttentionBias bias,
-                               CudaAttention.Grid grid, int threads) {
-        boolean gpu = s.headDim() == CudaAttention.HEAD_DIM && CudaAttention.available()
+    public static void forward(
+            Strided q,
+            Strided k,
+            Strided v,
+            Strided out,
+            AttentionShape s,
+            AttentionBias bias,
+            CudaAttention.Grid grid,
+            int threads) {
+        boolean gpu = s.headDim() == CudaAttention.HEAD_DIM
+                && CudaAttention.available()
                 && (bias instanceof AttentionBias.None || grid != null);
         if (!gpu) {
             FusedAttention.forward(q, k, v, out, s, bias, threads);
@@ -34,7 +42,12 @@ public final class AcceleratedAttention {
         for (int b = 0; b < s.batch(); b++)
             for (int h = 0; h < s.heads(); h++)
                 for (int t = 0; t < n; t++)
-                    System.arraycopy(oh, ((b * s.heads() + h) * n + t) * d, out.data(), out.offset() + (b * n + t) * out.stride() + h * d, d);
+                    System.arraycopy(
+                            oh,
+                            ((b * s.heads() + h) * n + t) * d,
+                            out.data(),
+                            out.offset() + (b * n + t) * out.stride() + h * d,
+                            d);
         lastBackend = "cuda";
     }
 
@@ -45,7 +58,12 @@ public final class AcceleratedAttention {
         for (int b = 0; b < s.batch(); b++)
             for (int h = 0; h < s.heads(); h++)
                 for (int t = 0; t < n; t++)
-                    System.arraycopy(x.data(), x.offset() + (b * n + t) * x.stride() + h * d, o, ((b * s.heads() + h) * n + t) * d, d);
+                    System.arraycopy(
+                            x.data(),
+                            x.offset() + (b * n + t) * x.stride() + h * d,
+                            o,
+                            ((b * s.heads() + h) * n + t) * d,
+                            d);
         return o;
     }
 }

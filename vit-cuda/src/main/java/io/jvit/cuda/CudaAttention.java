@@ -1,22 +1,21 @@
 package io.jvit.cuda;
 
+import static jcuda.driver.JCudaDriver.*;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.JCudaDriver;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-
-import static jcuda.driver.JCudaDriver.*;
 
 /**
  * The fused 2D-ALiBi flash-attention kernel on an NVIDIA GPU, through JCuda's driver API. The kernels are
@@ -52,7 +51,7 @@ public final class CudaAttention implements AutoCloseable {
         if (available == null) {
             try (CudaAttention c = new CudaAttention()) {
                 available = c.functions.size() == Kernel.values().length;
-            } catch (Throwable t) {                                   // no libcuda, no device, old driver, …
+            } catch (Throwable t) { // no libcuda, no device, old driver, …
                 unavailableReason = t.getClass().getSimpleName() + ": " + t.getMessage();
                 available = false;
             }
@@ -61,17 +60,21 @@ public final class CudaAttention implements AutoCloseable {
     }
 
     /** Why {@link #available()} is false. */
-    public static String unavailableReason() { return available() ? "" : unavailableReason; }
+    public static String unavailableReason() {
+        return available() ? "" : unavailableReason;
+    }
 
     private final CUcontext context = new CUcontext();
     private final CUmodule module = new CUmodule();
     private final java.util.EnumMap<Kernel, CUfunction> functions = new java.util.EnumMap<>(Kernel.class);
     private final java.util.Map<String, CUfunction> byEntry = new java.util.HashMap<>();
     private final String deviceName;
-    private final int sharedOptIn;                                   // most shared memory one CTA may ask for
+    private final int sharedOptIn; // most shared memory one CTA may ask for
 
     /** The shipped module (the fatbin, or its PTX where the driver cannot load the fatbin) on device 0. */
-    public CudaAttention() { this(null); }
+    public CudaAttention() {
+        this(null);
+    }
 
     /**
      * {@code image}: another module image to load instead of the shipped one (a PTX, NUL-terminated), which must hold
@@ -93,8 +96,8 @@ public final class CudaAttention implements AutoCloseable {
             cuModuleLoadData(module, image);
         } else {
             try {
-                cuModuleLoadData(module, resource(FATBIN));           // sm_90 machine code, or the driver JITs its PTX
-            } catch (jcuda.CudaException e) {                         // e.g. a driver older than the fatbin's format
+                cuModuleLoadData(module, resource(FATBIN)); // sm_90 machine code, or the driver JITs its PTX
+            } catch (jcuda.CudaException e) { // e.g. a driver older than the fatbin's format
                 cuModuleLoadData(module, ptx());
             }
         }
@@ -104,14 +107,19 @@ public final class CudaAttention implements AutoCloseable {
         sharedOptIn = optIn[0];
     }
 
-    public String deviceName() { return deviceName; }
+    public String deviceName() {
+        return deviceName;
+    }
 
-    static byte[] ptx() { return resource(PTX); }
+    static byte[] ptx() {
+        return resource(PTX);
+    }
 
     /** A module image from the resources, NUL-terminated (which a PTX image needs and a fatbin ignores). */
     static byte[] resource(String name) {
         try (InputStream in = CudaAttention.class.getResourceAsStream(name)) {
-            if (in == null) throw new IllegalStateException("missing resource " + name + " (build vit-cuda with nvcc present)");
+            if (in == null)
+                throw new IllegalStateException("missing resource " + name + " (build vit-cuda with nvcc present)");
             byte[] b = in.readAllBytes();
             return java.util.Arrays.copyOf(b, b.length + 1);
         } catch (IOException e) {
@@ -120,7 +128,8 @@ public final class CudaAttention implements AutoCloseable {
     }
 
     /** out = attention(q, k, v) on the GPU for fp32 arrays (B, H, N, 64); {@code slopes} null for no bias. */
-    public void forward(float[] q, float[] k, float[] v, float[] out, int batch, int heads, int n, float[] slopes, Grid grid) {
+    public void forward(
+            float[] q, float[] k, float[] v, float[] out, int batch, int heads, int n, float[] slopes, Grid grid) {
         long count = check(q, k, v, out, batch, heads, n, slopes, grid);
         long bytes = count * Sizeof.FLOAT;
         try (DeviceBuffers d = new DeviceBuffers(bytes, heads)) {
@@ -138,8 +147,17 @@ public final class CudaAttention implements AutoCloseable {
      * Launches on device buffers (for timing without transfers). {@code bf16}: the buffers hold bfloat16,
      * else fp32. {@code slopes} null (a null pointer) means no bias.
      */
-    public void launch(boolean bf16, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
-                       int batch, int heads, int n, Grid grid) {
+    public void launch(
+            boolean bf16,
+            CUdeviceptr q,
+            CUdeviceptr k,
+            CUdeviceptr v,
+            CUdeviceptr out,
+            CUdeviceptr slopes,
+            int batch,
+            int heads,
+            int n,
+            Grid grid) {
         launch(bf16 ? Kernel.BF16_PAIRED : Kernel.F32, q, k, v, out, slopes, batch, heads, n, grid);
     }
 
@@ -151,10 +169,12 @@ public final class CudaAttention implements AutoCloseable {
      * {@code launch(true, …)} runs).
      */
     public enum Kernel {
-        F32("alibi_attention_f32", 64, 128), BF16_PAIRED("alibi_attention_bf16_v5", 64, 128);
+        F32("alibi_attention_f32", 64, 128),
+        BF16_PAIRED("alibi_attention_bf16_v5", 64, 128);
 
         /** The kernel's entry in the PTX module. */
         final String entry;
+
         private final int queriesPerCta, threads;
 
         Kernel(String entry, int queriesPerCta, int threads) {
@@ -164,13 +184,19 @@ public final class CudaAttention implements AutoCloseable {
         }
 
         /** Consecutive queries per CTA. */
-        public int queriesPerCta() { return queriesPerCta; }
+        public int queriesPerCta() {
+            return queriesPerCta;
+        }
 
         /** Threads per CTA. */
-        int threads() { return threads; }
+        int threads() {
+            return threads;
+        }
     }
 
-    private CUfunction function(Kernel kernel) { return functions.get(kernel); }
+    private CUfunction function(Kernel kernel) {
+        return functions.get(kernel);
+    }
 
     /** The loaded module's entry point {@code entry} (looked up once). */
     CUfunction function(String entry) {
@@ -182,7 +208,9 @@ public final class CudaAttention implements AutoCloseable {
     }
 
     /** The most shared memory one CTA may ask for on this GPU (static and dynamic). */
-    int sharedOptIn() { return sharedOptIn; }
+    int sharedOptIn() {
+        return sharedOptIn;
+    }
 
     /**
      * What a kernel takes from an SM as the driver compiled it for this GPU: registers and local (spilled) bytes
@@ -191,38 +219,73 @@ public final class CudaAttention implements AutoCloseable {
      */
     public record Footprint(int registers, int localBytes, int staticShared, int ctasPerSm) {}
 
-    public Footprint footprint(Kernel kernel, int dynamicShared) { return footprint(function(kernel), kernel.threads(), dynamicShared); }
+    public Footprint footprint(Kernel kernel, int dynamicShared) {
+        return footprint(function(kernel), kernel.threads(), dynamicShared);
+    }
 
     static Footprint footprint(CUfunction f, int threads, int dynamicShared) {
         int[] regs = {0}, local = {0}, shared = {0}, ctas = {0};
         cuFuncGetAttribute(regs, CUfunction_attribute.CU_FUNC_ATTRIBUTE_NUM_REGS, f);
         cuFuncGetAttribute(local, CUfunction_attribute.CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, f);
         cuFuncGetAttribute(shared, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, f);
-        if (dynamicShared > 0) cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dynamicShared);
+        if (dynamicShared > 0)
+            cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dynamicShared);
         cuOccupancyMaxActiveBlocksPerMultiprocessor(ctas, f, threads, dynamicShared);
         return new Footprint(regs[0], local[0], shared[0], ctas[0]);
     }
 
-    public void launch(Kernel kernel, CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr slopes,
-                       int batch, int heads, int n, Grid grid) {
-        Pointer args = Pointer.to(Pointer.to(q), Pointer.to(k), Pointer.to(v), Pointer.to(out), slopesArg(slopes), Pointer.to(new int[]{heads}),
+    public void launch(
+            Kernel kernel,
+            CUdeviceptr q,
+            CUdeviceptr k,
+            CUdeviceptr v,
+            CUdeviceptr out,
+            CUdeviceptr slopes,
+            int batch,
+            int heads,
+            int n,
+            Grid grid) {
+        Pointer args = Pointer.to(
+                Pointer.to(q),
+                Pointer.to(k),
+                Pointer.to(v),
+                Pointer.to(out),
+                slopesArg(slopes),
+                Pointer.to(new int[] {heads}),
                 Pointer.to(params(n, grid)));
         int rowsPerCta = kernel.queriesPerCta();
-        cuLaunchKernel(function(kernel), (n + rowsPerCta - 1) / rowsPerCta, batch * heads, 1, kernel.threads(), 1, 1, 0, null, args, null);
+        cuLaunchKernel(
+                function(kernel),
+                (n + rowsPerCta - 1) / rowsPerCta,
+                batch * heads,
+                1,
+                kernel.threads(),
+                1,
+                1,
+                0,
+                null,
+                args,
+                null);
     }
 
     /** The kernels' AlibiParams struct: n, prefix, grid, wrap, manhattan, 1 / max distance, log2(e) / √64. */
     static int[] params(int n, Grid grid) {
         int[] params = new int[8];
-        params[0] = n; params[1] = grid.prefix(); params[2] = grid.gridH(); params[3] = grid.gridW();
-        params[4] = grid.wrap() ? 1 : 0; params[5] = grid.manhattan() ? 1 : 0;
+        params[0] = n;
+        params[1] = grid.prefix();
+        params[2] = grid.gridH();
+        params[3] = grid.gridW();
+        params[4] = grid.wrap() ? 1 : 0;
+        params[5] = grid.manhattan() ? 1 : 0;
         params[6] = Float.floatToRawIntBits(grid.invMaxDist());
         params[7] = Float.floatToRawIntBits((float) (1.4426950408889634 / Math.sqrt(HEAD_DIM)));
         return params;
     }
 
     /** The slopes argument: the device pointer, or a null pointer for no bias. */
-    static Pointer slopesArg(CUdeviceptr slopes) { return slopes == null ? Pointer.to(new long[]{0}) : Pointer.to(slopes); }
+    static Pointer slopesArg(CUdeviceptr slopes) {
+        return slopes == null ? Pointer.to(new long[] {0}) : Pointer.to(slopes);
+    }
 
     /** bfloat16 bits of x, rounded to nearest even (what the bf16 kernels take). */
     public static int bf16Bits(float x) {
@@ -254,20 +317,29 @@ public final class CudaAttention implements AutoCloseable {
         return ms[0] / reps;
     }
 
-    private static long check(float[] q, float[] k, float[] v, float[] out, int batch, int heads, int n, float[] slopes, Grid grid) {
-        if (batch < 1 || heads < 1 || n < 1) throw new IllegalArgumentException("sizes must be positive: " + batch + ", " + heads + ", " + n);
+    private static long check(
+            float[] q, float[] k, float[] v, float[] out, int batch, int heads, int n, float[] slopes, Grid grid) {
+        if (batch < 1 || heads < 1 || n < 1)
+            throw new IllegalArgumentException("sizes must be positive: " + batch + ", " + heads + ", " + n);
         long count = (long) batch * heads * n * HEAD_DIM;
-        for (float[] a : new float[][]{q, k, v, out})
-            if (a.length != count) throw new IllegalArgumentException("arrays must hold B·H·N·64 = " + count + " floats, got " + a.length);
-        if (slopes != null && slopes.length != heads) throw new IllegalArgumentException(slopes.length + " slopes for " + heads + " heads");
+        for (float[] a : new float[][] {q, k, v, out})
+            if (a.length != count)
+                throw new IllegalArgumentException("arrays must hold B·H·N·64 = " + count + " floats, got " + a.length);
+        if (slopes != null && slopes.length != heads)
+            throw new IllegalArgumentException(slopes.length + " slopes for " + heads + " heads");
         if (grid.prefix() + grid.gridH() * grid.gridW() != n)
-            throw new IllegalArgumentException("grid " + grid.gridH() + "×" + grid.gridW() + " + " + grid.prefix() + " prefix tokens does not match N = " + n);
+            throw new IllegalArgumentException("grid " + grid.gridH() + "×" + grid.gridW() + " + " + grid.prefix()
+                    + " prefix tokens does not match N = " + n);
         return count;
     }
 
     /** Device memory for one call, freed on close. */
     public static final class DeviceBuffers implements AutoCloseable {
-        public final CUdeviceptr q = new CUdeviceptr(), k = new CUdeviceptr(), v = new CUdeviceptr(), out = new CUdeviceptr(), slopes = new CUdeviceptr();
+        public final CUdeviceptr q = new CUdeviceptr(),
+                k = new CUdeviceptr(),
+                v = new CUdeviceptr(),
+                out = new CUdeviceptr(),
+                slopes = new CUdeviceptr();
 
         public DeviceBuffers(long bytes, int heads) {
             cuMemAlloc(q, bytes);
@@ -277,12 +349,18 @@ public final class CudaAttention implements AutoCloseable {
             cuMemAlloc(slopes, (long) heads * Sizeof.FLOAT);
         }
 
-        @Override public void close() {
-            cuMemFree(q); cuMemFree(k); cuMemFree(v); cuMemFree(out); cuMemFree(slopes);
+        @Override
+        public void close() {
+            cuMemFree(q);
+            cuMemFree(k);
+            cuMemFree(v);
+            cuMemFree(out);
+            cuMemFree(slopes);
         }
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         cuModuleUnload(module);
         cuCtxDestroy(context);
     }

@@ -1,7 +1,8 @@
 package io.jvit.cuda;
 
-import jcuda.Pointer;
-import jcuda.Sizeof;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,10 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.SplittableRandom;
-
-import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import jcuda.Pointer;
+import jcuda.Sizeof;
 
 /**
  * The GPU check (run by {@code gpu-check/run.sh} on a machine with a GPU and PyTorch but no Java build):
@@ -58,26 +57,49 @@ public final class GpuCheck {
             device = cuda.deviceName();
             for (int[] size : SIZES) {
                 try {
-                    measure(cuda, size[0], size[1], size[2], batch, new ArrayList<>(only), true, out, runs.computeIfAbsent(size[0], x -> new ArrayList<>()), fp32Error);
-                } catch (RuntimeException e) {                        // a launch or copy failed: the context is gone
+                    measure(
+                            cuda,
+                            size[0],
+                            size[1],
+                            size[2],
+                            batch,
+                            new ArrayList<>(only),
+                            true,
+                            out,
+                            runs.computeIfAbsent(size[0], x -> new ArrayList<>()),
+                            fp32Error);
+                } catch (RuntimeException e) { // a launch or copy failed: the context is gone
                     crash = "N = " + size[0] + ": " + e;
                     System.out.println("STOPPED: " + crash);
                     break;
                 }
             }
-        } catch (RuntimeException e) {                                // closing a context a crash left broken
+        } catch (RuntimeException e) { // closing a context a crash left broken
             if (crash == null) crash = e.toString();
         }
         Files.writeString(out.resolve("java.json"), json(device, batch, crash, runs, fp32Error));
-        boolean failed = crash != null || runs.entrySet().stream().anyMatch(e -> !(fp32Error.getOrDefault(e.getKey(), 0.0) <= TOLERANCE)
-                || e.getValue().stream().anyMatch(run -> !(run.err <= TOLERANCE)));
+        boolean failed = crash != null
+                || runs.entrySet().stream()
+                        .anyMatch(e -> !(fp32Error.getOrDefault(e.getKey(), 0.0) <= TOLERANCE)
+                                || e.getValue().stream().anyMatch(run -> !(run.err <= TOLERANCE)));
         if (failed) System.exit(1);
     }
 
     /** What gpu_check.py reads: device, batch, crash (or null), per N the fp32 check and every kernel's run. */
-    static String json(String device, int batch, String crash, java.util.Map<Integer, List<Run>> runs, java.util.Map<Integer, Double> fp32Error) {
-        StringBuilder json = new StringBuilder(String.format(Locale.ROOT, "{\n  \"device\": \"%s\",\n  \"batch\": %d,\n  \"crash\": %s,\n  \"results\": [\n",
-                device, batch, crash == null ? "null" : "\"" + crash.replace("\\", "/").replace("\"", "'").replace('\n', ' ') + "\""));
+    static String json(
+            String device,
+            int batch,
+            String crash,
+            java.util.Map<Integer, List<Run>> runs,
+            java.util.Map<Integer, Double> fp32Error) {
+        StringBuilder json = new StringBuilder(String.format(
+                Locale.ROOT,
+                "{\n  \"device\": \"%s\",\n  \"batch\": %d,\n  \"crash\": %s,\n  \"results\": [\n",
+                device,
+                batch,
+                crash == null
+                        ? "null"
+                        : "\"" + crash.replace("\\", "/").replace("\"", "'").replace('\n', ' ') + "\""));
         int written = 0;
         for (var entry : runs.entrySet()) {
             int n = entry.getKey();
@@ -86,11 +108,25 @@ public final class GpuCheck {
             StringBuilder kernels = new StringBuilder();
             for (Run run : entry.getValue()) {
                 if (kernels.length() > 0) kernels.append(", ");
-                kernels.append(String.format(Locale.ROOT, "{\"kernel\": \"%s\", \"alibi\": %b, \"ms\": %s, \"max_rel_err\": %s, \"registers\": %d, \"local_bytes\": %d, \"ctas_per_sm\": %d}",
-                        run.kernel, run.biased, number(run.ms), number(run.err), run.use.registers(), run.use.localBytes(), run.use.ctasPerSm()));
+                kernels.append(String.format(
+                        Locale.ROOT,
+                        "{\"kernel\": \"%s\", \"alibi\": %b, \"ms\": %s, \"max_rel_err\": %s, \"registers\": %d, \"local_bytes\": %d, \"ctas_per_sm\": %d}",
+                        run.kernel,
+                        run.biased,
+                        number(run.ms),
+                        number(run.err),
+                        run.use.registers(),
+                        run.use.localBytes(),
+                        run.use.ctasPerSm()));
             }
-            json.append(String.format(Locale.ROOT, "    {\"n\": %d, \"max_rel_err\": %s, \"flops\": %.6e, \"kernels\": [%s]}%s\n",
-                    n, err == null ? "null" : number(err), flops, kernels, ++written < runs.size() ? "," : ""));
+            json.append(String.format(
+                    Locale.ROOT,
+                    "    {\"n\": %d, \"max_rel_err\": %s, \"flops\": %.6e, \"kernels\": [%s]}%s\n",
+                    n,
+                    err == null ? "null" : number(err),
+                    flops,
+                    kernels,
+                    ++written < runs.size() ? "," : ""));
         }
         return json.append("  ]\n}\n").toString();
     }
@@ -108,46 +144,71 @@ public final class GpuCheck {
             try {
                 set.add(CudaAttention.Kernel.valueOf(name.trim()));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("GPU_CHECK_KERNELS: unknown kernel '" + name.trim() + "'; the shipped kernels are "
-                        + java.util.Arrays.toString(CudaAttention.Kernel.values())
-                        + " (the other versions are in vit-cuda/dev/, checked and timed by its DevKernelsTest: see vit-cuda/dev/README.md)");
+                throw new IllegalArgumentException(
+                        "GPU_CHECK_KERNELS: unknown kernel '" + name.trim() + "'; the shipped kernels are "
+                                + java.util.Arrays.toString(CudaAttention.Kernel.values())
+                                + " (the other versions are in vit-cuda/dev/, checked and timed by its DevKernelsTest: see vit-cuda/dev/README.md)");
             }
         }
         return set;
     }
 
     /** A JSON number, or null for NaN and infinities (which JSON has no words for). */
-    private static String number(double x) { return Double.isFinite(x) ? String.format(Locale.ROOT, "%.4e", x) : "null"; }
+    private static String number(double x) {
+        return Double.isFinite(x) ? String.format(Locale.ROOT, "%.4e", x) : "null";
+    }
 
     /**
      * Checks, then times, {@code kernels} at one N on bf16 inputs (what FlashAttention is timed with), appending to
      * {@code runs}; with {@code fp32Check}, first the fp32-input {@link CudaAttention#forward} path (and, at N = 261,
      * writes the inputs and its output for the PyTorch cross-check). Prints a line per kernel as it goes.
      */
-    static void measure(CudaAttention cuda, int n, int side, int prefix, int batch, List<CudaAttention.Kernel> kernels, boolean fp32Check,
-                        Path out, List<Run> runs, java.util.Map<Integer, Double> fp32Error) throws IOException {
+    static void measure(
+            CudaAttention cuda,
+            int n,
+            int side,
+            int prefix,
+            int batch,
+            List<CudaAttention.Kernel> kernels,
+            boolean fp32Check,
+            Path out,
+            List<Run> runs,
+            java.util.Map<Integer, Double> fp32Error)
+            throws IOException {
         CudaAttention.Grid grid = new CudaAttention.Grid(side, side, prefix, true, false, true);
         int count = batch * H * n * D;
-        Random r = new Random(n);                                       // which rows the checks sample
-        SplittableRandom data = new SplittableRandom(n);              // ziggurat Gaussians: 1.8 s instead of Random's 13.5 s at N = 5476
+        Random r = new Random(n); // which rows the checks sample
+        SplittableRandom data =
+                new SplittableRandom(n); // ziggurat Gaussians: 1.8 s instead of Random's 13.5 s at N = 5476
         float[] q = new float[count], k = new float[count], v = new float[count];
-        for (int i = 0; i < count; i++) { q[i] = (float) data.nextGaussian(); k[i] = (float) data.nextGaussian(); v[i] = (float) data.nextGaussian(); }
+        for (int i = 0; i < count; i++) {
+            q[i] = (float) data.nextGaussian();
+            k[i] = (float) data.nextGaussian();
+            v[i] = (float) data.nextGaussian();
+        }
         float[] slopes = {1f, 1f, 1f, 1f, 1f, 1f}, zero = new float[H];
         double flops = 4.0 * batch * H * (double) n * n * D;
         if (fp32Check) {
             float[] o = new float[count];
-            cuda.forward(q, k, v, o, batch, H, n, slopes, grid);        // fp32 in, bf16 tensor-core math
+            cuda.forward(q, k, v, o, batch, H, n, slopes, grid); // fp32 in, bf16 tensor-core math
             double err = maxRelError(q, k, v, o, batch, n, slopes, grid, r);
             fp32Error.put(n, err);
-            System.out.printf(Locale.ROOT, "N=%5d  fp32-in forward() check max rel err %.2e%s%n", n, err, err > TOLERANCE ? "  FAILED" : "");
+            System.out.printf(
+                    Locale.ROOT,
+                    "N=%5d  fp32-in forward() check max rel err %.2e%s%n",
+                    n,
+                    err,
+                    err > TOLERANCE ? "  FAILED" : "");
             if (n == 261) {
-                write(out.resolve("q261.f32"), q); write(out.resolve("k261.f32"), k);
-                write(out.resolve("v261.f32"), v); write(out.resolve("o261.f32"), o);
+                write(out.resolve("q261.f32"), q);
+                write(out.resolve("k261.f32"), k);
+                write(out.resolve("v261.f32"), v);
+                write(out.resolve("o261.f32"), o);
             }
         }
         long bytes16 = (long) count * 2;
         try (CudaAttention.DeviceBuffers d16 = new CudaAttention.DeviceBuffers(bytes16, H);
-             CudaAttention.DeviceBuffers d32 = new CudaAttention.DeviceBuffers((long) count * Sizeof.FLOAT, H)) {
+                CudaAttention.DeviceBuffers d32 = new CudaAttention.DeviceBuffers((long) count * Sizeof.FLOAT, H)) {
             cuMemcpyHtoD(d16.q, Pointer.to(CudaAttention.bf16(q)), bytes16);
             cuMemcpyHtoD(d16.k, Pointer.to(CudaAttention.bf16(k)), bytes16);
             cuMemcpyHtoD(d16.v, Pointer.to(CudaAttention.bf16(v)), bytes16);
@@ -160,19 +221,28 @@ public final class GpuCheck {
             for (CudaAttention.Kernel kern : kernels) {
                 boolean f32 = kern == CudaAttention.Kernel.F32;
                 CudaAttention.DeviceBuffers d = f32 ? d32 : d16;
-                for (boolean biased : new boolean[]{true, false}) {
+                for (boolean biased : new boolean[] {true, false}) {
                     if (!biased && !NO_BIAS_TIMED.contains(kern)) continue;
                     System.out.printf(Locale.ROOT, "N=%5d  %-20s %-7s ", n, kern, biased ? "ALiBi" : "no bias");
-                    System.out.flush();                                   // a crash still shows which kernel it was
-                    Runnable launch = () -> cuda.launch(kern, d.q, d.k, d.v, d.out, biased ? d.slopes : null, batch, H, n, grid);
+                    System.out.flush(); // a crash still shows which kernel it was
+                    Runnable launch =
+                            () -> cuda.launch(kern, d.q, d.k, d.v, d.out, biased ? d.slopes : null, batch, H, n, grid);
                     launch.run();
                     cuCtxSynchronize();
                     double e = outputError(d, count, !f32, q, k, v, batch, n, biased ? slopes : zero, grid);
                     double ms = cuda.time(launch, 3, reps);
                     CudaAttention.Footprint use = cuda.footprint(kern, 0);
                     runs.add(new Run(kern.name(), biased, ms, e, use));
-                    System.out.printf(Locale.ROOT, "%9.3f ms %6.0f TFLOP/s  max rel err %.2e%s  (%d registers, %d B local, %d CTAs/SM)%n",
-                            ms, flops / ms / 1e9, e, e > TOLERANCE ? "  FAILED" : "", use.registers(), use.localBytes(), use.ctasPerSm());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%9.3f ms %6.0f TFLOP/s  max rel err %.2e%s  (%d registers, %d B local, %d CTAs/SM)%n",
+                            ms,
+                            flops / ms / 1e9,
+                            e,
+                            e > TOLERANCE ? "  FAILED" : "",
+                            use.registers(),
+                            use.localBytes(),
+                            use.ctasPerSm());
                 }
             }
         }
@@ -185,10 +255,21 @@ public final class GpuCheck {
     static final double TOLERANCE = 2e-2;
 
     /** Kernels also timed without bias (the rest only with ALiBi). */
-    static final java.util.Set<CudaAttention.Kernel> NO_BIAS_TIMED = java.util.EnumSet.of(CudaAttention.Kernel.BF16_PAIRED);
+    static final java.util.Set<CudaAttention.Kernel> NO_BIAS_TIMED =
+            java.util.EnumSet.of(CudaAttention.Kernel.BF16_PAIRED);
 
     /** Error of the output now in {@code d.out} (bf16 or fp32). */
-    static double outputError(CudaAttention.DeviceBuffers d, int count, boolean bf16, float[] q, float[] k, float[] v, int batch, int n, float[] slopes, CudaAttention.Grid grid) {
+    static double outputError(
+            CudaAttention.DeviceBuffers d,
+            int count,
+            boolean bf16,
+            float[] q,
+            float[] k,
+            float[] v,
+            int batch,
+            int n,
+            float[] slopes,
+            CudaAttention.Grid grid) {
         float[] o = new float[count];
         if (bf16) {
             short[] o16 = new short[count];
@@ -201,7 +282,16 @@ public final class GpuCheck {
     }
 
     /** Max |gpu − ref| / max |ref| over 48 sampled query rows (every batch size, head and position kind). */
-    static double maxRelError(float[] q, float[] k, float[] v, float[] o, int batch, int n, float[] slopes, CudaAttention.Grid g, Random r) {
+    static double maxRelError(
+            float[] q,
+            float[] k,
+            float[] v,
+            float[] o,
+            int batch,
+            int n,
+            float[] slopes,
+            CudaAttention.Grid g,
+            Random r) {
         double worst = 0, maxRef = 0, maxDiff = 0;
         int[] rows = new int[48];
         for (int i = 0; i < rows.length; i++) rows[i] = i < 4 ? Math.min(i, n - 1) : i == 4 ? n - 1 : r.nextInt(n);
@@ -218,7 +308,8 @@ public final class GpuCheck {
     }
 
     /** The CPU reference for one query row, in double, on bf16-rounded inputs (as the kernel stages them). */
-    static double[] referenceRow(float[] q, float[] k, float[] v, int batch, int n, int b, int h, int i, float slope, CudaAttention.Grid g) {
+    static double[] referenceRow(
+            float[] q, float[] k, float[] v, int batch, int n, int b, int h, int i, float slope, CudaAttention.Grid g) {
         int base = (b * H + h) * n * D;
         double[] logit = new double[n];
         double max = Double.NEGATIVE_INFINITY, scale = 1 / Math.sqrt(D);
@@ -247,7 +338,9 @@ public final class GpuCheck {
     }
 
     /** Round to bfloat16 (nearest even) and back. */
-    static double round(float x) { return Float.intBitsToFloat(CudaAttention.bf16Bits(x) << 16); }
+    static double round(float x) {
+        return Float.intBitsToFloat(CudaAttention.bf16Bits(x) << 16);
+    }
 
     static void write(Path p, float[] a) throws IOException {
         ByteBuffer bb = ByteBuffer.allocate(a.length * 4).order(ByteOrder.LITTLE_ENDIAN);

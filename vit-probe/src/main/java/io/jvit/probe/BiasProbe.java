@@ -1,9 +1,7 @@
 package io.jvit.probe;
 
 import io.jvit.core.Backbone;
-import io.jvit.core.Features;
 import io.jvit.core.image.Image;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +22,9 @@ public record BiasProbe(Ramp ramp, SampleMask mask, int repeats, double alpha, l
         if (!(alpha > 0)) throw new IllegalArgumentException("ridge alpha must be > 0, got " + alpha);
     }
 
-    public static BiasProbe paper(Ramp ramp) { return new BiasProbe(ramp, SampleMask.paper(), 6, 1.0, 100001); }
+    public static BiasProbe paper(Ramp ramp) {
+        return new BiasProbe(ramp, SampleMask.paper(), 6, 1.0, 100001);
+    }
 
     /** R² of every (image, repeat), with their mean and population std. */
     public record Result(double mean, double std, double[] values) {}

@@ -12,7 +12,8 @@ public final class Cholesky {
                 double s = a[i][j];
                 for (int k = 0; k < j; k++) s -= l[i][k] * l[j][k];
                 if (i == j) {
-                    if (s <= 0) throw new ArithmeticException("matrix is not positive definite (ridge alpha must be > 0)");
+                    if (s <= 0)
+                        throw new ArithmeticException("matrix is not positive definite (ridge alpha must be > 0)");
                     l[i][i] = Math.sqrt(s);
                 } else l[i][j] = s / l[j][j];
             }

@@ -20,12 +20,17 @@ public record Fingerprint(Ramp ramp, List<String> layers, double[][] r2, int pro
     /** Channels of {@code layer} sorted by decreasing R², the first {@code k}. */
     public int[] topChannels(int layer, int k) {
         double[] row = r2[layer];
-        return IntStream.range(0, row.length).boxed()
+        return IntStream.range(0, row.length)
+                .boxed()
                 .sorted(Comparator.comparingDouble((Integer c) -> -row[c]).thenComparing(c -> c))
-                .limit(k).mapToInt(Integer::intValue).toArray();
+                .limit(k)
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 
-    public int channels() { return r2[0].length; }
+    public int channels() {
+        return r2[0].length;
+    }
 
     /** Adds images one at a time, so a set of images × layers never sits in memory at once. */
     public static final class Accumulator {
@@ -47,7 +52,8 @@ public record Fingerprint(Ramp ramp, List<String> layers, double[][] r2, int pro
                 throw new IllegalArgumentException("expected " + layers.size() + " layers, got " + perLayer.size());
             int c = perLayer.get(0).c();
             if (sum == null) sum = new double[layers.size()][c];
-            else if (sum[0].length != c) throw new IllegalArgumentException("channel count changed from " + sum[0].length + " to " + c);
+            else if (sum[0].length != c)
+                throw new IllegalArgumentException("channel count changed from " + sum[0].length + " to " + c);
             Ramp ramp = probe.ramp();
             FeatureMap first = perLayer.get(0);
             int masks = probe.mask().random() ? probe.repeats() : 1;

@@ -1,11 +1,10 @@
 package io.jvit.probe;
 
 import io.jvit.core.model.ViTOutput;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Patch-token feature maps out of a forward pass: the final features and every block's output. */
 public final class LayerFeatures {

@@ -21,10 +21,10 @@ public final class LinearProbe {
     public static Fit fit(FeatureMap f, int[] sample, double[][] target, double alpha) {
         int n = sample.length, p = f.c(), k = target[0].length;
         requireSamples(n);
-        double[][] z = standardised(f, sample);                     // (tokens, C), scaled by the samples' stats
+        double[][] z = standardised(f, sample); // (tokens, C), scaled by the samples' stats
         double[][] xs = new double[n][];
         for (int a = 0; a < n; a++) xs[a] = z[sample[a]];
-        double[] xMean = new double[p];                              // ≈ 0 after scaling; Ridge centres anyway
+        double[] xMean = new double[p]; // ≈ 0 after scaling; Ridge centres anyway
         for (double[] row : xs) for (int j = 0; j < p; j++) xMean[j] += row[j] / n;
         double[][] xc = new double[n][p];
         for (int a = 0; a < n; a++) for (int j = 0; j < p; j++) xc[a][j] = xs[a][j] - xMean[j];
@@ -68,7 +68,10 @@ public final class LinearProbe {
         for (int ch = 0; ch < c; ch++) {
             double mu = 0, var = 0;
             for (int idx : sample) mu += f.data()[idx * c + ch] / (double) n;
-            for (int idx : sample) { double d = f.data()[idx * c + ch] - mu; var += d * d / n; }
+            for (int idx : sample) {
+                double d = f.data()[idx * c + ch] - mu;
+                var += d * d / n;
+            }
             double sd = scale(var);
             double szz = 0, szy = 0, zMean = 0;
             for (int idx : sample) zMean += (f.data()[idx * c + ch] - mu) / sd / n;
@@ -85,8 +88,10 @@ public final class LinearProbe {
     }
 
     private static void requireSamples(int n) {
-        if (n < 2) throw new IllegalArgumentException("the sampling mask selects " + n
-                + " token(s); the probe needs at least 2 (use a SampleMask with a smaller step or a larger cutoff)");
+        if (n < 2)
+            throw new IllegalArgumentException(
+                    "the sampling mask selects " + n
+                            + " token(s); the probe needs at least 2 (use a SampleMask with a smaller step or a larger cutoff)");
     }
 
     /** sklearn's StandardScaler scale: population std, and 1 where it is zero. */
@@ -101,17 +106,22 @@ public final class LinearProbe {
         double[] mu = new double[c], sd = new double[c];
         for (int idx : sample) for (int j = 0; j < c; j++) mu[j] += f.data()[idx * c + j];
         for (int j = 0; j < c; j++) mu[j] /= n;
-        for (int idx : sample) for (int j = 0; j < c; j++) { double d = f.data()[idx * c + j] - mu[j]; sd[j] += d * d; }
+        for (int idx : sample)
+            for (int j = 0; j < c; j++) {
+                double d = f.data()[idx * c + j] - mu[j];
+                sd[j] += d * d;
+            }
         for (int j = 0; j < c; j++) sd[j] = scale(sd[j] / n);
         double[][] z = new double[f.tokens()][c];
-        for (int t = 0; t < f.tokens(); t++) for (int j = 0; j < c; j++) z[t][j] = (f.data()[t * c + j] - mu[j]) / sd[j];
+        for (int t = 0; t < f.tokens(); t++)
+            for (int j = 0; j < c; j++) z[t][j] = (f.data()[t * c + j] - mu[j]) / sd[j];
         return z;
     }
 
     /** argmin ||X w − y||² + α||w||² for centred X (n × p): the smaller of the primal and dual systems. */
     static double[] ridge(double[][] x, double[] y, double alpha) {
         int n = x.length, p = x[0].length;
-        if (n < p) {                                                  // dual: w = Xᵀ (X Xᵀ + αI)⁻¹ y
+        if (n < p) { // dual: w = Xᵀ (X Xᵀ + αI)⁻¹ y
             double[][] g = new double[n][n];
             for (int a = 0; a < n; a++)
                 for (int b = 0; b <= a; b++) {
@@ -124,14 +134,17 @@ public final class LinearProbe {
             for (int a = 0; a < n; a++) for (int j = 0; j < p; j++) w[j] += x[a][j] * beta[a];
             return w;
         }
-        double[][] g = new double[p][p];                              // primal: (XᵀX + αI) w = Xᵀy
+        double[][] g = new double[p][p]; // primal: (XᵀX + αI) w = Xᵀy
         double[] rhs = new double[p];
         for (int a = 0; a < n; a++)
             for (int i = 0; i < p; i++) {
                 rhs[i] += x[a][i] * y[a];
                 for (int j = 0; j <= i; j++) g[i][j] += x[a][i] * x[a][j];
             }
-        for (int i = 0; i < p; i++) { g[i][i] += alpha; for (int j = 0; j < i; j++) g[j][i] = g[i][j]; }
+        for (int i = 0; i < p; i++) {
+            g[i][i] += alpha;
+            for (int j = 0; j < i; j++) g[j][i] = g[i][j];
+        }
         return Cholesky.solve(g, rhs);
     }
 

@@ -17,7 +17,8 @@ public final class Pca {
         float[] p = basis.project(f);
         double[][] out = new double[f.tokens()][k];
         // on the fitting image the scaled components span [0, 1]; clamp the float rounding at the ends
-        for (int t = 0; t < out.length; t++) for (int q = 0; q < k; q++) out[t][q] = Math.min(1, Math.max(0, p[t * k + q]));
+        for (int t = 0; t < out.length; t++)
+            for (int q = 0; q < k; q++) out[t][q] = Math.min(1, Math.max(0, p[t * k + q]));
         return out;
     }
 
@@ -60,7 +61,10 @@ public final class Pca {
             double norm = 0;
             for (double x : v[q]) norm += x * x;
             norm = Math.sqrt(norm);
-            if (norm == 0) { v[q][q % v[q].length] = 1; continue; }
+            if (norm == 0) {
+                v[q][q % v[q].length] = 1;
+                continue;
+            }
             for (int j = 0; j < v[q].length; j++) v[q][j] /= norm;
         }
     }

@@ -25,14 +25,19 @@ public enum Ramp {
 
     public final String key;
 
-    Ramp(String key) { this.key = key; }
+    Ramp(String key) {
+        this.key = key;
+    }
 
     public static Ramp parse(String s) {
         for (Ramp r : values()) if (r.key.equals(s.toLowerCase(Locale.ROOT))) return r;
-        throw new IllegalArgumentException("unknown ramp '" + s + "' (expected lr, ud, diag, radial, raster, lr+ud or random)");
+        throw new IllegalArgumentException(
+                "unknown ramp '" + s + "' (expected lr, ud, diag, radial, raster, lr+ud or random)");
     }
 
-    public int outputs() { return this == LR_UD ? 2 : 1; }
+    public int outputs() {
+        return this == LR_UD ? 2 : 1;
+    }
 
     /** Target values [token][output] for an h × w grid; {@code seed} only matters for RANDOM. */
     public double[][] values(int h, int w, long seed) {
@@ -51,7 +56,10 @@ public enum Ramp {
                     case DIAG -> v[0] = (linspace(i, m) + linspace(j, m)) / 2;
                     case RADIAL -> v[0] = rMax == 0 ? 1 : 1 - Math.hypot(i - ci, j - cj) / rMax;
                     case RASTER -> v[0] = (double) (i * w + j) / (h * w);
-                    case LR_UD -> { v[0] = linspace(j, w); v[1] = linspace(i, h); }
+                    case LR_UD -> {
+                        v[0] = linspace(j, w);
+                        v[1] = linspace(i, h);
+                    }
                     case RANDOM -> v[0] = rnd.nextDouble();
                 }
             }
@@ -59,5 +67,7 @@ public enum Ramp {
     }
 
     /** numpy's linspace(0, 1, n)[k]. */
-    static double linspace(int k, int n) { return n == 1 ? 0.0 : (double) k / (n - 1); }
+    static double linspace(int k, int n) {
+        return n == 1 ? 0.0 : (double) k / (n - 1);
+    }
 }

@@ -6,8 +6,8 @@ package io.jvit.probe;
  * precision, through the normal equations (features × features), so meant for probe sizes (hundreds of features).
  */
 public final class RidgeClassifier {
-    private final double[][] coef;          // [class][feature]
-    private final double[] intercept;       // [class]
+    private final double[][] coef; // [class][feature]
+    private final double[] intercept; // [class]
 
     private RidgeClassifier(double[][] coef, double[] intercept) {
         this.coef = coef;
@@ -23,10 +23,12 @@ public final class RidgeClassifier {
         for (float[] row : x) for (int j = 0; j < p; j++) xMean[j] += row[j] / (double) n;
         double[][] xc = new double[n][p];
         for (int a = 0; a < n; a++) for (int j = 0; j < p; j++) xc[a][j] = x[a][j] - xMean[j];
-        double[][] gram = new double[p][p];                             // XcᵀXc + αI
-        for (double[] row : xc)
-            for (int i = 0; i < p; i++) for (int j = 0; j <= i; j++) gram[i][j] += row[i] * row[j];
-        for (int i = 0; i < p; i++) { gram[i][i] += alpha; for (int j = 0; j < i; j++) gram[j][i] = gram[i][j]; }
+        double[][] gram = new double[p][p]; // XcᵀXc + αI
+        for (double[] row : xc) for (int i = 0; i < p; i++) for (int j = 0; j <= i; j++) gram[i][j] += row[i] * row[j];
+        for (int i = 0; i < p; i++) {
+            gram[i][i] += alpha;
+            for (int j = 0; j < i; j++) gram[j][i] = gram[i][j];
+        }
         double[][] coef = new double[classes][];
         double[] intercept = new double[classes];
         for (int c = 0; c < classes; c++) {

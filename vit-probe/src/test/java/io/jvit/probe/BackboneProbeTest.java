@@ -1,5 +1,7 @@
 package io.jvit.probe;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.jvit.core.Backbone;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.fast.FastViT;
@@ -8,21 +10,23 @@ import io.jvit.core.image.Preprocessor;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.SinCos2d;
-import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /** The probe taking a model gives what it gives on that model's features computed by hand. */
 class BackboneProbeTest {
 
     @Test
     void probingAModelEqualsProbingItsFeatures() {
-        ViTConfig cfg = ViTConfig.builder().embedDim(64).numHeads(2).depth(2).pe(new SinCos2d(10000)).build();
+        ViTConfig cfg = ViTConfig.builder()
+                .embedDim(64)
+                .numHeads(2)
+                .depth(2)
+                .pe(new SinCos2d(10000))
+                .build();
         VisionTransformer vit = new VisionTransformer(cfg, ViTWeights.random(cfg, 5, 0.5, DataType.FLOAT));
         Random rnd = new Random(3);
         List<Image> images = new ArrayList<>();

@@ -1,12 +1,11 @@
 package io.jvit.probe;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
 
 class FingerprintTest {
 
@@ -17,7 +16,9 @@ class FingerprintTest {
         for (int i = 0; i < h; i++)
             for (int j = 0; j < w; j++)
                 for (int ch = 0; ch < c; ch++)
-                    d[(i * w + j) * c + ch] = ch == posChannel ? (float) (3.0 * j / (w - 1) + 0.01 * r.nextGaussian()) : (float) r.nextGaussian();
+                    d[(i * w + j) * c + ch] = ch == posChannel
+                            ? (float) (3.0 * j / (w - 1) + 0.01 * r.nextGaussian())
+                            : (float) r.nextGaussian();
         return new FeatureMap(d, h, w, c);
     }
 
@@ -50,7 +51,9 @@ class FingerprintTest {
                 long s = 5 + 1000L * i + r;
                 int[] idx = probe.mask().indices(12, 15, false, s);
                 double[][] t = Ramp.LR_UD.values(12, 15, s);
-                expected += (LinearProbe.perChannelR2(imgs[i], idx, t, 1.0, 0)[3] + LinearProbe.perChannelR2(imgs[i], idx, t, 1.0, 1)[3]) / 2;
+                expected += (LinearProbe.perChannelR2(imgs[i], idx, t, 1.0, 0)[3]
+                                + LinearProbe.perChannelR2(imgs[i], idx, t, 1.0, 1)[3])
+                        / 2;
             }
         assertThat(acc.result().r2()[0][3]).isCloseTo(expected / 4, within(1e-12));
     }

@@ -1,5 +1,8 @@
 package io.jvit.probe;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.jvit.core.config.MlpKind;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.ViTWeights;
@@ -7,17 +10,13 @@ import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.PositionalEncoding;
 import io.jvit.core.pe.SinCos2d;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Controls the probe must pass (issue: positional-bias probing). */
 class ProbeControlsTest {
@@ -36,7 +35,7 @@ class ProbeControlsTest {
             for (int k = 0; k < c; k++) v[k] = (float) ((k + 1) * (t % w) / (w - 1.0) - k * (t / w) / (h - 1.0));
             return v;
         });
-        for (Ramp r : new Ramp[]{Ramp.LR, Ramp.UD, Ramp.LR_UD, Ramp.DIAG})
+        for (Ramp r : new Ramp[] {Ramp.LR, Ramp.UD, Ramp.LR_UD, Ramp.DIAG})
             // ≈ 1, not exactly: ridge (α = 1) shrinks a fit from only 13 sampled tokens a little
             assertThat(BiasProbe.paper(r).run(List.of(f)).mean()).as(r.key).isGreaterThan(0.97);
     }
@@ -45,11 +44,12 @@ class ProbeControlsTest {
     void randomFeaturesScoreAtMostZeroOnAverage() {
         Random rnd = new Random(2);
         List<FeatureMap> maps = new ArrayList<>();
-        for (int i = 0; i < 5; i++) maps.add(map(37, 37, 64, t -> {
-            float[] v = new float[64];
-            for (int k = 0; k < 64; k++) v[k] = (float) rnd.nextGaussian();
-            return v;
-        }));
+        for (int i = 0; i < 5; i++)
+            maps.add(map(37, 37, 64, t -> {
+                float[] v = new float[64];
+                for (int k = 0; k < 64; k++) v[k] = (float) rnd.nextGaussian();
+                return v;
+            }));
         BiasProbe.Result r = BiasProbe.paper(Ramp.LR_UD).run(maps);
         assertThat(r.values()).hasSize(30);
         assertThat(r.mean()).isLessThanOrEqualTo(0.0);
@@ -60,10 +60,12 @@ class ProbeControlsTest {
         VisionTransformer vit = new VisionTransformer(cfg, ViTWeights.random(cfg, 5, 0.5, DataType.FLOAT));
         List<FeatureMap> maps = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            INDArray noise = Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224).subi(0.5).muli(4);   // white noise, ~ normalised
+            INDArray noise = Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224).subi(0.5).muli(4); // white noise, ~ normalised
             maps.add(FeatureMap.of(vit.forward(noise).patchTokens(), false));
         }
-        return new BiasProbe(Ramp.LR_UD, new SampleMask(true, 3, 1.0), 4, 1.0, 7).run(maps).mean();
+        return new BiasProbe(Ramp.LR_UD, new SampleMask(true, 3, 1.0), 4, 1.0, 7)
+                .run(maps)
+                .mean();
     }
 
     @Test

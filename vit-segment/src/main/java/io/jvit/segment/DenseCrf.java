@@ -2,7 +2,6 @@ package io.jvit.segment;
 
 import io.jvit.core.image.Image;
 import io.jvit.core.util.Parallel;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,34 +24,55 @@ public final class DenseCrf {
      * @param guideSigma when > 0, the bilateral kernel compares intensities of the image blurred with this σ (pixels)
      *                   rather than of the raw image, whose shot noise otherwise exceeds a narrow srgb (0 = raw, as pydensecrf)
      */
-    public record Params(double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb,
-                         double bilateralCompat, int iterations, double guideSigma) {
+    public record Params(
+            double gaussianSxy,
+            double gaussianCompat,
+            double bilateralSxy,
+            double bilateralSrgb,
+            double bilateralCompat,
+            int iterations,
+            double guideSigma) {
         public static final Params PAPER = new Params(1, 10, 30, 13, 10, 10, 0);
 
         /** With the raw image as guide. */
-        public Params(double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb, double bilateralCompat, int iterations) {
+        public Params(
+                double gaussianSxy,
+                double gaussianCompat,
+                double bilateralSxy,
+                double bilateralSrgb,
+                double bilateralCompat,
+                int iterations) {
             this(gaussianSxy, gaussianCompat, bilateralSxy, bilateralSrgb, bilateralCompat, iterations, 0);
         }
 
         public Params {
             if (!(gaussianSxy > 0) || !(bilateralSxy > 0) || !(bilateralSrgb > 0))
-                throw new IllegalArgumentException("CRF kernel widths must be > 0, got sxy " + gaussianSxy + ", " + bilateralSxy + ", srgb " + bilateralSrgb);
-            if (!(gaussianCompat >= 0) || !(bilateralCompat >= 0) || Double.isInfinite(gaussianCompat) || Double.isInfinite(bilateralCompat))
-                throw new IllegalArgumentException("CRF compatibilities must be finite and >= 0, got " + gaussianCompat + ", " + bilateralCompat);
+                throw new IllegalArgumentException("CRF kernel widths must be > 0, got sxy " + gaussianSxy + ", "
+                        + bilateralSxy + ", srgb " + bilateralSrgb);
+            if (!(gaussianCompat >= 0)
+                    || !(bilateralCompat >= 0)
+                    || Double.isInfinite(gaussianCompat)
+                    || Double.isInfinite(bilateralCompat))
+                throw new IllegalArgumentException(
+                        "CRF compatibilities must be finite and >= 0, got " + gaussianCompat + ", " + bilateralCompat);
             if (iterations < 0) throw new IllegalArgumentException("CRF iterations must be >= 0, got " + iterations);
-            if (!(guideSigma >= 0) || guideSigma > 100) throw new IllegalArgumentException("CRF guide σ must be 0 to 100 pixels, got " + guideSigma);
+            if (!(guideSigma >= 0) || guideSigma > 100)
+                throw new IllegalArgumentException("CRF guide σ must be 0 to 100 pixels, got " + guideSigma);
         }
     }
 
     /** A pairwise term: a Gaussian filter (unnormalised, the point itself included) and its Potts weight. */
-    interface Filter { void apply(float[] in, float[] out, int m, int threads); }
+    interface Filter {
+        void apply(float[] in, float[] out, int m, int threads);
+    }
 
     record Kernel(Filter filter, float weight, float[] norm) {}
 
     /** Refines a segmentation: the marginals after mean field, and their argmax as labels. */
     public static Segmenter.Result refine(Segmenter.Result r, Image image, Params p, int threads) {
         if (image.height() != r.height() || image.width() != r.width())
-            throw new IllegalArgumentException("the image is " + image.width() + "×" + image.height() + ", the probabilities " + r.width() + "×" + r.height());
+            throw new IllegalArgumentException("the image is " + image.width() + "×" + image.height()
+                    + ", the probabilities " + r.width() + "×" + r.height());
         int k = r.classValues().length, n = r.height() * r.width();
         float[] q = infer(r.probabilities(), k, image, p, threads);
         int[] labels = new int[n];
@@ -67,14 +87,21 @@ public final class DenseCrf {
     /** Mean-field marginals ((classes × pixels), class-major, as {@link Segmenter.Result}) from per-class probabilities. */
     public static float[] infer(float[] probabilities, int classes, Image image, Params p, int threads) {
         int n = image.height() * image.width();
-        if (probabilities.length != classes * n) throw new IllegalArgumentException("probabilities must be classes × pixels");
-        float[] unary = new float[n * classes];                         // pixel-major
+        if (probabilities.length != classes * n)
+            throw new IllegalArgumentException("probabilities must be classes × pixels");
+        float[] unary = new float[n * classes]; // pixel-major
         for (int c = 0; c < classes; c++)
-            for (int i = 0; i < n; i++) unary[i * classes + c] = (float) -Math.log(Math.max(1e-5f, probabilities[c * n + i]));
+            for (int i = 0; i < n; i++)
+                unary[i * classes + c] = (float) -Math.log(Math.max(1e-5f, probabilities[c * n + i]));
         List<Kernel> kernels = new ArrayList<>();
-        if (p.gaussianCompat() > 0) kernels.add(kernel(filter(image, p.gaussianSxy(), 0), (float) p.gaussianCompat(), n, threads));
+        if (p.gaussianCompat() > 0)
+            kernels.add(kernel(filter(image, p.gaussianSxy(), 0), (float) p.gaussianCompat(), n, threads));
         if (p.bilateralCompat() > 0)
-            kernels.add(kernel(filter(guide(image, p.guideSigma(), threads), p.bilateralSxy(), p.bilateralSrgb()), (float) p.bilateralCompat(), n, threads));
+            kernels.add(kernel(
+                    filter(guide(image, p.guideSigma(), threads), p.bilateralSxy(), p.bilateralSrgb()),
+                    (float) p.bilateralCompat(),
+                    n,
+                    threads));
         float[] q = meanField(unary, n, classes, kernels, p.iterations(), threads);
         float[] out = new float[classes * n];
         for (int c = 0; c < classes; c++) for (int i = 0; i < n; i++) out[c * n + i] = q[i * classes + c];
@@ -87,7 +114,13 @@ public final class DenseCrf {
         int h = image.height(), w = image.width(), n = h * w;
         float[] px = new float[image.pixels().length];
         for (int c = 0; c < image.channels(); c++)
-            System.arraycopy(FilterBank.gaussian(java.util.Arrays.copyOfRange(image.pixels(), c * n, (c + 1) * n), h, w, sigma, threads), 0, px, c * n, n);
+            System.arraycopy(
+                    FilterBank.gaussian(
+                            java.util.Arrays.copyOfRange(image.pixels(), c * n, (c + 1) * n), h, w, sigma, threads),
+                    0,
+                    px,
+                    c * n,
+                    n);
         return new Image(px, image.channels(), h, w, image.bitDepth());
     }
 
@@ -112,7 +145,7 @@ public final class DenseCrf {
         return (in, out, m, threads) -> {
             float[] rows = new float[in.length];
             int wm = w * m;
-            Parallel.forRange(h, threads, (wk, from, to) -> {          // along x: rows[j] += k_t · in[j + t·m], contiguous
+            Parallel.forRange(h, threads, (wk, from, to) -> { // along x: rows[j] += k_t · in[j + t·m], contiguous
                 for (int y = from; y < to; y++) {
                     int base = y * wm;
                     for (int t = -r; t <= r; t++) {
@@ -122,7 +155,7 @@ public final class DenseCrf {
                     }
                 }
             });
-            Parallel.forRange(h, threads, (wk, from, to) -> {          // along y: whole rows at a time
+            Parallel.forRange(h, threads, (wk, from, to) -> { // along y: whole rows at a time
                 for (int y = from; y < to; y++) {
                     int base = y * wm;
                     java.util.Arrays.fill(out, base, base + wm, 0f);
@@ -179,7 +212,8 @@ public final class DenseCrf {
                 k.filter().apply(nq, msg, m, threads);
                 float wt = k.weight();
                 Parallel.forRange(n, threads, (w, from, to) -> {
-                    for (int i = from; i < to; i++) for (int c = 0; c < m; c++) tmp[i * m + c] += wt * nrm[i] * msg[i * m + c];
+                    for (int i = from; i < to; i++)
+                        for (int c = 0; c < m; c++) tmp[i * m + c] += wt * nrm[i] * msg[i * m + c];
                 });
             }
             softmax(unary, tmp, 1, q, n, m, threads);

@@ -2,7 +2,6 @@ package io.jvit.segment;
 
 import io.jvit.core.image.Image;
 import io.jvit.core.util.Parallel;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,7 +23,9 @@ public final class FilterBank {
     private FilterBank() {}
 
     public static final double[] SIGMAS = {1, 2, 4, 8, 16};
-    private static final String[] PER_SCALE = {"blur", "sobel", "hessian_eig1", "hessian_eig2", "hessian_modulus", "hessian_trace", "hessian_det"};
+    private static final String[] PER_SCALE = {
+        "blur", "sobel", "hessian_eig1", "hessian_eig2", "hessian_modulus", "hessian_trace", "hessian_det"
+    };
     private static final String[] PROJECTIONS = {"sum", "mean", "std", "median", "max", "min"};
     static final int MEMBRANE_SIZE = 15, ORIENTATIONS = 30;
 
@@ -64,7 +65,12 @@ public final class FilterBank {
     /** blur (the input), Sobel magnitude, Hessian eig1, eig2, modulus, trace, determinant. */
     private static void addScale(List<float[]> out, float[] b, int h, int w, int threads) {
         int n = h * w;
-        float[] sobel = new float[n], e1 = new float[n], e2 = new float[n], mod = new float[n], tr = new float[n], det = new float[n];
+        float[] sobel = new float[n],
+                e1 = new float[n],
+                e2 = new float[n],
+                mod = new float[n],
+                tr = new float[n],
+                det = new float[n];
         Parallel.forRange(h, threads, (wk, y0, y1) -> {
             for (int y = y0; y < y1; y++)
                 for (int x = 0; x < w; x++) {
@@ -98,7 +104,8 @@ public final class FilterBank {
             for (int y = y0; y < y1; y++)
                 for (int x = 0; x < w; x++) {
                     float s = 0;
-                    if (x >= r && x < w - r) for (int i = -r, o = y * w + x - r; i <= r; i++, o++) s += k[i + r] * img[o];
+                    if (x >= r && x < w - r)
+                        for (int i = -r, o = y * w + x - r; i <= r; i++, o++) s += k[i + r] * img[o];
                     else for (int i = -r; i <= r; i++) s += k[i + r] * img[y * w + mirror(x + i, w)];
                     tmp[y * w + x] = s;
                 }
@@ -122,15 +129,16 @@ public final class FilterBank {
         int half = MEMBRANE_SIZE / 2;
         int[][] dy = new int[ORIENTATIONS][MEMBRANE_SIZE], dx = new int[ORIENTATIONS][MEMBRANE_SIZE];
         for (int o = 0; o < ORIENTATIONS; o++) {
-            double th = Math.PI * o / ORIENTATIONS;                   // 6° steps over 180°
+            double th = Math.PI * o / ORIENTATIONS; // 6° steps over 180°
             for (int t = -half; t <= half; t++) {
                 dy[o][t + half] = (int) Math.round(t * Math.cos(th));
                 dx[o][t + half] = (int) Math.round(t * Math.sin(th));
             }
         }
         int n = h * w;
-        int[][] off = new int[ORIENTATIONS][MEMBRANE_SIZE];            // flat offsets for pixels away from the border
-        for (int o = 0; o < ORIENTATIONS; o++) for (int t = 0; t < MEMBRANE_SIZE; t++) off[o][t] = dy[o][t] * w + dx[o][t];
+        int[][] off = new int[ORIENTATIONS][MEMBRANE_SIZE]; // flat offsets for pixels away from the border
+        for (int o = 0; o < ORIENTATIONS; o++)
+            for (int t = 0; t < MEMBRANE_SIZE; t++) off[o][t] = dy[o][t] * w + dx[o][t];
         float[][] proj = new float[6][n];
         Parallel.forRange(h, threads, (wk, y0, y1) -> {
             float[] resp = new float[ORIENTATIONS];
@@ -141,11 +149,16 @@ public final class FilterBank {
                     for (int o = 0; o < ORIENTATIONS; o++) {
                         float s = 0;
                         if (inside) for (int t = 0; t < MEMBRANE_SIZE; t++) s += img[c + off[o][t]];
-                        else for (int t = 0; t < MEMBRANE_SIZE; t++) s += img[mirror(y + dy[o][t], h) * w + mirror(x + dx[o][t], w)];
+                        else
+                            for (int t = 0; t < MEMBRANE_SIZE; t++)
+                                s += img[mirror(y + dy[o][t], h) * w + mirror(x + dx[o][t], w)];
                         resp[o] = s;
                     }
                     double sum = 0, sq = 0;
-                    for (float v : resp) { sum += v; sq += (double) v * v; }
+                    for (float v : resp) {
+                        sum += v;
+                        sq += (double) v * v;
+                    }
                     double mean = sum / ORIENTATIONS;
                     Arrays.sort(resp);
                     int p = y * w + x;
@@ -162,10 +175,12 @@ public final class FilterBank {
 
     static int mirror(int i, int n) {
         if (n == 1) return 0;
-        int period = 2 * n - 2;                                       // reflect without repeating the edge
+        int period = 2 * n - 2; // reflect without repeating the edge
         i = Math.floorMod(i, period);
         return i < n ? i : period - i;
     }
 
-    private static float at(float[] b, int h, int w, int y, int x) { return b[mirror(y, h) * w + mirror(x, w)]; }
+    private static float at(float[] b, int h, int w, int y, int x) {
+        return b[mirror(y, h) * w + mirror(x, w)];
+    }
 }

@@ -3,9 +3,7 @@ package io.jvit.segment;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.io.BadInputException;
-
 import java.nio.file.Path;
-
 import java.util.Arrays;
 import java.util.TreeSet;
 
@@ -26,7 +24,7 @@ public record LabelImage(int[] values, int height, int width) {
         Image im;
         try {
             im = ImageLoader.read(file);
-        } catch (java.io.IOException e) {                                  // not thrown by ImageLoader; kept for its signature
+        } catch (java.io.IOException e) { // not thrown by ImageLoader; kept for its signature
             throw new BadInputException(file, BadInputException.describe(e), e);
         }
         try {
@@ -40,13 +38,16 @@ public record LabelImage(int[] values, int height, int width) {
 
     /** From a decoded greyscale image (8- or 16-bit); refuses RGB and values that are not whole grey levels. */
     public static LabelImage of(Image im, String name) {
-        if (im.channels() != 1) throw new IllegalArgumentException(name + ": a label image must be greyscale, this one has " + im.channels() + " channels");
+        if (im.channels() != 1)
+            throw new IllegalArgumentException(
+                    name + ": a label image must be greyscale, this one has " + im.channels() + " channels");
         double max = im.bitDepth() == 16 ? 65535 : 255;
         int[] v = new int[im.pixels().length];
         for (int i = 0; i < v.length; i++) {
             double g = im.pixels()[i] * max;
             v[i] = (int) Math.round(g);
-            if (Math.abs(g - v[i]) > 1e-3) throw new IllegalArgumentException(name + ": pixel " + i + " is not a whole grey level (" + g + ")");
+            if (Math.abs(g - v[i]) > 1e-3)
+                throw new IllegalArgumentException(name + ": pixel " + i + " is not a whole grey level (" + g + ")");
         }
         return new LabelImage(v, im.height(), im.width());
     }
@@ -58,11 +59,14 @@ public record LabelImage(int[] values, int height, int width) {
         return s.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    public int labelled() { return (int) Arrays.stream(values).filter(x -> x != 0).count(); }
+    public int labelled() {
+        return (int) Arrays.stream(values).filter(x -> x != 0).count();
+    }
 
     public void requireSize(int h, int w, String what) {
         if (h != height || w != width)
-            throw new IllegalArgumentException(what + " is " + width + "×" + height + " but the image is " + w + "×" + h);
+            throw new IllegalArgumentException(
+                    what + " is " + width + "×" + height + " but the image is " + w + "×" + h);
     }
 
     /** As {@link #requireSize(int, int, String)}, for labels read from {@code file}: the error is the file's. */

@@ -47,9 +47,12 @@ public final class Metrics {
             for (int x = 0; x < w; x++) {
                 double[] f = basis(x, y, h, w);
                 double v = prob[y * w + x];
-                for (int i = 0; i < m; i++) { b[i] += f[i] * v; for (int j = 0; j < m; j++) a[i][j] += f[i] * f[j]; }
+                for (int i = 0; i < m; i++) {
+                    b[i] += f[i] * v;
+                    for (int j = 0; j < m; j++) a[i][j] += f[i] * f[j];
+                }
             }
-        for (int i = 0; i < m; i++) a[i][i] += 1e-9 * h * w;          // keeps 1-pixel-wide images solvable
+        for (int i = 0; i < m; i++) a[i][i] += 1e-9 * h * w; // keeps 1-pixel-wide images solvable
         double[] c = io.jvit.probe.Cholesky.solve(a, b);
         double ssRes = 0, ssTot = 0;
         for (int y = 0; y < h; y++)
@@ -66,6 +69,6 @@ public final class Metrics {
 
     private static double[] basis(int x, int y, int h, int w) {
         double u = 2.0 * (x + 0.5) / w - 1, v = 2.0 * (y + 0.5) / h - 1;
-        return new double[]{1, u, v, u * u, u * v, v * v};
+        return new double[] {1, u, v, u * u, u * v, v * v};
     }
 }

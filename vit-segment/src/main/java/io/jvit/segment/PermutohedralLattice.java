@@ -1,7 +1,6 @@
 package io.jvit.segment;
 
 import io.jvit.core.util.Parallel;
-
 import java.util.Arrays;
 
 /**
@@ -18,16 +17,19 @@ import java.util.Arrays;
  */
 final class PermutohedralLattice {
     private final int n, d;
-    private final int vertices;                 // lattice vertices; index 0 of value arrays is a dummy zero vertex
-    private final int[] offset;                 // (n × (d+1)): vertex index + 1 of each point's simplex corners
-    private final float[] barycentric;          // (n × (d+1))
-    private final int[] blurN1, blurN2;         // ((d+1) × vertices): neighbours + 1 (0 = none)
-    private final int[] splatStart, splatPoint; // CSR: vertex v (0-based) gathers entries splatStart[v] … splatStart[v+1]−1:
-    private final float[] splatWeight;          //   point splatPoint[e] with weight splatWeight[e], in point order
+    private final int vertices; // lattice vertices; index 0 of value arrays is a dummy zero vertex
+    private final int[] offset; // (n × (d+1)): vertex index + 1 of each point's simplex corners
+    private final float[] barycentric; // (n × (d+1))
+    private final int[] blurN1, blurN2; // ((d+1) × vertices): neighbours + 1 (0 = none)
+    private final int[] splatStart,
+            splatPoint; // CSR: vertex v (0-based) gathers entries splatStart[v] … splatStart[v+1]−1:
+    private final float[] splatWeight; //   point splatPoint[e] with weight splatWeight[e], in point order
     private float[] scratchA = new float[0], scratchB = new float[0];
 
     /** Builds the lattice of {@code n} points with {@code d} features each, {@code features} row-major (n × d), already scaled. */
-    PermutohedralLattice(float[] features, int n, int d) { this(features, n, d, false); }
+    PermutohedralLattice(float[] features, int n, int d) {
+        this(features, n, d, false);
+    }
 
     /** {@code intKeys}: keys as int arrays even when they fit a long (the general path, for tests). */
     PermutohedralLattice(float[] features, int n, int d, boolean intKeys) {
@@ -47,20 +49,27 @@ final class PermutohedralLattice {
         for (int i = 0; i < d; i++) scale[i] = (float) (1.0 / Math.sqrt((double) (i + 2) * (i + 1)) * invStd);
         float[] elevated = new float[d1], rem0 = new float[d1], bary = new float[d + 2];
         int[] rank = new int[d1], key = new int[d];
-        // the range of the elevated coordinates: when every key fits in 62 bits, keys are packed into one long (a key is
+        // the range of the elevated coordinates: when every key fits in 62 bits, keys are packed into one long (a key
+        // is
         // its elevated point rounded, ± 1.5(d+1), plus a canonical offset |·| ≤ d, and a blur neighbour is ± d further)
         double[] lo = new double[d], hi = new double[d];
         Arrays.fill(lo, Double.POSITIVE_INFINITY);
         Arrays.fill(hi, Double.NEGATIVE_INFINITY);
         for (int k = 0; k < n; k++) {
             elevate(features, k, d, scale, elevated);
-            for (int i = 0; i < d; i++) { lo[i] = Math.min(lo[i], elevated[i]); hi[i] = Math.max(hi[i], elevated[i]); }
+            for (int i = 0; i < d; i++) {
+                lo[i] = Math.min(lo[i], elevated[i]);
+                hi[i] = Math.max(hi[i], elevated[i]);
+            }
         }
         long[] origin = new long[d];
         int[] shift = new int[d], bits = new int[d];
         int total = 0;
         for (int i = 0; i < d && total <= 62; i++) {
-            if (!Double.isFinite(lo[i]) || !Double.isFinite(hi[i]) || hi[i] - lo[i] > 1e15) { total = 99; break; }
+            if (!Double.isFinite(lo[i]) || !Double.isFinite(hi[i]) || hi[i] - lo[i] > 1e15) {
+                total = 99;
+                break;
+            }
             origin[i] = (long) Math.floor(lo[i]) - 4L * d1;
             long width = (long) Math.ceil(hi[i]) - origin[i] + 4L * d1 + 1;
             bits[i] = 64 - Long.numberOfLeadingZeros(width);
@@ -90,8 +99,13 @@ final class PermutohedralLattice {
             }
             for (int i = 0; i <= d; i++) {
                 rank[i] += sum;
-                if (rank[i] < 0) { rank[i] += d1; rem0[i] += d1; }
-                else if (rank[i] > d) { rank[i] -= d1; rem0[i] -= d1; }
+                if (rank[i] < 0) {
+                    rank[i] += d1;
+                    rem0[i] += d1;
+                } else if (rank[i] > d) {
+                    rank[i] -= d1;
+                    rem0[i] -= d1;
+                }
             }
             Arrays.fill(bary, 0);
             for (int i = 0; i <= d; i++) {
@@ -104,7 +118,8 @@ final class PermutohedralLattice {
                 int index;
                 if (packed) {
                     long pk = 0;
-                    for (int i = 0; i < d; i++) pk |= ((long) rem0[i] + canonical[r * d1 + rank[i]] - origin[i]) << shift[i];
+                    for (int i = 0; i < d; i++)
+                        pk |= ((long) rem0[i] + canonical[r * d1 + rank[i]] - origin[i]) << shift[i];
                     index = lhash.findCached(pk, true);
                 } else {
                     for (int i = 0; i < d; i++) key[i] = (int) rem0[i] + canonical[r * d1 + rank[i]];
@@ -119,7 +134,7 @@ final class PermutohedralLattice {
         blurN2 = new int[d1 * vertices];
         if (packed) {
             for (int j = 0; j <= d; j++) {
-                long minus = 0, plus = 0;                                  // n1 = key − 1 (key_j + d), n2 = key + 1 (key_j − d)
+                long minus = 0, plus = 0; // n1 = key − 1 (key_j + d), n2 = key + 1 (key_j − d)
                 for (int i = 0; i < d; i++) {
                     minus += (i == j ? (long) d : -1L) << shift[i];
                     plus += (i == j ? (long) -d : 1L) << shift[i];
@@ -135,8 +150,14 @@ final class PermutohedralLattice {
             for (int j = 0; j <= d; j++)
                 for (int i = 0; i < vertices; i++) {
                     int base = i * d;
-                    for (int q = 0; q < d; q++) { n1[q] = hash.keys[base + q] - 1; n2[q] = hash.keys[base + q] + 1; }
-                    if (j < d) { n1[j] = hash.keys[base + j] + d; n2[j] = hash.keys[base + j] - d; }   // (axis d: every stored coordinate ∓1)
+                    for (int q = 0; q < d; q++) {
+                        n1[q] = hash.keys[base + q] - 1;
+                        n2[q] = hash.keys[base + q] + 1;
+                    }
+                    if (j < d) {
+                        n1[j] = hash.keys[base + j] + d;
+                        n2[j] = hash.keys[base + j] - d;
+                    } // (axis d: every stored coordinate ∓1)
                     blurN1[j * vertices + i] = hash.find(n1, false) + 1;
                     blurN2[j * vertices + i] = hash.find(n2, false) + 1;
                 }
@@ -155,7 +176,9 @@ final class PermutohedralLattice {
         }
     }
 
-    int vertices() { return vertices; }
+    int vertices() {
+        return vertices;
+    }
 
     /** The elevated point E·f (Adams et al. 2010, p. 5) of point k, into {@code elevated} (d + 1). */
     private static void elevate(float[] features, int k, int d, float[] scale, float[] elevated) {
@@ -168,17 +191,19 @@ final class PermutohedralLattice {
         elevated[0] = sm;
     }
 
-
     /**
      * Filters {@code in} ((n × m) row-major) into {@code out} (may be {@code in}): splat, blur, slice, scaled by the
      * lattice's constant 1 / (1 + 2^−d). Not for concurrent calls on one lattice (its buffers are reused).
      */
     void filter(float[] in, float[] out, int m, int threads) {
         int d1 = d + 1, len = (vertices + 1) * m;
-        if (scratchA.length < len) { scratchA = new float[len]; scratchB = new float[len]; }
+        if (scratchA.length < len) {
+            scratchA = new float[len];
+            scratchB = new float[len];
+        }
         float[] splat = scratchA;
         Arrays.fill(splat, 0, len, 0f);
-        Arrays.fill(scratchB, 0, m, 0f);                                   // the dummy vertex stays 0 in both
+        Arrays.fill(scratchB, 0, m, 0f); // the dummy vertex stays 0 in both
         float[] values = splat, next = scratchB;
         if (threads == 1) {
             // one thread: scatter in point order, which adds to every vertex in the same order as the gather below
@@ -234,7 +259,7 @@ final class PermutohedralLattice {
      * Open addressing on keys packed into one long (field i: bits[i] bits from shift[i]), linear probing.
      */
     private static final class LongHash {
-        long[] table;                     // packed keys, −1 = empty
+        long[] table; // packed keys, −1 = empty
         int[] value;
         long[] byIndex = new long[1 << 10];
         int filled;
@@ -245,9 +270,13 @@ final class PermutohedralLattice {
             value = new int[capacity];
         }
 
-        int size() { return filled; }
+        int size() {
+            return filled;
+        }
 
-        long keyOf(int v) { return byIndex[v]; }
+        long keyOf(int v) {
+            return byIndex[v];
+        }
 
         private int slot(long pk, int m) {
             long h = pk * 0x9E3779B97F4A7C15L;
@@ -258,13 +287,20 @@ final class PermutohedralLattice {
         private final long[] cacheKey = filledArray(1 << 10);
         private final int[] cacheValue = new int[1 << 10];
 
-        private static long[] filledArray(int n) { long[] a = new long[n]; Arrays.fill(a, -1L); return a; }
+        private static long[] filledArray(int n) {
+            long[] a = new long[n];
+            Arrays.fill(a, -1L);
+            return a;
+        }
 
         int findCached(long pk, boolean create) {
             int c = (int) ((pk * 0xC2B2AE3D27D4EB4FL) >>> 54);
             if (cacheKey[c] == pk) return cacheValue[c];
             int v = find(pk, create);
-            if (v >= 0) { cacheKey[c] = pk; cacheValue[c] = v; }
+            if (v >= 0) {
+                cacheKey[c] = pk;
+                cacheValue[c] = v;
+            }
             return v;
         }
 
@@ -317,11 +353,16 @@ final class PermutohedralLattice {
             keys = new int[(table.length / 2 + 1) * keySize];
         }
 
-        int size() { return filled; }
+        int size() {
+            return filled;
+        }
 
         private static int hash(int[] k, int len) {
             long r = 0;
-            for (int i = 0; i < len; i++) { r += k[i]; r *= 1664525L; }
+            for (int i = 0; i < len; i++) {
+                r += k[i];
+                r *= 1664525L;
+            }
             return (int) (r ^ (r >>> 29));
         }
 
@@ -339,7 +380,11 @@ final class PermutohedralLattice {
                     return filled++;
                 }
                 boolean same = true;
-                for (int i = 0, b = e * keySize; i < keySize; i++) if (keys[b + i] != k[i]) { same = false; break; }
+                for (int i = 0, b = e * keySize; i < keySize; i++)
+                    if (keys[b + i] != k[i]) {
+                        same = false;
+                        break;
+                    }
                 if (same) return e;
                 h = (h + 1) & mask;
             }

@@ -1,13 +1,12 @@
 package io.jvit.segment;
 
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
 import ml.dmlc.xgboost4j.java.XGBoostError;
-
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * Per-pixel classifiers, all through XGBoost4J (one well-kept native library, models saved in its JSON):
@@ -22,10 +21,17 @@ import java.util.Map;
  * was silently ignored by xgboost's sklearn wrapper; here the weights reach XGBoost through the DMatrix).
  */
 public final class PixelClassifier {
-    public enum Kind { XGBOOST, RF, LOGISTIC;
+    public enum Kind {
+        XGBOOST,
+        RF,
+        LOGISTIC;
+
         public static Kind parse(String s) {
-            try { return valueOf(s.toUpperCase(Locale.ROOT)); }
-            catch (IllegalArgumentException e) { throw new IllegalArgumentException("classifier must be xgboost, rf or logistic, got '" + s + "'"); }
+            try {
+                return valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("classifier must be xgboost, rf or logistic, got '" + s + "'");
+            }
         }
     }
 
@@ -39,17 +45,28 @@ public final class PixelClassifier {
     }
 
     /** Trains on {@code rows} samples: {@code x} row-major (rows × features), {@code y} in 0…classes−1; classes balanced. */
-    public static PixelClassifier train(Kind kind, float[] x, int rows, int features, int[] y, int classes, int threads, long seed) {
+    public static PixelClassifier train(
+            Kind kind, float[] x, int rows, int features, int[] y, int classes, int threads, long seed) {
         return train(kind, x, rows, features, y, classes, threads, seed, true);
     }
 
     /** As above; {@code balanced}: sample weights n / (K · n_k), else every sample weighs 1. */
-    public static PixelClassifier train(Kind kind, float[] x, int rows, int features, int[] y, int classes, int threads, long seed,
-                                        boolean balanced) {
-        if (classes < 2) throw new IllegalArgumentException("segmentation needs at least two classes of scribbles, got " + classes);
+    public static PixelClassifier train(
+            Kind kind,
+            float[] x,
+            int rows,
+            int features,
+            int[] y,
+            int classes,
+            int threads,
+            long seed,
+            boolean balanced) {
+        if (classes < 2)
+            throw new IllegalArgumentException("segmentation needs at least two classes of scribbles, got " + classes);
         int[] count = new int[classes];
         for (int c : y) count[c]++;
-        for (int c = 0; c < classes; c++) if (count[c] == 0) throw new IllegalArgumentException("class index " + c + " has no scribbled pixels");
+        for (int c = 0; c < classes; c++)
+            if (count[c] == 0) throw new IllegalArgumentException("class index " + c + " has no scribbled pixels");
         float[] label = new float[rows], weight = new float[rows];
         for (int i = 0; i < rows; i++) {
             label[i] = y[i];
@@ -63,13 +80,29 @@ public final class PixelClassifier {
         p.put("verbosity", 0);
         int rounds;
         switch (kind) {
-            case XGBOOST -> { p.put("max_depth", 8); p.put("eta", 0.3); p.put("tree_method", "hist"); rounds = 100; }
+            case XGBOOST -> {
+                p.put("max_depth", 8);
+                p.put("eta", 0.3);
+                p.put("tree_method", "hist");
+                rounds = 100;
+            }
             case RF -> {
-                p.put("num_parallel_tree", 200); p.put("subsample", 0.632); p.put("eta", 1.0); p.put("max_depth", 20);
-                p.put("colsample_bynode", Math.min(1.0, 2.0 / features)); p.put("tree_method", "hist"); p.put("lambda", 1e-5);
+                p.put("num_parallel_tree", 200);
+                p.put("subsample", 0.632);
+                p.put("eta", 1.0);
+                p.put("max_depth", 20);
+                p.put("colsample_bynode", Math.min(1.0, 2.0 / features));
+                p.put("tree_method", "hist");
+                p.put("lambda", 1e-5);
                 rounds = 1;
             }
-            default -> { p.put("booster", "gblinear"); p.put("lambda", 1e-3); p.put("alpha", 0.0); p.put("updater", "coord_descent"); rounds = 200; }
+            default -> {
+                p.put("booster", "gblinear");
+                p.put("lambda", 1e-3);
+                p.put("alpha", 0.0);
+                p.put("updater", "coord_descent");
+                rounds = 200;
+            }
         }
         try {
             DMatrix m = new DMatrix(x, rows, features, Float.NaN);
@@ -90,7 +123,8 @@ public final class PixelClassifier {
         try {
             for (int r0 = 0; r0 < rows; r0 += chunk) {
                 int n = Math.min(chunk, rows - r0);
-                DMatrix m = new DMatrix(java.util.Arrays.copyOfRange(x, r0 * features, (r0 + n) * features), n, features, Float.NaN);
+                DMatrix m = new DMatrix(
+                        java.util.Arrays.copyOfRange(x, r0 * features, (r0 + n) * features), n, features, Float.NaN);
                 float[][] p = booster.predict(m);
                 m.dispose();
                 for (int i = 0; i < n; i++) System.arraycopy(p[i], 0, out, (r0 + i) * classes, classes);
@@ -101,7 +135,9 @@ public final class PixelClassifier {
         return out;
     }
 
-    public int classes() { return classes; }
+    public int classes() {
+        return classes;
+    }
 
     /**
      * Each feature's importance: its total gain over all splits of all trees (0 for a feature never split on), or
@@ -115,7 +151,7 @@ public final class PixelClassifier {
             Map<String, Double> g = booster.getScore(names, "total_gain");
             for (var e : g.entrySet()) imp[Integer.parseInt(e.getKey().substring(1))] = Math.abs(e.getValue());
         } catch (XGBoostError | RuntimeException e) {
-            try {                                                      // gblinear: "weight" is the coefficients
+            try { // gblinear: "weight" is the coefficients
                 Map<String, Double> g = booster.getScore(names, "weight");
                 for (var en : g.entrySet()) imp[Integer.parseInt(en.getKey().substring(1))] = Math.abs(en.getValue());
             } catch (XGBoostError | RuntimeException e2) {
@@ -136,13 +172,20 @@ public final class PixelClassifier {
             throw new IllegalArgumentException("XGBoost cannot run the model: " + e.getMessage(), e);
         }
     }
-    public int features() { return features; }
+
+    public int features() {
+        return features;
+    }
 
     /** XGBoost's error without its timestamp, source location and native stack trace: the first line's text. */
     static String nativeMessage(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+        String m = e.getMessage() == null
+                ? e.getClass().getSimpleName()
+                : e.getMessage().strip();
         int nl = m.indexOf('\n');
-        return (nl < 0 ? m : m.substring(0, nl)).replaceFirst("^\\[[0-9:]+\\] \\S+:\\d+: ", "").strip();
+        return (nl < 0 ? m : m.substring(0, nl))
+                .replaceFirst("^\\[[0-9:]+\\] \\S+:\\d+: ", "")
+                .strip();
     }
 
     /** The model as XGBoost's JSON bytes. */
@@ -158,7 +201,8 @@ public final class PixelClassifier {
         try {
             Booster b = XGBoost.loadModel(model);
             if (b.getNumFeature() != features)
-                throw new IllegalArgumentException("the XGBoost model takes " + b.getNumFeature() + " features, not " + features);
+                throw new IllegalArgumentException(
+                        "the XGBoost model takes " + b.getNumFeature() + " features, not " + features);
             return new PixelClassifier(b, classes, features);
         } catch (XGBoostError | java.io.IOException e) {
             throw new IllegalArgumentException("not an XGBoost model: " + nativeMessage(e), e);

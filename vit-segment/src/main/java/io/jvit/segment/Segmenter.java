@@ -12,7 +12,6 @@ import io.jvit.core.io.BadInputException;
 import io.jvit.probe.FeatureMap;
 import io.jvit.probe.LayerFeatures;
 import io.jvit.probe.PcaBasis;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,13 +27,26 @@ import java.util.Locale;
  */
 public final class Segmenter {
 
-    public enum FeatureSet { CLASSICAL, VIT, BOTH;
+    public enum FeatureSet {
+        CLASSICAL,
+        VIT,
+        BOTH;
+
         public static FeatureSet parse(String s) {
-            try { return valueOf(s.toUpperCase(Locale.ROOT)); }
-            catch (IllegalArgumentException e) { throw new IllegalArgumentException("features must be classical, vit or both, got '" + s + "'"); }
+            try {
+                return valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("features must be classical, vit or both, got '" + s + "'");
+            }
         }
-        boolean vit() { return this != CLASSICAL; }
-        boolean classical() { return this != VIT; }
+
+        boolean vit() {
+            return this != CLASSICAL;
+        }
+
+        boolean classical() {
+            return this != VIT;
+        }
     }
 
     /**
@@ -44,21 +56,36 @@ public final class Segmenter {
      *                      multiples of patch/s pixels, each shifted back (HR-Dv2, the paper's {@code translate_featurise});
      *                      1 = one pass (default)
      */
-    public record Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed, boolean balanced,
-                          int vitShifts) {
+    public record Options(
+            FeatureSet features,
+            PixelClassifier.Kind classifier,
+            int pcaComponents,
+            int threads,
+            long seed,
+            boolean balanced,
+            int vitShifts) {
         public Options {
-            if (pcaComponents < 1) throw new IllegalArgumentException("PCA components must be >= 1, got " + pcaComponents);
+            if (pcaComponents < 1)
+                throw new IllegalArgumentException("PCA components must be >= 1, got " + pcaComponents);
             if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
-            if (vitShifts < 1 || vitShifts > 16) throw new IllegalArgumentException("ViT shifts must be 1 to 16 per axis, got " + vitShifts);
+            if (vitShifts < 1 || vitShifts > 16)
+                throw new IllegalArgumentException("ViT shifts must be 1 to 16 per axis, got " + vitShifts);
         }
 
         /** One ViT pass. */
-        public Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed, boolean balanced) {
+        public Options(
+                FeatureSet features,
+                PixelClassifier.Kind classifier,
+                int pcaComponents,
+                int threads,
+                long seed,
+                boolean balanced) {
             this(features, classifier, pcaComponents, threads, seed, balanced, 1);
         }
 
         /** Class-balanced. */
-        public Options(FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed) {
+        public Options(
+                FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed) {
             this(features, classifier, pcaComponents, threads, seed, true, 1);
         }
     }
@@ -81,7 +108,10 @@ public final class Segmenter {
                 float a = Float.NEGATIVE_INFINITY, b = Float.NEGATIVE_INFINITY;
                 for (int c = 0; c < k; c++) {
                     float v = probabilities[c * n + i];
-                    if (v > a) { b = a; a = v; } else if (v > b) b = v;
+                    if (v > a) {
+                        b = a;
+                        a = v;
+                    } else if (v > b) b = v;
                 }
                 u[i] = Math.min(1f, Math.max(0f, 1f - (a - b)));
             }
@@ -94,7 +124,7 @@ public final class Segmenter {
     private final int[] classValues;
     private final PcaBasis pca;
     private final int featureCount;
-    private Image cachedImage;                                 // the training image's features, reused once by apply()
+    private Image cachedImage; // the training image's features, reused once by apply()
     private Features cachedFeatures;
 
     private Segmenter(Options options, PixelClassifier classifier, int[] classValues, PcaBasis pca, int featureCount) {
@@ -105,23 +135,34 @@ public final class Segmenter {
         this.featureCount = featureCount;
     }
 
-    public Options options() { return options; }
-    public int[] classValues() { return classValues.clone(); }
-    public int featureCount() { return featureCount; }
+    public Options options() {
+        return options;
+    }
+
+    public int[] classValues() {
+        return classValues.clone();
+    }
+
+    public int featureCount() {
+        return featureCount;
+    }
 
     /** The names of the features, in order: the filter bank's 58, then {@code vit_pca_1} … */
     public java.util.List<String> featureNames() {
-        java.util.List<String> names = new java.util.ArrayList<>(options.features().classical() ? FilterBank.names() : java.util.List.of());
+        java.util.List<String> names =
+                new java.util.ArrayList<>(options.features().classical() ? FilterBank.names() : java.util.List.of());
         if (options.features().vit()) for (int i = 1; i <= options.pcaComponents(); i++) names.add("vit_pca_" + i);
         return names;
     }
 
     /** Each feature's importance to the classifier ({@link PixelClassifier#importance()}), in {@link #featureNames()} order. */
-    public double[] importance() { return classifier.importance(); }
+    public double[] importance() {
+        return classifier.importance();
+    }
 
     /** Trains on the labelled pixels of {@code labels} (same size as the image). {@code vit} is needed for ViT features. */
     public static Segmenter train(Image image, LabelImage labels, Options o, FastViT vit) {
-        requireScribbles(image, labels);                         // before the features: a bad label image costs nothing
+        requireScribbles(image, labels); // before the features: a bad label image costs nothing
         return train(prepare(image, o, vit), labels, o);
     }
 
@@ -137,7 +178,8 @@ public final class Segmenter {
         private final PcaBasis basis;
         private final Features features;
 
-        private Prepared(Image image, FeatureSet set, int pcaComponents, int vitShifts, PcaBasis basis, Features features) {
+        private Prepared(
+                Image image, FeatureSet set, int pcaComponents, int vitShifts, PcaBasis basis, Features features) {
             this.image = image;
             this.set = set;
             this.pcaComponents = pcaComponents;
@@ -146,10 +188,17 @@ public final class Segmenter {
             this.features = features;
         }
 
-        public Image image() { return image; }
-        public int featureCount() { return features.count; }
+        public Image image() {
+            return image;
+        }
+
+        public int featureCount() {
+            return features.count;
+        }
         /** The memory the features hold (the image itself not counted). */
-        public long bytes() { return 4L * features.rows.length; }
+        public long bytes() {
+            return 4L * features.rows.length;
+        }
     }
 
     /** The features {@link #train} computes for {@code image} with the options' feature set and PCA components. */
@@ -160,15 +209,20 @@ public final class Segmenter {
             patches = patchFeatures(image, vit);
             basis = PcaBasis.fit(patches, o.pcaComponents());
         }
-        return new Prepared(image, o.features(), o.pcaComponents(), o.vitShifts(), basis, features(image, o, vit, basis, patches));
+        return new Prepared(
+                image, o.features(), o.pcaComponents(), o.vitShifts(), basis, features(image, o, vit, basis, patches));
     }
 
     /** Trains on features computed by {@link #prepare} with the same feature set and PCA components as {@code o}. */
     public static Segmenter train(Prepared prepared, LabelImage labels, Options o) {
-        if (prepared.set != o.features() || prepared.pcaComponents != o.pcaComponents() || prepared.vitShifts != o.vitShifts())
-            throw new IllegalArgumentException("features prepared as " + prepared.set + " with " + prepared.pcaComponents
-                    + " PCA components and " + prepared.vitShifts + " ViT shifts, the options ask for " + o.features() + " with "
-                    + o.pcaComponents() + " and " + o.vitShifts());
+        if (prepared.set != o.features()
+                || prepared.pcaComponents != o.pcaComponents()
+                || prepared.vitShifts != o.vitShifts())
+            throw new IllegalArgumentException(
+                    "features prepared as " + prepared.set + " with " + prepared.pcaComponents
+                            + " PCA components and " + prepared.vitShifts + " ViT shifts, the options ask for "
+                            + o.features() + " with "
+                            + o.pcaComponents() + " and " + o.vitShifts());
         Image image = prepared.image;
         requireScribbles(image, labels);
         int[] classes = labels.classes();
@@ -183,7 +237,8 @@ public final class Segmenter {
             System.arraycopy(f.rows, p * f.count, x, r * f.count, f.count);
             y[r++] = java.util.Arrays.binarySearch(classes, v);
         }
-        PixelClassifier clf = PixelClassifier.train(o.classifier(), x, n, f.count, y, classes.length, o.threads(), o.seed(), o.balanced());
+        PixelClassifier clf = PixelClassifier.train(
+                o.classifier(), x, n, f.count, y, classes.length, o.threads(), o.seed(), o.balanced());
         Segmenter s = new Segmenter(o, clf, classes, prepared.basis, f.count);
         s.cachedImage = image;
         s.cachedFeatures = f;
@@ -195,9 +250,11 @@ public final class Segmenter {
      * of all of them pooled. The ViT PCA basis is fitted on the first image's patches. One image: {@link #train(Image,
      * LabelImage, Options, FastViT)}.
      */
-    public static Segmenter train(java.util.List<Image> images, java.util.List<LabelImage> labels, Options o, FastViT vit) {
+    public static Segmenter train(
+            java.util.List<Image> images, java.util.List<LabelImage> labels, Options o, FastViT vit) {
         if (images.isEmpty() || images.size() != labels.size())
-            throw new IllegalArgumentException("give one label image per image, got " + labels.size() + " for " + images.size());
+            throw new IllegalArgumentException(
+                    "give one label image per image, got " + labels.size() + " for " + images.size());
         if (images.size() == 1) return train(images.get(0), labels.get(0), o, vit);
         java.util.TreeSet<Integer> all = new java.util.TreeSet<>();
         for (int i = 0; i < images.size(); i++) {
@@ -206,7 +263,8 @@ public final class Segmenter {
         }
         int[] classes = all.stream().mapToInt(Integer::intValue).toArray();
         if (classes.length < 2)
-            throw new IllegalArgumentException("the label images have " + classes.length + " class(es); segmentation needs scribbles of at least two");
+            throw new IllegalArgumentException("the label images have " + classes.length
+                    + " class(es); segmentation needs scribbles of at least two");
         PcaBasis basis = null;
         FeatureMap first = null;
         if (o.features().vit()) {
@@ -222,7 +280,10 @@ public final class Segmenter {
             LabelImage l = labels.get(i);
             if (l.labelled() == 0) continue;
             Features f = features(images.get(i), o, vit, basis, i == 0 ? first : null);
-            if (x == null) { count = f.count; x = new float[total * count]; }
+            if (x == null) {
+                count = f.count;
+                x = new float[total * count];
+            }
             for (int p = 0; p < l.values().length; p++) {
                 int v = l.values()[p];
                 if (v == 0) continue;
@@ -230,16 +291,19 @@ public final class Segmenter {
                 y[r++] = java.util.Arrays.binarySearch(classes, v);
             }
         }
-        PixelClassifier clf = PixelClassifier.train(o.classifier(), x, total, count, y, classes.length, o.threads(), o.seed(), o.balanced());
+        PixelClassifier clf = PixelClassifier.train(
+                o.classifier(), x, total, count, y, classes.length, o.threads(), o.seed(), o.balanced());
         return new Segmenter(o, clf, classes, basis, count);
     }
 
     private static void requireScribbles(Image image, LabelImage labels) {
         labels.requireSize(image.height(), image.width(), "the label image");
         int[] classes = labels.classes();
-        if (classes.length == 0) throw new IllegalArgumentException("the label image has no scribbles (every pixel is 0)");
+        if (classes.length == 0)
+            throw new IllegalArgumentException("the label image has no scribbles (every pixel is 0)");
         if (classes.length == 1)
-            throw new IllegalArgumentException("the label image has one class (grey value " + classes[0] + "); segmentation needs scribbles of at least two");
+            throw new IllegalArgumentException("the label image has one class (grey value " + classes[0]
+                    + "); segmentation needs scribbles of at least two");
     }
 
     /** Segments an image (of any size) with the trained classifier. */
@@ -247,7 +311,8 @@ public final class Segmenter {
         Features f = image == cachedImage ? cachedFeatures : features(image, options, vit, pca, null);
         cachedImage = null;
         cachedFeatures = null;
-        if (f.count != featureCount) throw new IllegalStateException("feature count " + f.count + " differs from training's " + featureCount);
+        if (f.count != featureCount)
+            throw new IllegalStateException("feature count " + f.count + " differs from training's " + featureCount);
         int n = image.height() * image.width(), k = classValues.length;
         float[] p = classifier.predict(f.rows, n);
         float[] byClass = new float[k * n];
@@ -283,7 +348,8 @@ public final class Segmenter {
             float[] ch = channels[c];
             for (int p = 0; p < n; p++) rows[p * count + c] = ch[p];
         }
-        for (int p = 0; p < n && vitUp != null; p++) System.arraycopy(vitUp, p * k, rows, p * count + channels.length, k);
+        for (int p = 0; p < n && vitUp != null; p++)
+            System.arraycopy(vitUp, p * k, rows, p * count + channels.length, k);
         return new Features(rows, count);
     }
 
@@ -293,7 +359,11 @@ public final class Segmenter {
      * is the (0, 0) term. Pixels in the first dy rows or dx columns average the shifts that cover them.
      */
     private static float[] shifted(Image image, FastViT vit, PcaBasis basis, float[] unshifted, int s) {
-        int h = image.height(), w = image.width(), n = h * w, k = basis.k(), p = vit.config().patchSize();
+        int h = image.height(),
+                w = image.width(),
+                n = h * w,
+                k = basis.k(),
+                p = vit.config().patchSize();
         double[] acc = new double[n * k];
         int[] count = new int[n];
         for (int i = 0; i < n * k; i++) acc[i] = unshifted[i];
@@ -303,7 +373,7 @@ public final class Segmenter {
                 if (sy == 0 && sx == 0) continue;
                 int dy = (int) Math.round((double) p * sy / s), dx = (int) Math.round((double) p * sx / s);
                 int ch = h - dy, cw = w - dx;
-                if (ch < p || cw < p) continue;                                 // too small a crop for one patch
+                if (ch < p || cw < p) continue; // too small a crop for one patch
                 float[] px = new float[image.channels() * ch * cw];
                 for (int c = 0; c < image.channels(); c++)
                     for (int y = 0; y < ch; y++)
@@ -361,9 +431,14 @@ public final class Segmenter {
 
     /** The JSON that {@link #save} writes and {@link #load} reads. */
     public void write(java.io.OutputStream out) throws IOException {
-        ObjectNode o = JSON.createObjectNode().put("format", "jvit-segmenter").put("version", 1)
-                .put("features", options.features().name()).put("classifier", options.classifier().name())
-                .put("pca_components", options.pcaComponents()).put("feature_count", featureCount).put("seed", options.seed())
+        ObjectNode o = JSON.createObjectNode()
+                .put("format", "jvit-segmenter")
+                .put("version", 1)
+                .put("features", options.features().name())
+                .put("classifier", options.classifier().name())
+                .put("pca_components", options.pcaComponents())
+                .put("feature_count", featureCount)
+                .put("seed", options.seed())
                 .put("vit_shifts", options.vitShifts());
         ArrayNode cv = o.putArray("class_values");
         for (int v : classValues) cv.add(v);
@@ -382,7 +457,9 @@ public final class Segmenter {
 
     /** Saved segmenters are read whatever the size of their base64 model (Jackson's default caps strings at 20 MB). */
     private static final ObjectMapper READER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .build())
             .build());
 
     /**
@@ -399,7 +476,10 @@ public final class Segmenter {
         try {
             o = READER.readTree(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw new BadInputException(file, "not a saved segmenter (invalid JSON: " + BadInputException.describe(e).split(" at \\[Source")[0] + ")");
+            throw new BadInputException(
+                    file,
+                    "not a saved segmenter (invalid JSON: "
+                            + BadInputException.describe(e).split(" at \\[Source")[0] + ")");
         }
         if (o == null || !"jvit-segmenter".equals(o.path("format").asText()))
             throw new BadInputException(file, "not a saved segmenter (no \"format\": \"jvit-segmenter\")");
@@ -413,12 +493,15 @@ public final class Segmenter {
     }
 
     private static Segmenter fromJson(Path file, JsonNode o, int threads) {
-        if (o.path("version").asInt(-1) != 1) throw new BadInputException(file, "saved segmenter version " + o.path("version") + ", this build reads 1");
+        if (o.path("version").asInt(-1) != 1)
+            throw new BadInputException(file, "saved segmenter version " + o.path("version") + ", this build reads 1");
         FeatureSet set = enumField(file, o, "features", FeatureSet.class);
         PixelClassifier.Kind kind = enumField(file, o, "classifier", PixelClassifier.Kind.class);
         int pcaComponents = intField(file, o, "pca_components", 1, 4096);
-        int shifts = o.has("vit_shifts") ? intField(file, o, "vit_shifts", 1, 16) : 1;     // files before sub-patch features: 1
-        Options opts = new Options(set, kind, pcaComponents, threads, o.path("seed").asLong(), true, shifts);
+        int shifts =
+                o.has("vit_shifts") ? intField(file, o, "vit_shifts", 1, 16) : 1; // files before sub-patch features: 1
+        Options opts =
+                new Options(set, kind, pcaComponents, threads, o.path("seed").asLong(), true, shifts);
         JsonNode cv = o.path("class_values");
         if (!cv.isArray() || cv.size() < 2 || cv.size() > 65535)
             throw new BadInputException(file, "\"class_values\" must list 2 to 65535 grey values");
@@ -433,15 +516,21 @@ public final class Segmenter {
         if (set.vit()) {
             JsonNode p = o.path("pca");
             if (!p.isObject()) throw new BadInputException(file, "ViT features but no \"pca\" basis");
-            float[] mean = floats(file, p, "mean"), std = floats(file, p, "std"), min = floats(file, p, "min"), max = floats(file, p, "max");
+            float[] mean = floats(file, p, "mean"),
+                    std = floats(file, p, "std"),
+                    min = floats(file, p, "min"),
+                    max = floats(file, p, "max");
             JsonNode cs = p.path("components");
             if (!cs.isArray() || cs.size() != pcaComponents)
-                throw new BadInputException(file, "\"pca\" has " + cs.size() + " components, \"pca_components\" says " + pcaComponents);
+                throw new BadInputException(
+                        file, "\"pca\" has " + cs.size() + " components, \"pca_components\" says " + pcaComponents);
             float[][] comps = new float[cs.size()][];
             for (int i = 0; i < comps.length; i++) {
                 comps[i] = floats(file, cs.get(i), "component " + i);
-                if (comps[i].length != mean.length) throw new BadInputException(file, "PCA component " + i + " has " + comps[i].length
-                        + " channels, the mean " + mean.length);
+                if (comps[i].length != mean.length)
+                    throw new BadInputException(
+                            file,
+                            "PCA component " + i + " has " + comps[i].length + " channels, the mean " + mean.length);
             }
             if (std.length != mean.length || min.length != comps.length || max.length != comps.length)
                 throw new BadInputException(file, "\"pca\" arrays disagree in length");
@@ -450,7 +539,8 @@ public final class Segmenter {
         int count = intField(file, o, "feature_count", 1, 1 << 16);
         int expected = (set.classical() ? FilterBank.names().size() : 0) + (set.vit() ? pcaComponents : 0);
         if (count != expected)
-            throw new BadInputException(file, "\"feature_count\" is " + count + ", its feature set " + set + " makes " + expected);
+            throw new BadInputException(
+                    file, "\"feature_count\" is " + count + ", its feature set " + set + " makes " + expected);
         JsonNode model = o.path("model");
         if (!model.isTextual()) throw new BadInputException(file, "no \"model\" (base64 XGBoost model)");
         byte[] bytes;
@@ -465,21 +555,28 @@ public final class Segmenter {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file, e.getMessage(), e);
         }
-        if (clf.outputs() != classes.length)                               // the classifier answers for the classes the file lists
-            throw new BadInputException(file, "its classifier gives " + clf.outputs() + " class probabilities, \"class_values\" lists " + classes.length);
+        if (clf.outputs() != classes.length) // the classifier answers for the classes the file lists
+        throw new BadInputException(
+                    file,
+                    "its classifier gives " + clf.outputs() + " class probabilities, \"class_values\" lists "
+                            + classes.length);
         return new Segmenter(opts, clf, classes, basis, count);
     }
 
     private static <E extends Enum<E>> E enumField(Path file, JsonNode o, String name, Class<E> type) {
         String v = o.path(name).asText();
         for (E e : type.getEnumConstants()) if (e.name().equals(v)) return e;
-        throw new BadInputException(file, "\"" + name + "\" is " + shown(o.path(name)) + ", not one of " + java.util.Arrays.toString(type.getEnumConstants()));
+        throw new BadInputException(
+                file,
+                "\"" + name + "\" is " + shown(o.path(name)) + ", not one of "
+                        + java.util.Arrays.toString(type.getEnumConstants()));
     }
 
     private static int intField(Path file, JsonNode o, String name, int min, int max) {
         JsonNode v = o.path(name);
         if (!v.isInt() || v.asInt() < min || v.asInt() > max)
-            throw new BadInputException(file, "\"" + name + "\" is " + shown(v) + ", not an integer in " + min + "…" + max);
+            throw new BadInputException(
+                    file, "\"" + name + "\" is " + shown(v) + ", not an integer in " + min + "…" + max);
         return v.asInt();
     }
 
@@ -491,7 +588,9 @@ public final class Segmenter {
     }
 
     /** The number of ViT channels the PCA basis was fitted on (0 for classical features): the model must give as many. */
-    public int vitChannels() { return pca == null ? 0 : pca.mean().length; }
+    public int vitChannels() {
+        return pca == null ? 0 : pca.mean().length;
+    }
 
     private static ArrayNode floats(float[] a) {
         ArrayNode n = JSON.createArrayNode();
@@ -502,7 +601,8 @@ public final class Segmenter {
     /** A JSON array of finite numbers (a field of {@code parent}, or {@code parent} itself for a component). */
     private static float[] floats(Path file, JsonNode parent, String name) {
         JsonNode n = parent.isArray() ? parent : parent.path(name);
-        if (!n.isArray() || n.size() > 1 << 20) throw new BadInputException(file, "PCA " + name + " is not an array of numbers");
+        if (!n.isArray() || n.size() > 1 << 20)
+            throw new BadInputException(file, "PCA " + name + " is not an array of numbers");
         float[] a = new float[n.size()];
         for (int i = 0; i < a.length; i++) {
             JsonNode v = n.get(i);

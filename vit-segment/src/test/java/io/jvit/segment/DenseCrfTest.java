@@ -1,13 +1,12 @@
 package io.jvit.segment;
 
-import io.jvit.core.image.Image;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Random;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jvit.core.image.Image;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /** The lattice CRF against a brute-force dense CRF (O(N²), double) on small images. */
 class DenseCrfTest {
@@ -46,9 +45,14 @@ class DenseCrfTest {
         static Brute of(float[] prob, int m, Image im, DenseCrf.Params p) {
             int n = im.height() * im.width();
             double[][] u = new double[n][m];
-            for (int i = 0; i < n; i++) for (int c = 0; c < m; c++) u[i][c] = -Math.log(Math.max(1e-5f, prob[c * n + i]));
-            return new Brute(u, List.of(normalisedKernel(features(im, p.gaussianSxy(), 0)), normalisedKernel(features(im, p.bilateralSxy(), p.bilateralSrgb()))),
-                    new double[]{p.gaussianCompat(), p.bilateralCompat()});
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < m; c++) u[i][c] = -Math.log(Math.max(1e-5f, prob[c * n + i]));
+            return new Brute(
+                    u,
+                    List.of(
+                            normalisedKernel(features(im, p.gaussianSxy(), 0)),
+                            normalisedKernel(features(im, p.bilateralSxy(), p.bilateralSrgb()))),
+                    new double[] {p.gaussianCompat(), p.bilateralCompat()});
         }
 
         double[][] softmax(double[][] msg) {
@@ -57,7 +61,10 @@ class DenseCrfTest {
             for (int i = 0; i < n; i++) {
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
                 double[] e = new double[m];
-                for (int c = 0; c < m; c++) { e[c] = -unary[i][c] + (msg == null ? 0 : msg[i][c]); max = Math.max(max, e[c]); }
+                for (int c = 0; c < m; c++) {
+                    e[c] = -unary[i][c] + (msg == null ? 0 : msg[i][c]);
+                    max = Math.max(max, e[c]);
+                }
                 for (int c = 0; c < m; c++) sum += e[c] = Math.exp(e[c] - max);
                 for (int c = 0; c < m; c++) q[i][c] = e[c] / sum;
             }
@@ -80,7 +87,9 @@ class DenseCrfTest {
         double energy(double[][] q) {
             int n = q.length, m = q[0].length;
             double e = 0;
-            for (int i = 0; i < n; i++) for (int c = 0; c < m; c++) e += q[i][c] * unary[i][c] + (q[i][c] > 0 ? q[i][c] * Math.log(q[i][c]) : 0);
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < m; c++)
+                    e += q[i][c] * unary[i][c] + (q[i][c] > 0 ? q[i][c] * Math.log(q[i][c]) : 0);
             for (int k = 0; k < kernels.size(); k++)
                 for (int i = 0; i < n; i++)
                     for (int j = 0; j < n; j++) {
@@ -138,7 +147,7 @@ class DenseCrfTest {
         return e;
     }
 
-    static final DenseCrf.Params SMALL = new DenseCrf.Params(1, 3, 5, 13, 5, 10);   // kernels sized for 24–32 px images
+    static final DenseCrf.Params SMALL = new DenseCrf.Params(1, 3, 5, 13, 5, 10); // kernels sized for 24–32 px images
 
     @Test
     void latticeFilterApproximatesTheExactGaussian() {
@@ -147,7 +156,7 @@ class DenseCrfTest {
         Random r = new Random(3);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = r.nextFloat();
-        for (double[] widths : new double[][]{{1, 0}, {5, 13}, {3, 40}}) {
+        for (double[] widths : new double[][] {{1, 0}, {5, 13}, {3, 40}}) {
             double[][] exact = normalisedKernel(features(im, widths[0], widths[1]));
             DenseCrf.Kernel k = DenseCrf.kernel(DenseCrf.lattice(im, widths[0], widths[1]), 1, n, 1);
             float[] nv = new float[n], out = new float[n];
@@ -160,8 +169,12 @@ class DenseCrfTest {
                 err = Math.max(err, Math.abs(out[i] * k.norm()[i] - ref));
                 scale = Math.max(scale, Math.abs(ref));
             }
-            System.out.printf("lattice vs exact normalised Gaussian filter (sxy %.0f, srgb %.0f): max abs error %.4f of max %.3f%n", widths[0], widths[1], err, scale);
-            assertThat(err / scale).as("relative error, sxy %s srgb %s", widths[0], widths[1]).isLessThan(0.25);
+            System.out.printf(
+                    "lattice vs exact normalised Gaussian filter (sxy %.0f, srgb %.0f): max abs error %.4f of max %.3f%n",
+                    widths[0], widths[1], err, scale);
+            assertThat(err / scale)
+                    .as("relative error, sxy %s srgb %s", widths[0], widths[1])
+                    .isLessThan(0.25);
         }
     }
 
@@ -174,7 +187,8 @@ class DenseCrfTest {
         for (int i = 0; i < v.length; i++) v[i] = r.nextFloat();
         DenseCrf.separable(h, w, 1.5).apply(v, out, m, 2);
         exact(f).apply(v, ref, m, 1);
-        for (int i = 0; i < v.length; i++) assertThat((double) out[i]).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-4));
+        for (int i = 0; i < v.length; i++)
+            assertThat((double) out[i]).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-4));
     }
 
     @Test
@@ -185,12 +199,16 @@ class DenseCrfTest {
         Brute b = Brute.of(prob, m, im, SMALL);
         double[][] q = b.softmax(null);
         for (int it = 0; it < SMALL.iterations(); it++) q = b.step(q);
-        // DenseCrf's own mean field, with the lattice replaced by the exact dense filter: checks everything but the lattice
+        // DenseCrf's own mean field, the lattice replaced by the exact dense filter: checks everything but the lattice
         float[] unary = new float[n * m];
         for (int i = 0; i < n; i++) for (int c = 0; c < m; c++) unary[i * m + c] = (float) b.unary()[i][c];
         List<DenseCrf.Kernel> ks = List.of(
                 DenseCrf.kernel(exact(features(im, SMALL.gaussianSxy(), 0)), (float) SMALL.gaussianCompat(), n, 1),
-                DenseCrf.kernel(exact(features(im, SMALL.bilateralSxy(), SMALL.bilateralSrgb())), (float) SMALL.bilateralCompat(), n, 1));
+                DenseCrf.kernel(
+                        exact(features(im, SMALL.bilateralSxy(), SMALL.bilateralSrgb())),
+                        (float) SMALL.bilateralCompat(),
+                        n,
+                        1));
         float[] pm = DenseCrf.meanField(unary, n, m, ks, SMALL.iterations(), 1);
         float[] cm = new float[m * n];
         for (int i = 0; i < n; i++) for (int c = 0; c < m; c++) cm[c * n + i] = pm[i * m + c];
@@ -216,7 +234,7 @@ class DenseCrfTest {
 
     @Test
     void latticeMarginalsAgainstBruteForce() {
-        for (int channels : new int[]{1, 3}) {
+        for (int channels : new int[] {1, 3}) {
             for (DenseCrf.Params p : List.of(SMALL, DenseCrf.Params.PAPER)) {
                 int h = 28, w = 32, m = 3;
                 Image im = regions(h, w, channels, 5);
@@ -240,10 +258,11 @@ class DenseCrfTest {
                 }
                 java.util.Arrays.sort(abs);
                 double p99 = abs[(int) (0.99 * abs.length)];
-                System.out.printf("lattice vs brute-force CRF (%s, %d channel(s)): marginals abs error mean %.5f, 99th percentile %.4f, max %.4f; labels differ at %d of %d pixels%n",
+                System.out.printf(
+                        "lattice vs brute-force CRF (%s, %d channel(s)): marginals abs error mean %.5f, 99th percentile %.4f, max %.4f; labels differ at %d of %d pixels%n",
                         p == SMALL ? "small kernels" : "paper kernels", channels, mean, p99, err, disagree, n);
-                // the lattice approximates the Gaussian (filter error ~4% of its peak), and mean field amplifies that at
-                // the few pixels whose update is nearly a tie: the mean and 99th percentile are tight, the maximum is not
+                // the lattice approximates the Gaussian (filter error ~4% of its peak), and mean field amplifies that
+                // at the few near-tie pixels: the mean and 99th percentile are tight, the maximum is not
                 assertThat(mean).isLessThan(2e-3);
                 assertThat(p99).isLessThan(0.02);
                 assertThat(disagree).isLessThanOrEqualTo(n / 200);
@@ -294,9 +313,15 @@ class DenseCrfTest {
         int h = 67, w = 81, m = 3;
         Image im = regions(h, w, 3, 10);
         float[] prob = noisyProbabilities(truthOf(h, w), m, 11);
-        for (DenseCrf.Params p : List.of(DenseCrf.Params.PAPER, new DenseCrf.Params(1, 3, 30, 13, 5, 10, 1), new DenseCrf.Params(6, 3, 10, 20, 5, 4, 0))) {
+        for (DenseCrf.Params p : List.of(
+                DenseCrf.Params.PAPER,
+                new DenseCrf.Params(1, 3, 30, 13, 5, 10, 1),
+                new DenseCrf.Params(6, 3, 10, 20, 5, 4, 0))) {
             float[] one = DenseCrf.infer(prob, m, im, p, 1);
-            for (int t : new int[]{2, 3, 5}) assertThat(DenseCrf.infer(prob, m, im, p, t)).as("%s, %d threads", p, t).isEqualTo(one);
+            for (int t : new int[] {2, 3, 5})
+                assertThat(DenseCrf.infer(prob, m, im, p, t))
+                        .as("%s, %d threads", p, t)
+                        .isEqualTo(one);
         }
     }
 
@@ -309,10 +334,10 @@ class DenseCrfTest {
         for (int i = 0; i < n; i++) {
             boolean right = i % w >= w / 2;
             t[i] = right ? 1 : 0;
-            rgb[i] = right ? 0.8f : 0.2f;                  // red against green, same luminance-ish: the edge is in colour
+            rgb[i] = right ? 0.8f : 0.2f; // red against green, same luminance-ish: the edge is in colour
             rgb[n + i] = right ? 0.2f : 0.6f;
             rgb[2 * n + i] = 0.5f;
-            grey16[i] = (right ? 30000 : 28000) / 65535f;  // 7.8 in 8-bit units: a small step only a 16-bit image holds
+            grey16[i] = (right ? 30000 : 28000) / 65535f; // 7.8 in 8-bit units: a small step only a 16-bit image holds
         }
         float[] prob = new float[m * n];
         Random r = new Random(12);
@@ -326,7 +351,9 @@ class DenseCrfTest {
             float[] q = DenseCrf.infer(prob, m, im, p, 2);
             int wrong = 0;
             for (int i = 0; i < n; i++) if ((q[n + i] > q[i] ? 1 : 0) != t[i]) wrong++;
-            assertThat(wrong).as("%d channel(s), %d-bit", im.channels(), im.bitDepth()).isLessThan(n / 100);
+            assertThat(wrong)
+                    .as("%d channel(s), %d-bit", im.channels(), im.bitDepth())
+                    .isLessThan(n / 100);
         }
     }
 

@@ -1,10 +1,10 @@
 package io.jvit.segment;
 
-import io.jvit.core.image.Image;
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+
+import io.jvit.core.image.Image;
+import org.junit.jupiter.api.Test;
 
 class FilterBankTest {
 
@@ -18,7 +18,11 @@ class FilterBankTest {
     void fiftyEightNamedChannels() {
         float[][] c = FilterBank.compute(image(20, 24, (y, x) -> (x * 7 + y * 3) % 11, 0.05), 2);
         assertThat(c.length).isEqualTo(58);
-        assertThat(FilterBank.names()).hasSize(58).doesNotHaveDuplicates().startsWith("blur_s0", "sobel_s0").endsWith("membrane_min");
+        assertThat(FilterBank.names())
+                .hasSize(58)
+                .doesNotHaveDuplicates()
+                .startsWith("blur_s0", "sobel_s0")
+                .endsWith("membrane_min");
         for (float[] ch : c) assertThat(ch).hasSize(480);
     }
 
@@ -28,8 +32,11 @@ class FilterBankTest {
         var names = FilterBank.names();
         for (int i = 0; i < c.length; i++) {
             String n = names.get(i);
-            float want = n.startsWith("blur") ? 0.4f : n.equals("membrane_sum") ? 15 * 30 * 0.4f
-                    : n.startsWith("membrane") && !n.endsWith("std") ? 15 * 0.4f : 0f;
+            float want = n.startsWith("blur")
+                    ? 0.4f
+                    : n.equals("membrane_sum")
+                            ? 15 * 30 * 0.4f
+                            : n.startsWith("membrane") && !n.endsWith("std") ? 15 * 0.4f : 0f;
             for (float v : c[i]) assertThat(v).as(n).isCloseTo(want, within(1e-4f));
         }
     }
@@ -65,7 +72,8 @@ class FilterBankTest {
     @Test
     void membraneRespondsMostAlongALine() {
         // a vertical bright line: the projection's max is the full 15-px line sum, its min much lower
-        float[][] m = FilterBank.membrane(image(31, 31, (y, x) -> x == 15 ? 1 : 0, 1).pixels(), 31, 31, 1);
+        float[][] m =
+                FilterBank.membrane(image(31, 31, (y, x) -> x == 15 ? 1 : 0, 1).pixels(), 31, 31, 1);
         int p = 15 * 31 + 15;
         assertThat(m[4][p]).isEqualTo(15f);
         assertThat(m[5][p]).isLessThanOrEqualTo(2f);

@@ -9,6 +9,11 @@ final class ApiException extends RuntimeException {
         this.status = status;
     }
 
-    static ApiException badRequest(String problem) { return new ApiException(400, problem); }
-    static ApiException notFound(String problem) { return new ApiException(404, problem); }
+    static ApiException badRequest(String problem) {
+        return new ApiException(400, problem);
+    }
+
+    static ApiException notFound(String problem) {
+        return new ApiException(404, problem);
+    }
 }

@@ -1,7 +1,6 @@
 package io.jvit.serve;
 
 import io.jvit.segment.Segmenter;
-
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,10 +19,13 @@ final class FeatureCache {
     record Key(String image, Segmenter.FeatureSet features, String source, int pca) {}
 
     private final long bound;
-    private final LinkedHashMap<Key, CompletableFuture<Segmenter.Prepared>> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<Key, CompletableFuture<Segmenter.Prepared>> entries =
+            new LinkedHashMap<>(16, 0.75f, true);
     private long bytes;
 
-    FeatureCache(long bound) { this.bound = bound; }
+    FeatureCache(long bound) {
+        this.bound = bound;
+    }
 
     /** The cached features of {@code key}, or {@code compute}'s (on this thread) when absent. */
     Segmenter.Prepared get(Key key, Supplier<Segmenter.Prepared> compute) {
@@ -37,10 +39,15 @@ final class FeatureCache {
                 Segmenter.Prepared p = compute.get();
                 mine.complete(p);
                 synchronized (this) {
-                    if (entries.get(key) == mine) { bytes += p.bytes(); evict(key); }
+                    if (entries.get(key) == mine) {
+                        bytes += p.bytes();
+                        evict(key);
+                    }
                 }
             } catch (RuntimeException | Error e) {
-                synchronized (this) { entries.remove(key, mine); }
+                synchronized (this) {
+                    entries.remove(key, mine);
+                }
                 mine.completeExceptionally(e);
                 throw e;
             }
@@ -58,7 +65,9 @@ final class FeatureCache {
 
     /** Forgets every entry of an image (deleted). */
     synchronized void removeImage(String image) {
-        for (Iterator<Map.Entry<Key, CompletableFuture<Segmenter.Prepared>>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<Key, CompletableFuture<Segmenter.Prepared>>> it =
+                        entries.entrySet().iterator();
+                it.hasNext(); ) {
             var e = it.next();
             if (e.getKey().image().equals(image)) {
                 bytes -= size(e.getValue());
@@ -67,13 +76,23 @@ final class FeatureCache {
         }
     }
 
-    synchronized long bytes() { return bytes; }
-    synchronized int size() { return entries.size(); }
-    synchronized boolean contains(Key key) { return entries.containsKey(key); }
+    synchronized long bytes() {
+        return bytes;
+    }
+
+    synchronized int size() {
+        return entries.size();
+    }
+
+    synchronized boolean contains(Key key) {
+        return entries.containsKey(key);
+    }
 
     /** Drops least recently used, finished entries other than {@code keep} until within the bound. */
     private void evict(Key keep) {
-        for (Iterator<Map.Entry<Key, CompletableFuture<Segmenter.Prepared>>> it = entries.entrySet().iterator(); it.hasNext() && bytes > bound; ) {
+        for (Iterator<Map.Entry<Key, CompletableFuture<Segmenter.Prepared>>> it =
+                        entries.entrySet().iterator();
+                it.hasNext() && bytes > bound; ) {
             var e = it.next();
             if (e.getKey().equals(keep) || !e.getValue().isDone()) continue;
             bytes -= size(e.getValue());

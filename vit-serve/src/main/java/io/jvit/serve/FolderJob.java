@@ -3,7 +3,6 @@ package io.jvit.serve;
 import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.segment.Segmenter;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,7 +34,9 @@ final class FolderJob implements Runnable {
         this.out = out;
     }
 
-    int total() { return images.size(); }
+    int total() {
+        return images.size();
+    }
 
     @Override
     public void run() {
@@ -45,10 +46,12 @@ final class FolderJob implements Runnable {
                 Path f = images.get(i), target = out.resolve(i + ".png");
                 try {
                     Segmenter.Result r;
-                    synchronized (segmenter) { r = segmenter.apply(ImageLoader.read(f), vit); }   // one classifier, one caller at a time
+                    synchronized (segmenter) {
+                        r = segmenter.apply(ImageLoader.read(f), vit);
+                    } // one classifier, one caller at a time
                     Files.write(target, Pngs.labels(r.labels(), r.height(), r.width()));
                     done.add(new Done(f.getFileName().toString(), target, null));
-                } catch (RuntimeException | java.io.IOException e) {     // one bad image does not stop the folder
+                } catch (RuntimeException | java.io.IOException e) { // one bad image does not stop the folder
                     done.add(new Done(f.getFileName().toString(), null, io.jvit.core.io.BadInputException.describe(e)));
                 } catch (OutOfMemoryError e) {
                     done.add(new Done(f.getFileName().toString(), null, "out of memory"));

@@ -26,10 +26,21 @@ final class ImageSession {
         this.image = image;
     }
 
-    LabelImage labels() { return labels; }
-    void labels(LabelImage l) { labels = l; }
-    Outcome outcome() { return outcome; }
-    void outcome(Outcome o) { outcome = o; }
+    LabelImage labels() {
+        return labels;
+    }
+
+    void labels(LabelImage l) {
+        labels = l;
+    }
+
+    Outcome outcome() {
+        return outcome;
+    }
+
+    void outcome(Outcome o) {
+        outcome = o;
+    }
 
     /**
      * 1 − (p₁ − p₂), the margin between the two likeliest classes (as ilastik's uncertainty): 0 where the classifier is
@@ -42,7 +53,10 @@ final class ImageSession {
             float a = -1, b = -1;
             for (int c = 0; c < k; c++) {
                 float v = p[c * n + i];
-                if (v > a) { b = a; a = v; } else if (v > b) b = v;
+                if (v > a) {
+                    b = a;
+                    a = v;
+                } else if (v > b) b = v;
             }
             u[i] = 1 - (a - Math.max(b, 0));
         }

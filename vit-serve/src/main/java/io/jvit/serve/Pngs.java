@@ -1,12 +1,11 @@
 package io.jvit.serve;
 
 import io.jvit.core.image.Image;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
 
 /** The PNGs the API sends: labels (as {@code ./vit segment} writes them), 8-bit maps and the image for display. */
 final class Pngs {
@@ -15,7 +14,8 @@ final class Pngs {
     /** Grey values as stored: 8-bit while they fit, else 16-bit (as the command's label images). */
     static byte[] labels(int[] v, int h, int w) {
         int max = java.util.Arrays.stream(v).max().orElse(0);
-        BufferedImage im = new BufferedImage(w, h, max > 255 ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
+        BufferedImage im =
+                new BufferedImage(w, h, max > 255 ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
         im.getRaster().setPixels(0, 0, w, h, v);
         return encode(im);
     }
@@ -35,10 +35,14 @@ final class Pngs {
      */
     static byte[] display(Image img) {
         float lo = Float.MAX_VALUE, hi = -Float.MAX_VALUE;
-        for (float v : img.pixels()) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        for (float v : img.pixels()) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
         float scale = hi > lo ? 255f / (hi - lo) : 0;
         int h = img.height(), w = img.width(), n = h * w, c = img.channels();
-        BufferedImage im = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
+        BufferedImage im =
+                new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
         int[] px = new int[n * c];
         for (int i = 0; i < n; i++)
             for (int k = 0; k < c; k++) px[i * c + k] = Math.round((img.pixels()[k * n + i] - lo) * scale);

@@ -14,8 +14,6 @@ import io.jvit.segment.LabelImage;
 import io.jvit.segment.Metrics;
 import io.jvit.segment.PixelClassifier;
 import io.jvit.segment.Segmenter;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -34,6 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.imageio.ImageIO;
 
 /**
  * The HTTP API of {@code ./vit serve} (docs/serve.md) and the page, on the JDK's own server. Every request is
@@ -42,8 +41,10 @@ import java.util.concurrent.Executors;
  */
 public final class SegmentServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Map<String, String> UPLOAD_TYPES = Map.of("image/png", ".png", "image/tiff", ".tif", "image/jpeg", ".jpg");
-    private static final Map<String, String> PAGE = Map.of("/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/app.css", "app.css");
+    private static final Map<String, String> UPLOAD_TYPES =
+            Map.of("image/png", ".png", "image/tiff", ".tif", "image/jpeg", ".jpg");
+    private static final Map<String, String> PAGE =
+            Map.of("/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/app.css", "app.css");
 
     private final ServeConfig config;
     private final HttpServer http;
@@ -72,7 +73,9 @@ public final class SegmentServer implements AutoCloseable {
         return s;
     }
 
-    public int port() { return http.getAddress().getPort(); }
+    public int port() {
+        return http.getAddress().getPort();
+    }
 
     /** Stops serving, and deletes the temporary folder. */
     @Override
@@ -82,18 +85,20 @@ public final class SegmentServer implements AutoCloseable {
         jobs.shutdownNow();
         try (var files = Files.walk(temp)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {                       // best effort: the OS cleans its temporary folder too
+        } catch (IOException ignored) { // best effort: the OS cleans its temporary folder too
         }
     }
 
-    FeatureCache cache() { return cache; }
+    FeatureCache cache() {
+        return cache;
+    }
 
     // ---- dispatch ----
 
     private void handle(HttpExchange ex) {
         try (ex) {
             try {
-                route(ex, ex.getRequestURI().getRawPath());       // raw: an encoded "/" inside a name stays in its segment
+                route(ex, ex.getRequestURI().getRawPath()); // raw: an encoded "/" inside a name stays in its segment
             } catch (ApiException e) {
                 error(ex, e.status, e.getMessage());
             } catch (BadInputException e) {
@@ -105,7 +110,7 @@ public final class SegmentServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 error(ex, 500, "internal error: " + BadInputException.describe(e));
             }
-        } catch (IOException e) {                             // the client went away: nothing to answer
+        } catch (IOException e) { // the client went away: nothing to answer
         }
     }
 
@@ -119,9 +124,14 @@ public final class SegmentServer implements AutoCloseable {
             return;
         }
         String[] p = path.substring("/api/".length()).split("/", -1);
-        for (int i = 0; i < p.length; i++) p[i] = java.net.URLDecoder.decode(p[i].replace("+", "%2B"), StandardCharsets.UTF_8);
+        for (int i = 0; i < p.length; i++)
+            p[i] = java.net.URLDecoder.decode(p[i].replace("+", "%2B"), StandardCharsets.UTF_8);
         switch (p[0]) {
-            case "info" -> { only(method, "GET"); if (p.length != 1) unknown(path); json(ex, 200, info()); }
+            case "info" -> {
+                only(method, "GET");
+                if (p.length != 1) unknown(path);
+                json(ex, 200, info());
+            }
             case "images" -> images(ex, method, path, p);
             case "folder" -> folder(ex, method, path, p);
             case "jobs" -> folderJob(ex, method, path, p);
@@ -130,20 +140,57 @@ public final class SegmentServer implements AutoCloseable {
     }
 
     private void images(HttpExchange ex, String method, String path, String[] p) throws IOException {
-        if (p.length == 1) { only(method, "POST"); upload(ex); return; }
+        if (p.length == 1) {
+            only(method, "POST");
+            upload(ex);
+            return;
+        }
         ImageSession s = session(p[1]);
-        if (p.length == 2) { only(method, "DELETE"); delete(s); send(ex, 204, null, null); return; }
+        if (p.length == 2) {
+            only(method, "DELETE");
+            delete(s);
+            send(ex, 204, null, null);
+            return;
+        }
         String what = p[2];
-        if (p.length == 4 && what.equals("probabilities")) { only(method, "GET"); probability(ex, s, p[3]); return; }
+        if (p.length == 4 && what.equals("probabilities")) {
+            only(method, "GET");
+            probability(ex, s, p[3]);
+            return;
+        }
         if (p.length != 3) unknown(path);
         switch (what) {
-            case "labels" -> { only(method, "PUT"); labels(s, body(ex)); send(ex, 204, null, null); }
-            case "segment" -> { only(method, "POST"); json(ex, 200, segment(s, body(ex))); }
-            case "image.png" -> { only(method, "GET"); send(ex, 200, "image/png", Pngs.display(s.image)); }
-            case "segmentation.png" -> { only(method, "GET"); var r = outcome(s).result(); send(ex, 200, "image/png", Pngs.labels(r.labels(), r.height(), r.width())); }
-            case "uncertainty.png" -> { only(method, "GET"); var o = outcome(s); send(ex, 200, "image/png", Pngs.unit(o.uncertainty(), s.image.height(), s.image.width())); }
-            case "model.json" -> { only(method, "GET"); send(ex, 200, "application/json", model(outcome(s).segmenter())); }
-            case "apply" -> { only(method, "POST"); json(ex, 202, apply(s)); }
+            case "labels" -> {
+                only(method, "PUT");
+                labels(s, body(ex));
+                send(ex, 204, null, null);
+            }
+            case "segment" -> {
+                only(method, "POST");
+                json(ex, 200, segment(s, body(ex)));
+            }
+            case "image.png" -> {
+                only(method, "GET");
+                send(ex, 200, "image/png", Pngs.display(s.image));
+            }
+            case "segmentation.png" -> {
+                only(method, "GET");
+                var r = outcome(s).result();
+                send(ex, 200, "image/png", Pngs.labels(r.labels(), r.height(), r.width()));
+            }
+            case "uncertainty.png" -> {
+                only(method, "GET");
+                var o = outcome(s);
+                send(ex, 200, "image/png", Pngs.unit(o.uncertainty(), s.image.height(), s.image.width()));
+            }
+            case "model.json" -> {
+                only(method, "GET");
+                send(ex, 200, "application/json", model(outcome(s).segmenter()));
+            }
+            case "apply" -> {
+                only(method, "POST");
+                json(ex, 202, apply(s));
+            }
             default -> unknown(path);
         }
     }
@@ -165,10 +212,13 @@ public final class SegmentServer implements AutoCloseable {
         String type = ex.getRequestHeaders().getFirst("Content-Type");
         String mime = type == null ? "" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
         String suffix = UPLOAD_TYPES.get(mime);
-        if (suffix == null) throw ApiException.badRequest("Content-Type must be image/png, image/tiff or image/jpeg, got " + (type == null ? "none" : "'" + type + "'"));
+        if (suffix == null)
+            throw ApiException.badRequest("Content-Type must be image/png, image/tiff or image/jpeg, got "
+                    + (type == null ? "none" : "'" + type + "'"));
         byte[] bytes = body(ex);
         if (bytes.length == 0) throw ApiException.badRequest("the body is empty: send the image's bytes");
-        Path file = Files.createTempFile(temp, "upload-", suffix);  // ImageLoader's checks (size limits, truncation) read files
+        Path file = Files.createTempFile(
+                temp, "upload-", suffix); // ImageLoader's checks (size limits, truncation) read files
         Image img;
         try {
             Files.write(file, bytes);
@@ -188,7 +238,10 @@ public final class SegmentServer implements AutoCloseable {
     }
 
     private static ObjectNode created(ImageSession s) {
-        return JSON.createObjectNode().put("id", s.id).put("width", s.image.width()).put("height", s.image.height());
+        return JSON.createObjectNode()
+                .put("id", s.id)
+                .put("width", s.image.width())
+                .put("height", s.image.height());
     }
 
     private void delete(ImageSession s) {
@@ -204,7 +257,8 @@ public final class SegmentServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw ApiException.badRequest("the labels are not a readable PNG (" + BadInputException.describe(e) + ")");
         }
-        if (im == null) throw ApiException.badRequest("the labels are not a readable image (an 8-bit grey PNG expected)");
+        if (im == null)
+            throw ApiException.badRequest("the labels are not a readable image (an 8-bit grey PNG expected)");
         LabelImage lab = LabelImage.of(ImageLoader.fromBuffered(im), "the labels");
         lab.requireSize(s.image.height(), s.image.width(), "the label image");
         s.labels(lab);
@@ -224,8 +278,11 @@ public final class SegmentServer implements AutoCloseable {
         if (lab == null) throw ApiException.badRequest("no labels yet: PUT /api/images/" + s.id + "/labels first");
         int[] classes = lab.classes();
         if (classes.length < 2)
-            throw ApiException.badRequest(classes.length == 0 ? "the labels have no scribbles (every pixel is 0)"
-                    : "the labels have one class (grey value " + classes[0] + "); segmentation needs scribbles of at least two");
+            throw ApiException.badRequest(
+                    classes.length == 0
+                            ? "the labels have no scribbles (every pixel is 0)"
+                            : "the labels have one class (grey value " + classes[0]
+                                    + "); segmentation needs scribbles of at least two");
         Segmenter.Options opts = req.options(config.threads());
         FastViT vit = config.sources().get(req.source());
         synchronized (s.segmenting) {
@@ -239,15 +296,22 @@ public final class SegmentServer implements AutoCloseable {
             long t2 = System.nanoTime();
             s.outcome(new ImageSession.Outcome(seg, r, req, ImageSession.uncertainty(r)));
             ObjectNode o = JSON.createObjectNode();
-            o.put("features", SegmentRequest.name(req.features())).put("source", req.source()).put("classifier", SegmentRequest.name(req.classifier()))
-                    .put("feature_count", seg.featureCount()).put("cached", cached)
-                    .put("feature_seconds", (t1 - t0) / 1e9).put("seconds", (t2 - t0) / 1e9);
+            o.put("features", SegmentRequest.name(req.features()))
+                    .put("source", req.source())
+                    .put("classifier", SegmentRequest.name(req.classifier()))
+                    .put("feature_count", seg.featureCount())
+                    .put("cached", cached)
+                    .put("feature_seconds", (t1 - t0) / 1e9)
+                    .put("seconds", (t2 - t0) / 1e9);
             ArrayNode cs = o.putArray("classes");
             int n = r.labels().length;
             for (int k = 0; k < r.classValues().length; k++) {
                 int v = r.classValues()[k];
-                long count = java.util.Arrays.stream(r.labels()).filter(x -> x == v).count();
-                cs.addObject().put("grey", v).put("fraction", count / (double) n)
+                long count =
+                        java.util.Arrays.stream(r.labels()).filter(x -> x == v).count();
+                cs.addObject()
+                        .put("grey", v)
+                        .put("fraction", count / (double) n)
                         .put("position_r2", Metrics.positionR2(r.probability(k), r.height(), r.width()));
             }
             return o;
@@ -256,30 +320,39 @@ public final class SegmentServer implements AutoCloseable {
 
     private static ImageSession.Outcome outcome(ImageSession s) {
         ImageSession.Outcome o = s.outcome();
-        if (o == null) throw ApiException.notFound("image " + s.id + " has no segmentation yet: POST /api/images/" + s.id + "/segment first");
+        if (o == null)
+            throw ApiException.notFound(
+                    "image " + s.id + " has no segmentation yet: POST /api/images/" + s.id + "/segment first");
         return o;
     }
 
     private static void probability(HttpExchange ex, ImageSession s, String file) throws IOException {
-        if (!file.matches("\\d{1,5}\\.png")) throw ApiException.badRequest("probabilities/GREY.png expected, GREY a class's grey value, got '" + file + "'");
+        if (!file.matches("\\d{1,5}\\.png"))
+            throw ApiException.badRequest(
+                    "probabilities/GREY.png expected, GREY a class's grey value, got '" + file + "'");
         int grey = Integer.parseInt(file.substring(0, file.length() - 4));
         Segmenter.Result r = outcome(s).result();
         int k = java.util.Arrays.binarySearch(r.classValues(), grey);
-        if (k < 0) throw ApiException.notFound("no class " + grey + " (the classes are " + java.util.Arrays.toString(r.classValues()) + ")");
+        if (k < 0)
+            throw ApiException.notFound(
+                    "no class " + grey + " (the classes are " + java.util.Arrays.toString(r.classValues()) + ")");
         send(ex, 200, "image/png", Pngs.unit(r.probability(k), r.height(), r.width()));
     }
 
     /** The JSON {@code ./vit segment --load-model} reads (XGBoost's booster is not shared by concurrent calls). */
     private static byte[] model(Segmenter seg) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        synchronized (seg) { seg.write(out); }
+        synchronized (seg) {
+            seg.write(out);
+        }
         return out.toByteArray();
     }
 
     // ---- the server's folder ----
 
     private List<Path> folderImages() {
-        if (config.images() == null) throw ApiException.notFound("this server has no folder of images (start it with --images DIR)");
+        if (config.images() == null)
+            throw ApiException.notFound("this server has no folder of images (start it with --images DIR)");
         try {
             return ImageLoader.listImages(config.images());
         } catch (IOException e) {
@@ -300,7 +373,9 @@ public final class SegmentServer implements AutoCloseable {
         if (p.length != 2) unknown(path);
         only(method, "POST");
         String name = p[1];
-        Path f = files.stream().filter(x -> x.getFileName().toString().equals(name)).findFirst()   // only listed names: no ../
+        Path f = files.stream()
+                .filter(x -> x.getFileName().toString().equals(name))
+                .findFirst() // only listed names: no ../
                 .orElseThrow(() -> ApiException.notFound("no image '" + name + "' in the server's folder"));
         ImageSession s = open(name, ImageLoader.read(f));
         json(ex, 201, created(s));
@@ -310,7 +385,8 @@ public final class SegmentServer implements AutoCloseable {
         ImageSession.Outcome o = outcome(s);
         List<Path> files = folderImages();
         String id = UUID.randomUUID().toString();
-        FolderJob job = new FolderJob(id, o.segmenter(), config.sources().get(o.request().source()), files, temp.resolve("job-" + id));
+        FolderJob job = new FolderJob(
+                id, o.segmenter(), config.sources().get(o.request().source()), files, temp.resolve("job-" + id));
         folderJobs.put(id, job);
         jobs.submit(job);
         return JSON.createObjectNode().put("job", id).put("total", job.total());
@@ -322,7 +398,10 @@ public final class SegmentServer implements AutoCloseable {
         FolderJob job = folderJobs.get(p[1]);
         if (job == null) throw ApiException.notFound("no job " + p[1]);
         if (p.length == 2) {
-            ObjectNode o = JSON.createObjectNode().put("job", job.id).put("total", job.total()).put("done", job.processed.get())
+            ObjectNode o = JSON.createObjectNode()
+                    .put("job", job.id)
+                    .put("total", job.total())
+                    .put("done", job.processed.get())
                     .put("finished", job.finished.get());
             ArrayNode a = o.putArray("results");
             for (int i = 0; i < job.done.size(); i++) {
@@ -336,7 +415,8 @@ public final class SegmentServer implements AutoCloseable {
         }
         if (p.length != 3 || !p[2].matches("\\d{1,9}\\.png")) unknown(path);
         int i = Integer.parseInt(p[2].substring(0, p[2].length() - 4));
-        if (i >= job.done.size() || job.done.get(i).result() == null) throw ApiException.notFound("job " + job.id + " has no result " + i);
+        if (i >= job.done.size() || job.done.get(i).result() == null)
+            throw ApiException.notFound("job " + job.id + " has no result " + i);
         send(ex, 200, "image/png", Files.readAllBytes(job.done.get(i).result()));
     }
 
@@ -344,7 +424,8 @@ public final class SegmentServer implements AutoCloseable {
 
     private ImageSession session(String id) {
         ImageSession s = images.get(id);
-        if (s == null) throw ApiException.notFound("no image with id '" + id + "' (uploaded to this server and not deleted)");
+        if (s == null)
+            throw ApiException.notFound("no image with id '" + id + "' (uploaded to this server and not deleted)");
         return s;
     }
 
@@ -352,7 +433,9 @@ public final class SegmentServer implements AutoCloseable {
         if (!method.equals(allowed)) throw new ApiException(405, method + " is not allowed here; use " + allowed);
     }
 
-    private static void unknown(String path) { throw ApiException.notFound("no such API route: " + path); }
+    private static void unknown(String path) {
+        throw ApiException.notFound("no such API route: " + path);
+    }
 
     /** The request body, refused with 413 as soon as it is known to exceed the upload limit (declared or counted). */
     private byte[] body(HttpExchange ex) throws IOException {
@@ -360,7 +443,11 @@ public final class SegmentServer implements AutoCloseable {
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {
             long n;
-            try { n = Long.parseLong(declared.trim()); } catch (NumberFormatException e) { throw ApiException.badRequest("bad Content-Length: " + declared); }
+            try {
+                n = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("bad Content-Length: " + declared);
+            }
             if (n > limit) throw tooLarge(n + " bytes", limit);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -375,13 +462,16 @@ public final class SegmentServer implements AutoCloseable {
     }
 
     private static ApiException tooLarge(String size, long limit) {
-        return new ApiException(413, "the body is " + size + ", over the upload limit of " + limit + " bytes (--max-upload)");
+        return new ApiException(
+                413, "the body is " + size + ", over the upload limit of " + limit + " bytes (--max-upload)");
     }
 
     private static void page(HttpExchange ex, String file) throws IOException {
         try (InputStream in = SegmentServer.class.getResourceAsStream("web/" + file)) {
             if (in == null) throw new ApiException(500, "the page's " + file + " is missing from this build");
-            String type = file.endsWith(".html") ? "text/html; charset=utf-8" : file.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+            String type = file.endsWith(".html")
+                    ? "text/html; charset=utf-8"
+                    : file.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
             send(ex, 200, type, in.readAllBytes());
         }
     }
@@ -396,9 +486,12 @@ public final class SegmentServer implements AutoCloseable {
 
     private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
         if (type != null) ex.getResponseHeaders().set("Content-Type", type);
-        ex.getResponseHeaders().set("Cache-Control", "no-store");       // results change with every retraining
+        ex.getResponseHeaders().set("Cache-Control", "no-store"); // results change with every retraining
         ex.sendResponseHeaders(status, body == null ? -1 : body.length);
-        if (body != null) try (OutputStream out = ex.getResponseBody()) { out.write(body); }
+        if (body != null)
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String prefix) {

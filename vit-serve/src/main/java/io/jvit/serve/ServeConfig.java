@@ -1,7 +1,6 @@
 package io.jvit.serve;
 
 import io.jvit.core.fast.FastViT;
-
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -16,18 +15,27 @@ import java.util.Map;
  */
 public record ServeConfig(Map<String, FastViT> sources, Path images, long maxUpload, long cacheBytes, int threads) {
     public ServeConfig {
-        sources = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sources));   // keeps the caller's order
+        sources = java.util.Collections.unmodifiableMap(
+                new java.util.LinkedHashMap<>(sources)); // keeps the caller's order
         if (maxUpload < 1) throw new IllegalArgumentException("the upload limit must be positive, got " + maxUpload);
-        if (cacheBytes < 0) throw new IllegalArgumentException("the feature cache bound must be >= 0, got " + cacheBytes);
+        if (cacheBytes < 0)
+            throw new IllegalArgumentException("the feature cache bound must be >= 0, got " + cacheBytes);
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
     }
 
     /** "256MB", "1g", "512k", "1000": a byte count for --max-upload. */
     public static long parseSize(String s) {
-        var m = java.util.regex.Pattern.compile("(?i)\\s*(\\d+)\\s*([kmg]?)b?\\s*").matcher(s);
-        if (!m.matches()) throw new IllegalArgumentException("a size like 256MB, 1GB or 500k expected, got '" + s + "'");
+        var m = java.util.regex.Pattern.compile("(?i)\\s*(\\d+)\\s*([kmg]?)b?\\s*")
+                .matcher(s);
+        if (!m.matches())
+            throw new IllegalArgumentException("a size like 256MB, 1GB or 500k expected, got '" + s + "'");
         long v = Long.parseLong(m.group(1));
-        int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) { case "k" -> 10; case "m" -> 20; case "g" -> 30; default -> 0; };
+        int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
         if (v > (Long.MAX_VALUE >> shift)) throw new IllegalArgumentException("size too large: " + s);
         return v << shift;
     }

@@ -1,5 +1,7 @@
 package io.jvit.serve;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvit.core.image.Image;
@@ -7,12 +9,6 @@ import io.jvit.core.image.ImageLoader;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.PixelClassifier;
 import io.jvit.segment.Segmenter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -32,8 +28,11 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP API against a server on an ephemeral port: every route, every refusal, concurrency, the upload limit. */
 class SegmentServerTest {
@@ -41,7 +40,9 @@ class SegmentServerTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final long LIMIT = 200_000;
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     SegmentServer server;
     HttpClient http = HttpClient.newHttpClient();
     String base;
@@ -55,7 +56,9 @@ class SegmentServerTest {
     }
 
     @AfterEach
-    void stop() { server.close(); }
+    void stop() {
+        server.close();
+    }
 
     /** A bright disc on a dark background with a little texture (8-bit grey); {@code shift} moves the disc. */
     static BufferedImage image(int shift) {
@@ -72,7 +75,10 @@ class SegmentServerTest {
     /** Two strokes: a dark one at the left edge, a bright one through the disc's centre. */
     static int[] scribbles() {
         int[] v = new int[H * W];
-        for (int y = 10; y < 38; y++) { v[y * W + 3] = DARK; v[y * W + 4] = DARK; }
+        for (int y = 10; y < 38; y++) {
+            v[y * W + 3] = DARK;
+            v[y * W + 4] = DARK;
+        }
         for (int x = 24; x < 37; x++) v[24 * W + x] = BRIGHT;
         return v;
     }
@@ -83,25 +89,37 @@ class SegmentServerTest {
         return out.toByteArray();
     }
 
-    static byte[] labelsPng(int[] v, int h, int w) { return Pngs.labels(v, h, w); }
+    static byte[] labelsPng(int[] v, int h, int w) {
+        return Pngs.labels(v, h, w);
+    }
 
     HttpResponse<byte[]> call(String method, String path, String type, byte[] body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         if (type != null) b.header("Content-Type", type);
         return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    JsonNode json(HttpResponse<byte[]> r) throws Exception { return JSON.readTree(r.body()); }
+    JsonNode json(HttpResponse<byte[]> r) throws Exception {
+        return JSON.readTree(r.body());
+    }
 
     String upload(BufferedImage im) throws Exception {
         HttpResponse<byte[]> r = call("POST", "/api/images", "image/png", png(im));
-        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+        assertThat(r.statusCode())
+                .as(new String(r.body(), StandardCharsets.UTF_8))
+                .isEqualTo(201);
         return json(r).get("id").asText();
     }
 
     void assertError(HttpResponse<byte[]> r, int status, String fragment) throws Exception {
-        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(status);
+        assertThat(r.statusCode())
+                .as(new String(r.body(), StandardCharsets.UTF_8))
+                .isEqualTo(status);
         assertThat(r.headers().firstValue("Content-Type")).contains("application/json");
         assertThat(json(r).get("error").asText()).contains(fragment);
     }
@@ -121,8 +139,14 @@ class SegmentServerTest {
         String id = created.get("id").asText();
         assertThat(id).matches("[0-9a-f-]{36}");
 
-        assertThat(call("PUT", "/api/images/" + id + "/labels", "image/png", labelsPng(scribbles(), H, W)).statusCode()).isEqualTo(204);
-        HttpResponse<byte[]> seg = call("POST", "/api/images/" + id + "/segment", "application/json", "{\"classifier\":\"xgboost\",\"seed\":0}".getBytes());
+        assertThat(call("PUT", "/api/images/" + id + "/labels", "image/png", labelsPng(scribbles(), H, W))
+                        .statusCode())
+                .isEqualTo(204);
+        HttpResponse<byte[]> seg = call(
+                "POST",
+                "/api/images/" + id + "/segment",
+                "application/json",
+                "{\"classifier\":\"xgboost\",\"seed\":0}".getBytes());
         assertThat(seg.statusCode()).as(new String(seg.body())).isEqualTo(200);
         JsonNode s = json(seg);
         assertThat(s.get("features").asText()).isEqualTo("classical");
@@ -133,28 +157,41 @@ class SegmentServerTest {
         assertThat(classes).hasSize(2);
         assertThat(classes.get(0).get("grey").asInt()).isEqualTo(DARK);
         assertThat(classes.get(1).get("grey").asInt()).isEqualTo(BRIGHT);
-        double disc = Math.PI * 14 * 14 / (H * W);                    // the disc's area fraction, ≈ 0.2
-        assertThat(classes.get(1).get("fraction").asDouble()).isCloseTo(disc, org.assertj.core.api.Assertions.within(0.05));
-        assertThat(classes.get(0).get("fraction").asDouble() + classes.get(1).get("fraction").asDouble()).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
+        double disc = Math.PI * 14 * 14 / (H * W); // the disc's area fraction, ≈ 0.2
+        assertThat(classes.get(1).get("fraction").asDouble())
+                .isCloseTo(disc, org.assertj.core.api.Assertions.within(0.05));
+        assertThat(classes.get(0).get("fraction").asDouble()
+                        + classes.get(1).get("fraction").asDouble())
+                .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(classes.get(0).get("position_r2").asDouble()).isBetween(0.0, 1.0);
 
         // the labels equal Segmenter's for the same image, scribbles and options (what ./vit segment runs)
         Image img = ImageLoader.fromBuffered(image(0));
-        Segmenter.Result expected = Segmenter.train(img, new LabelImage(scribbles(), H, W),
-                new Segmenter.Options(Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.XGBOOST, 9, 1, 0), null).apply(img, null);
+        Segmenter.Result expected = Segmenter.train(
+                        img,
+                        new LabelImage(scribbles(), H, W),
+                        new Segmenter.Options(Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.XGBOOST, 9, 1, 0),
+                        null)
+                .apply(img, null);
         HttpResponse<byte[]> labels = call("GET", "/api/images/" + id + "/segmentation.png", null, null);
         assertThat(labels.headers().firstValue("Content-Type")).contains("image/png");
         int[] got = decodeLabels(labels.body());
         assertThat(got).isEqualTo(expected.labels());
-        assertThat(got[24 * W + 30]).isEqualTo(BRIGHT);               // the disc's centre
-        assertThat(got[2 * W + 60]).isEqualTo(DARK);                  // a far corner
+        assertThat(got[24 * W + 30]).isEqualTo(BRIGHT); // the disc's centre
+        assertThat(got[2 * W + 60]).isEqualTo(DARK); // a far corner
 
-        BufferedImage prob = ImageIO.read(new ByteArrayInputStream(call("GET", "/api/images/" + id + "/probabilities/" + BRIGHT + ".png", null, null).body()));
-        assertThat(prob.getRaster().getSample(30, 24, 0)).isEqualTo(Math.round(expected.probability(1)[24 * W + 30] * 255));
-        BufferedImage unc = ImageIO.read(new ByteArrayInputStream(call("GET", "/api/images/" + id + "/uncertainty.png", null, null).body()));
+        BufferedImage prob = ImageIO.read(new ByteArrayInputStream(
+                call("GET", "/api/images/" + id + "/probabilities/" + BRIGHT + ".png", null, null)
+                        .body()));
+        assertThat(prob.getRaster().getSample(30, 24, 0))
+                .isEqualTo(Math.round(expected.probability(1)[24 * W + 30] * 255));
+        BufferedImage unc =
+                ImageIO.read(new ByteArrayInputStream(call("GET", "/api/images/" + id + "/uncertainty.png", null, null)
+                        .body()));
         float p0 = expected.probability(0)[2 * W + 60], p1 = expected.probability(1)[2 * W + 60];
         assertThat(unc.getRaster().getSample(60, 2, 0)).isEqualTo(Math.round((1 - Math.abs(p0 - p1)) * 255));
-        BufferedImage shown = ImageIO.read(new ByteArrayInputStream(call("GET", "/api/images/" + id + "/image.png", null, null).body()));
+        BufferedImage shown = ImageIO.read(new ByteArrayInputStream(
+                call("GET", "/api/images/" + id + "/image.png", null, null).body()));
         assertThat(shown.getWidth()).isEqualTo(W);
 
         // model.json is what --load-model reads, and it segments alike
@@ -165,7 +202,10 @@ class SegmentServerTest {
         assertThat(Segmenter.load(saved, 1).apply(img, null).labels()).isEqualTo(expected.labels());
 
         // retraining reuses the cached features
-        assertThat(json(call("POST", "/api/images/" + id + "/segment", "application/json", new byte[0])).get("cached").asBoolean()).isTrue();
+        assertThat(json(call("POST", "/api/images/" + id + "/segment", "application/json", new byte[0]))
+                        .get("cached")
+                        .asBoolean())
+                .isTrue();
         assertThat(server.cache().size()).isEqualTo(1);
         assertThat(server.cache().bytes()).isEqualTo(4L * H * W * 58);
 
@@ -177,48 +217,86 @@ class SegmentServerTest {
     @Test
     void refusesBadImagesLabelsAndOptionsWith400() throws Exception {
         assertError(call("POST", "/api/images", "image/png", "not a png".getBytes()), 400, "not a readable png image");
-        assertError(call("POST", "/api/images", "image/gif", png(image(0))), 400, "Content-Type must be image/png, image/tiff or image/jpeg");
+        assertError(
+                call("POST", "/api/images", "image/gif", png(image(0))),
+                400,
+                "Content-Type must be image/png, image/tiff or image/jpeg");
         assertError(call("POST", "/api/images", null, png(image(0))), 400, "Content-Type");
         assertError(call("POST", "/api/images", "image/png", new byte[0]), 400, "empty");
         String id = upload(image(0));
         String img = "/api/images/" + id;
         assertError(call("POST", img + "/segment", "application/json", "{}".getBytes()), 400, "no labels yet");
         assertError(call("PUT", img + "/labels", "image/png", "garbage".getBytes()), 400, "not a readable image");
-        assertError(call("PUT", img + "/labels", "image/png", labelsPng(new int[10 * 10], 10, 10)), 400, "is 10×10 but the image is 64×48");
+        assertError(
+                call("PUT", img + "/labels", "image/png", labelsPng(new int[10 * 10], 10, 10)),
+                400,
+                "is 10×10 but the image is 64×48");
         BufferedImage rgb = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
         assertError(call("PUT", img + "/labels", "image/png", png(rgb)), 400, "must be greyscale");
         int[] one = new int[H * W];
         one[5] = 3;
-        assertThat(call("PUT", img + "/labels", "image/png", labelsPng(one, H, W)).statusCode()).isEqualTo(204);
-        assertError(call("POST", img + "/segment", "application/json", "{}".getBytes()), 400, "one class (grey value 3)");
-        assertThat(call("PUT", img + "/labels", "image/png", labelsPng(scribbles(), H, W)).statusCode()).isEqualTo(204);
+        assertThat(call("PUT", img + "/labels", "image/png", labelsPng(one, H, W))
+                        .statusCode())
+                .isEqualTo(204);
+        assertError(
+                call("POST", img + "/segment", "application/json", "{}".getBytes()), 400, "one class (grey value 3)");
+        assertThat(call("PUT", img + "/labels", "image/png", labelsPng(scribbles(), H, W))
+                        .statusCode())
+                .isEqualTo(204);
         assertError(call("POST", img + "/segment", "application/json", "{".getBytes()), 400, "not JSON");
         assertError(call("POST", img + "/segment", "application/json", "[1]".getBytes()), 400, "must be a JSON object");
-        assertError(call("POST", img + "/segment", "application/json", "{\"colour\":1}".getBytes()), 400, "unknown option \"colour\"");
-        assertError(call("POST", img + "/segment", "application/json", "{\"classifier\":\"svm\"}".getBytes()), 400, "classifier must be xgboost, rf or logistic");
-        assertError(call("POST", img + "/segment", "application/json", "{\"features\":\"vit\"}".getBytes()), 400, "need a ViT");
-        assertError(call("POST", img + "/segment", "application/json", "{\"features\":\"pixels\"}".getBytes()), 400, "features must be classical, vit or both");
-        assertError(call("POST", img + "/segment", "application/json", "{\"pca\":0}".getBytes()), 400, "\"pca\" must be an integer 1…256");
-        assertError(call("POST", img + "/segment", "application/json", "{\"seed\":\"x\"}".getBytes()), 400, "\"seed\" must be an integer");
-        assertThat(call("POST", img + "/segment", "application/json", "{\"classifier\":\"logistic\"}".getBytes()).statusCode()).isEqualTo(200);
+        assertError(
+                call("POST", img + "/segment", "application/json", "{\"colour\":1}".getBytes()),
+                400,
+                "unknown option \"colour\"");
+        assertError(
+                call("POST", img + "/segment", "application/json", "{\"classifier\":\"svm\"}".getBytes()),
+                400,
+                "classifier must be xgboost, rf or logistic");
+        assertError(
+                call("POST", img + "/segment", "application/json", "{\"features\":\"vit\"}".getBytes()),
+                400,
+                "need a ViT");
+        assertError(
+                call("POST", img + "/segment", "application/json", "{\"features\":\"pixels\"}".getBytes()),
+                400,
+                "features must be classical, vit or both");
+        assertError(
+                call("POST", img + "/segment", "application/json", "{\"pca\":0}".getBytes()),
+                400,
+                "\"pca\" must be an integer 1…256");
+        assertError(
+                call("POST", img + "/segment", "application/json", "{\"seed\":\"x\"}".getBytes()),
+                400,
+                "\"seed\" must be an integer");
+        assertThat(call("POST", img + "/segment", "application/json", "{\"classifier\":\"logistic\"}".getBytes())
+                        .statusCode())
+                .isEqualTo(200);
         assertError(call("GET", img + "/probabilities/abc.png", null, null), 400, "probabilities/GREY.png expected");
     }
 
     @Test
     void answers404ForUnknownIdsRoutesAndResultsNotYetComputed() throws Exception {
         assertError(call("GET", "/api/images/nope/segmentation.png", null, null), 404, "no image with id 'nope'");
-        assertError(call("PUT", "/api/images/nope/labels", "image/png", labelsPng(scribbles(), H, W)), 404, "no image with id");
-        assertError(call("POST", "/api/images/nope/segment", "application/json", "{}".getBytes()), 404, "no image with id");
+        assertError(
+                call("PUT", "/api/images/nope/labels", "image/png", labelsPng(scribbles(), H, W)),
+                404,
+                "no image with id");
+        assertError(
+                call("POST", "/api/images/nope/segment", "application/json", "{}".getBytes()), 404, "no image with id");
         assertError(call("DELETE", "/api/images/nope", null, null), 404, "no image with id");
         assertError(call("GET", "/api/nothing", null, null), 404, "no such API route");
         assertError(call("GET", "/secret.txt", null, null), 404, "no such page");
         String id = upload(image(0));
-        for (String r : new String[]{"segmentation.png", "uncertainty.png", "model.json", "probabilities/60.png"})
+        for (String r : new String[] {"segmentation.png", "uncertainty.png", "model.json", "probabilities/60.png"})
             assertError(call("GET", "/api/images/" + id + "/" + r, null, null), 404, "has no segmentation yet");
         assertError(call("GET", "/api/images/" + id + "/other", null, null), 404, "no such API route");
         call("PUT", "/api/images/" + id + "/labels", "image/png", labelsPng(scribbles(), H, W));
         call("POST", "/api/images/" + id + "/segment", "application/json", "{}".getBytes());
-        assertError(call("GET", "/api/images/" + id + "/probabilities/7.png", null, null), 404, "no class 7 (the classes are [60, 200])");
+        assertError(
+                call("GET", "/api/images/" + id + "/probabilities/7.png", null, null),
+                404,
+                "no class 7 (the classes are [60, 200])");
         assertError(call("GET", "/api/images/" + id + "/segment", null, null), 405, "use POST");
         assertError(call("GET", "/api/jobs/nope", null, null), 404, "no job nope");
     }
@@ -229,20 +307,26 @@ class SegmentServerTest {
         // declared by Content-Length: refused from the headers, before the body is read (a raw request, headers only)
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             OutputStream out = socket.getOutputStream();
-            out.write(("POST /api/images HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 300000000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("POST /api/images HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 300000000000\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
             String head = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
             assertThat(head).isEqualTo("HTTP/1.1 413");
         }
         // streamed without a length (chunked): refused once the count passes the limit
-        HttpRequest chunked = HttpRequest.newBuilder(URI.create(base + "/api/images")).header("Content-Type", "image/png")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))).build();
+        HttpRequest chunked = HttpRequest.newBuilder(URI.create(base + "/api/images"))
+                .header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)))
+                .build();
         HttpResponse<byte[]> r = http.send(chunked, HttpResponse.BodyHandlers.ofByteArray());
         assertError(r, 413, "over the upload limit of 200000 bytes (--max-upload)");
         String id = upload(image(0));
-        HttpRequest labels = HttpRequest.newBuilder(URI.create(base + "/api/images/" + id + "/labels")).header("Content-Type", "image/png")
-                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))).build();
+        HttpRequest labels = HttpRequest.newBuilder(URI.create(base + "/api/images/" + id + "/labels"))
+                .header("Content-Type", "image/png")
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)))
+                .build();
         assertError(http.send(labels, HttpResponse.BodyHandlers.ofByteArray()), 413, "over the upload limit");
     }
 
@@ -258,8 +342,11 @@ class SegmentServerTest {
                     String id = upload(image(shift));
                     call("PUT", "/api/images/" + id + "/labels", "image/png", labelsPng(scribbles(), H, W));
                     for (int round = 0; round < 2; round++)
-                        assertThat(call("POST", "/api/images/" + id + "/segment", "application/json", "{}".getBytes()).statusCode()).isEqualTo(200);
-                    return decodeLabels(call("GET", "/api/images/" + id + "/segmentation.png", null, null).body());
+                        assertThat(call("POST", "/api/images/" + id + "/segment", "application/json", "{}".getBytes())
+                                        .statusCode())
+                                .isEqualTo(200);
+                    return decodeLabels(call("GET", "/api/images/" + id + "/segmentation.png", null, null)
+                            .body());
                 }));
             }
             // the same image and scribbles give the same labels whichever thread asked, and the shifted disc differs
@@ -278,12 +365,15 @@ class SegmentServerTest {
         ExecutorService same = Executors.newFixedThreadPool(3);
         try {
             List<Future<Integer>> codes = new ArrayList<>();
-            for (int i = 0; i < 3; i++) codes.add(same.submit(() -> call("POST", "/api/images/" + id + "/segment", "application/json", "{}".getBytes()).statusCode()));
+            for (int i = 0; i < 3; i++)
+                codes.add(same.submit(
+                        () -> call("POST", "/api/images/" + id + "/segment", "application/json", "{}".getBytes())
+                                .statusCode()));
             for (Future<Integer> c : codes) assertThat(c.get()).isEqualTo(200);
         } finally {
             same.shutdownNow();
         }
-        assertThat(server.cache().size()).isEqualTo(5);          // one entry per image: the features were computed once each
+        assertThat(server.cache().size()).isEqualTo(5); // one entry per image: the features were computed once each
     }
 
     @Test
@@ -310,19 +400,23 @@ class SegmentServerTest {
         assertThat(progress.get("total").asInt()).isEqualTo(2);
         JsonNode second = progress.get("results").get(1);
         assertThat(second.get("image").asText()).isEqualTo("b.png");
-        int[] b = decodeLabels(call("GET", second.get("url").asText(), null, null).body());
+        int[] b =
+                decodeLabels(call("GET", second.get("url").asText(), null, null).body());
         assertThat(b[24 * W + 34]).isEqualTo(BRIGHT);
         assertThat(b[2 * W + 60]).isEqualTo(DARK);
-        assertThat(json(call("GET", "/api/info", null, null)).get("folder").asBoolean()).isTrue();
+        assertThat(json(call("GET", "/api/info", null, null)).get("folder").asBoolean())
+                .isTrue();
     }
 
     @Test
     void servesThePageFromTheJar() throws Exception {
-        for (String p : new String[]{"/", "/app.js", "/app.css"}) {
+        for (String p : new String[] {"/", "/app.js", "/app.css"}) {
             HttpResponse<byte[]> r = call("GET", p, null, null);
             assertThat(r.statusCode()).as(p).isEqualTo(200);
             assertThat(r.body().length).as(p).isPositive();
         }
-        assertThat(new String(call("GET", "/", null, null).body(), StandardCharsets.UTF_8)).contains("app.js").doesNotContain("https://");
+        assertThat(new String(call("GET", "/", null, null).body(), StandardCharsets.UTF_8))
+                .contains("app.js")
+                .doesNotContain("https://");
     }
 }

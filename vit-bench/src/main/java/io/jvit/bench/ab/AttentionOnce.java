@@ -6,7 +6,6 @@ import io.jvit.core.kernel.AttentionWorkspace;
 import io.jvit.core.kernel.FusedAttention;
 import io.jvit.core.kernel.Strided;
 import io.jvit.core.pe.Alibi2d;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.function.DoubleSupplier;
@@ -22,13 +21,17 @@ public final class AttentionOnce implements DoubleSupplier {
     private final float[] x, out, lse, dOut, grads;
     private final boolean backward;
     private final AttentionBias bias;
-    private final AttentionWorkspace workspace = new AttentionWorkspace();   // as the forward pass keeps one
+    private final AttentionWorkspace workspace = new AttentionWorkspace(); // as the forward pass keeps one
     private final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
 
-    public AttentionOnce(int side) { this(side, 0, true); }
+    public AttentionOnce(int side) {
+        this(side, 0, true);
+    }
 
     /** A side × side grid after {@code prefix} tokens (CLS, registers); ALiBi or no bias. */
-    public AttentionOnce(int side, int prefix, boolean alibi) { this(side, prefix, alibi, false); }
+    public AttentionOnce(int side, int prefix, boolean alibi) {
+        this(side, prefix, alibi, false);
+    }
 
     /** The same; with {@code backward}, each call times {@link FusedAttention#backward} (the forward for training run once here). */
     public AttentionOnce(int side, int prefix, boolean alibi, boolean backward) {
@@ -41,24 +44,45 @@ public final class AttentionOnce implements DoubleSupplier {
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         float[] slopes = new float[HEADS];
         for (int h = 0; h < HEADS; h++) slopes[h] = (float) Math.pow(2, -8.0 * (h + 1) / HEADS);
-        bias = alibi ? AttentionBias.Alibi.of(Alibi2d.paperDefault(), side, side, prefix, slopes) : new AttentionBias.None();
+        bias = alibi
+                ? AttentionBias.Alibi.of(Alibi2d.paperDefault(), side, side, prefix, slopes)
+                : new AttentionBias.None();
         lse = backward ? new float[HEADS * n] : null;
         dOut = backward ? new float[n * width] : null;
         grads = backward ? new float[n * 3 * width] : null;
         if (backward) {
             for (int i = 0; i < dOut.length; i++) dOut[i] = (float) r.nextGaussian();
-            Strided q = new Strided(x, 0, 3 * width), k = new Strided(x, width, 3 * width), v = new Strided(x, 2 * width, 3 * width);
-            FusedAttention.forwardForTraining(q, k, v, Strided.of(out, width), lse, shape, bias, 1, FusedAttention.Impl.AUTO, workspace);
+            Strided q = new Strided(x, 0, 3 * width),
+                    k = new Strided(x, width, 3 * width),
+                    v = new Strided(x, 2 * width, 3 * width);
+            FusedAttention.forwardForTraining(
+                    q, k, v, Strided.of(out, width), lse, shape, bias, 1, FusedAttention.Impl.AUTO, workspace);
         }
     }
 
-    @Override public double getAsDouble() {
+    @Override
+    public double getAsDouble() {
         int width = HEADS * D;
-        Strided q = new Strided(x, 0, 3 * width), k = new Strided(x, width, 3 * width), v = new Strided(x, 2 * width, 3 * width);
+        Strided q = new Strided(x, 0, 3 * width),
+                k = new Strided(x, width, 3 * width),
+                v = new Strided(x, 2 * width, 3 * width);
         long t0 = cpu.getCurrentThreadCpuTime();
         if (backward)
-            FusedAttention.backward(q, k, v, Strided.of(out, width), lse, Strided.of(dOut, width), new Strided(grads, 0, 3 * width),
-                    new Strided(grads, width, 3 * width), new Strided(grads, 2 * width, 3 * width), null, shape, bias, 1, workspace);
+            FusedAttention.backward(
+                    q,
+                    k,
+                    v,
+                    Strided.of(out, width),
+                    lse,
+                    Strided.of(dOut, width),
+                    new Strided(grads, 0, 3 * width),
+                    new Strided(grads, width, 3 * width),
+                    new Strided(grads, 2 * width, 3 * width),
+                    null,
+                    shape,
+                    bias,
+                    1,
+                    workspace);
         else FusedAttention.forward(q, k, v, Strided.of(out, width), shape, bias, 1, workspace);
         return (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
     }

@@ -3,7 +3,6 @@ package io.jvit.bench.ab;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
 import io.jvit.core.pe.Pe;
-
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -24,9 +23,11 @@ public final class ColdForward {
 
     public static void main(String[] args) {
         Path model = Path.of(args[0]);
-        int size = args.length > 1 ? Integer.parseInt(args[1]) : 1036, runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int size = args.length > 1 ? Integer.parseInt(args[1]) : 1036,
+                runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         Checkpoints.FloatModel m = Checkpoints.loadFloats(model, Pe.AS_TRAINED);
-        if (m == null) throw new IllegalArgumentException(model + " is not a ./vit init or ./vit retrofit .safetensors");
+        if (m == null)
+            throw new IllegalArgumentException(model + " is not a ./vit init or ./vit retrofit .safetensors");
         FastViT engine = new FastViT(m.config(), m.weights(), 1);
         float[] image = new float[3 * size * size];
         java.util.Random r = new java.util.Random(1);

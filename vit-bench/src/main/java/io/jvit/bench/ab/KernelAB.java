@@ -26,10 +26,12 @@ public final class KernelAB {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: KernelAB CLASSES_A CLASSES_B [pairs=16] [grid side=74] [prefix tokens=0] [bias=alibi|none] [calls per sample=1] [pass=forward|backward]");
+            System.err.println(
+                    "usage: KernelAB CLASSES_A CLASSES_B [pairs=16] [grid side=74] [prefix tokens=0] [bias=alibi|none] [calls per sample=1] [pass=forward|backward]");
             System.exit(2);
         }
-        int pairs = args.length > 2 ? Integer.parseInt(args[2]) : 16, side = args.length > 3 ? Integer.parseInt(args[3]) : 74;
+        int pairs = args.length > 2 ? Integer.parseInt(args[2]) : 16,
+                side = args.length > 3 ? Integer.parseInt(args[3]) : 74;
         int prefix = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         boolean alibi = args.length <= 5 || args[5].equals("alibi");
         int calls = args.length > 6 ? Integer.parseInt(args[6]) : 1;
@@ -38,21 +40,48 @@ public final class KernelAB {
         DoubleSupplier[] run = new DoubleSupplier[2];
         for (int i = 0; i < 2; i++) {
             Path dir = Path.of(args[i]);
-            if (!dir.resolve("io/jvit/core/kernel/FusedAttention.class").toFile().isFile())
-                throw new IllegalArgumentException(dir + " holds no compiled vit-core (io/jvit/core/kernel/FusedAttention.class)");
-            URLClassLoader loader = new URLClassLoader(new URL[]{self, dir.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            run[i] = (DoubleSupplier) loader.loadClass(AttentionOnce.class.getName()).getConstructor(int.class, int.class, boolean.class, boolean.class).newInstance(side, prefix, alibi, backward);
+            if (!dir.resolve("io/jvit/core/kernel/FusedAttention.class")
+                    .toFile()
+                    .isFile())
+                throw new IllegalArgumentException(
+                        dir + " holds no compiled vit-core (io/jvit/core/kernel/FusedAttention.class)");
+            URLClassLoader loader =
+                    new URLClassLoader(new URL[] {self, dir.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+            run[i] = (DoubleSupplier) loader.loadClass(AttentionOnce.class.getName())
+                    .getConstructor(int.class, int.class, boolean.class, boolean.class)
+                    .newInstance(side, prefix, alibi, backward);
         }
-        for (int w = 0; w < 5; w++) { sample(run[0], calls); sample(run[1], calls); }   // JIT both
+        for (int w = 0; w < 5; w++) {
+            sample(run[0], calls);
+            sample(run[1], calls);
+        } // JIT both
         double[] a = new double[pairs], b = new double[pairs], ratio = new double[pairs];
         for (int p = 0; p < pairs; p++) {
-            if (p % 2 == 0) { a[p] = sample(run[0], calls); b[p] = sample(run[1], calls); }
-            else { b[p] = sample(run[1], calls); a[p] = sample(run[0], calls); }
+            if (p % 2 == 0) {
+                a[p] = sample(run[0], calls);
+                b[p] = sample(run[1], calls);
+            } else {
+                b[p] = sample(run[1], calls);
+                a[p] = sample(run[0], calls);
+            }
             ratio[p] = b[p] / a[p];
         }
-        Arrays.sort(a); Arrays.sort(b); Arrays.sort(ratio);
-        System.out.printf(Locale.ROOT, "%sN = %d (%s): A median %.3f s, B median %.3f s (CPU time%s); B/A median %.3f, IQR %.3f–%.3f over %d pairs%n",
-                backward ? "backward, " : "", prefix + side * side, alibi ? "alibi" : "no bias", a[pairs / 2], b[pairs / 2], calls > 1 ? ", " + calls + " calls" : "", ratio[pairs / 2], ratio[pairs / 4], ratio[3 * pairs / 4], pairs);
+        Arrays.sort(a);
+        Arrays.sort(b);
+        Arrays.sort(ratio);
+        System.out.printf(
+                Locale.ROOT,
+                "%sN = %d (%s): A median %.3f s, B median %.3f s (CPU time%s); B/A median %.3f, IQR %.3f–%.3f over %d pairs%n",
+                backward ? "backward, " : "",
+                prefix + side * side,
+                alibi ? "alibi" : "no bias",
+                a[pairs / 2],
+                b[pairs / 2],
+                calls > 1 ? ", " + calls + " calls" : "",
+                ratio[pairs / 2],
+                ratio[pairs / 4],
+                ratio[3 * pairs / 4],
+                pairs);
     }
 
     private static double sample(DoubleSupplier run, int calls) {

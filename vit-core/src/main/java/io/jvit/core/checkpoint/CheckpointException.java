@@ -1,7 +1,6 @@
 package io.jvit.core.checkpoint;
 
 import io.jvit.core.io.BadInputException;
-
 import java.nio.file.Path;
 
 /**

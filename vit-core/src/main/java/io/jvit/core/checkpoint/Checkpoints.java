@@ -10,9 +10,6 @@ import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.NoPE;
 import io.jvit.core.pe.Pe;
 import io.jvit.core.pe.PositionalEncoding;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Loads a ViT from a checkpoint file of any supported container ({@code .pth} zip, {@code .safetensors})
@@ -61,26 +60,35 @@ public final class Checkpoints {
         }
     }
 
-    private static boolean isSafetensors(byte[] head) { return head.length == 9 && head[8] == '{'; }
+    private static boolean isSafetensors(byte[] head) {
+        return head.length == 9 && head[8] == '{';
+    }
 
     private static Safetensors.Contents readContainer(Path file) {
         byte[] head = head(file);
         int n = head.length;
-        if (n >= 4 && head[0] == 'P' && head[1] == 'K') return new Safetensors.Contents(TorchCheckpoint.read(file), Map.of());
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K')
+            return new Safetensors.Contents(TorchCheckpoint.read(file), Map.of());
         if (isSafetensors(head)) return Safetensors.read(file);
         if (n >= 2 && (head[0] & 0xff) == 0x80)
-            throw new CheckpointException(file, "legacy (pre-1.6) torch.save format; re-save it with a current PyTorch");
-        throw new CheckpointException(file, "unrecognised checkpoint format (expected a PyTorch .pth zip or .safetensors)");
+            throw new CheckpointException(
+                    file, "legacy (pre-1.6) torch.save format; re-save it with a current PyTorch");
+        throw new CheckpointException(
+                file, "unrecognised checkpoint format (expected a PyTorch .pth zip or .safetensors)");
     }
 
     /** A model as trained, its architecture read off the tensors. */
-    public static Loaded load(Path file) { return load(file, Pe.AS_TRAINED, null, false); }
+    public static Loaded load(Path file) {
+        return load(file, Pe.AS_TRAINED, null, false);
+    }
 
     /**
      * A model with its positional encoding chosen: {@link Pe#ALIBI} for the paper's retrofitted models (whose
      * pos_embed is zero), {@link Pe#AS_TRAINED} to keep the checkpoint's.
      */
-    public static Loaded load(Path file, Pe pe) { return load(file, Objects.requireNonNull(pe, "pe"), null, false); }
+    public static Loaded load(Path file, Pe pe) {
+        return load(file, Objects.requireNonNull(pe, "pe"), null, false);
+    }
 
     /**
      * A model that must fit a preset: {@code arch} (a {@link Presets} name) gives the head count and the shapes the
@@ -101,15 +109,18 @@ public final class Checkpoints {
      */
     public static Loaded load(Path file, Pe pe, String arch, boolean allowNonFinite) {
         Objects.requireNonNull(pe, "pe");
-        ViTConfig preset = arch == null ? null : Presets.get(arch);           // the caller's arguments first: their errors are not the file's
+        ViTConfig preset = arch == null
+                ? null
+                : Presets.get(arch); // the caller's arguments first: their errors are not the file's
         Safetensors.Contents raw = readContainer(file);
         if (!allowNonFinite) requireFinite(file, raw.tensors());
         try {
             return build(file, raw, preset, arch, pe);
         } catch (CheckpointException e) {
             throw e;
-        } catch (RuntimeException e) {                 // a shape or value the mapping could not use: still the file's problem
-            throw new CheckpointException(file, "unusable weights (" + io.jvit.core.io.BadInputException.describe(e) + ")", e);
+        } catch (RuntimeException e) { // a shape or value the mapping could not use: still the file's problem
+            throw new CheckpointException(
+                    file, "unusable weights (" + io.jvit.core.io.BadInputException.describe(e) + ")", e);
         }
     }
 
@@ -137,7 +148,8 @@ public final class Checkpoints {
         if (preset != null) {
             ViTConfig want = preset.withPe(config.pe());
             String problem = new ViTWeights(sd).mismatch(want);
-            if (problem != null) throw new CheckpointException(file, "does not fit architecture " + arch + ": " + problem);
+            if (problem != null)
+                throw new CheckpointException(file, "does not fit architecture " + arch + ": " + problem);
             config = want;
         }
         INDArray pos = sd.get(LearnedAbsolute.PARAM);
@@ -146,13 +158,17 @@ public final class Checkpoints {
             PositionalEncoding chosen = pe.encoding(grid);
             if (chosen instanceof LearnedAbsolute && config.pe() instanceof LearnedAbsolute keep) chosen = keep;
             if (chosen instanceof LearnedAbsolute && pos == null)
-                throw new CheckpointException(file, "a learned positional encoding needs a pos_embed, and this checkpoint has none");
+                throw new CheckpointException(
+                        file, "a learned positional encoding needs a pos_embed, and this checkpoint has none");
             if (!(chosen instanceof LearnedAbsolute)) sd.remove(LearnedAbsolute.PARAM);
             config = config.withPe(chosen);
-        } else if (config.pe() instanceof LearnedAbsolute && pos != null && pos.amaxNumber().doubleValue() == 0.0) {
+        } else if (config.pe() instanceof LearnedAbsolute
+                && pos != null
+                && pos.amaxNumber().doubleValue() == 0.0) {
             notes.add("pos_embed is all zeros: if this is an ALiBi-retrofitted model, load it with Pe.ALIBI");
         }
-        ViTWeights weights = new ViTWeights(sd).withAlibiSlopes(config, DataType.FLOAT).castTo(DataType.FLOAT);
+        ViTWeights weights =
+                new ViTWeights(sd).withAlibiSlopes(config, DataType.FLOAT).castTo(DataType.FLOAT);
         String problem = weights.mismatch(config);
         if (problem != null) throw new CheckpointException(file, "shapes do not fit the model: " + problem);
         return new Loaded(new VisionTransformer(config, weights), format, notes);
@@ -167,7 +183,9 @@ public final class Checkpoints {
      * loads ND4J's native libraries (about 0.35 s of every run). Returns null for every other file, and when {@code pe}
      * asks for a change of positional encoding: {@link #load} handles those.
      */
-    public static FloatModel loadFloats(Path file, Pe pe) { return loadFloats(file, Objects.requireNonNull(pe, "pe"), null, false); }
+    public static FloatModel loadFloats(Path file, Pe pe) {
+        return loadFloats(file, Objects.requireNonNull(pe, "pe"), null, false);
+    }
 
     /** {@link #loadFloats(Path, Pe)} for a model that must fit a preset ({@link #load(Path, Pe, String)}). */
     public static FloatModel loadFloats(Path file, Pe pe, String arch) {
@@ -187,12 +205,15 @@ public final class Checkpoints {
             }
         ViTConfig config = config(file, raw.metadata());
         if (pe != Pe.AS_TRAINED && !pe.encoding(37).equals(config.pe())) return null;
-        if (config.pe() instanceof io.jvit.core.pe.Alibi2d a && a.slopes() == io.jvit.core.pe.AlibiSlopes.LEARNED
-                && !raw.tensors().containsKey(io.jvit.core.pe.Alibi2d.slopeParam(0))) return null;   // slopes made by load()
+        if (config.pe() instanceof io.jvit.core.pe.Alibi2d a
+                && a.slopes() == io.jvit.core.pe.AlibiSlopes.LEARNED
+                && !raw.tensors().containsKey(io.jvit.core.pe.Alibi2d.slopeParam(0)))
+            return null; // slopes made by load()
         if (arch != null) {
             ViTConfig want = Presets.get(arch).withPe(config.pe());
             String problem = ViTWeights.mismatch(raw.shapes(), want);
-            if (problem != null) throw new CheckpointException(file, "does not fit architecture " + arch + ": " + problem);
+            if (problem != null)
+                throw new CheckpointException(file, "does not fit architecture " + arch + ": " + problem);
             config = want;
         }
         String problem = ViTWeights.mismatch(raw.shapes(), config);
@@ -228,16 +249,20 @@ public final class Checkpoints {
     }
 
     private static CheckpointException nonFinite(Path file, String tensor, float value, int index) {
-        return new CheckpointException(file, "tensor '" + tensor + "' holds " + value + " (element " + index
-                + "): weights must be finite (--allow-nonfinite, or allowNonFinite in the library, loads them anyway)");
+        return new CheckpointException(
+                file,
+                "tensor '" + tensor + "' holds " + value + " (element " + index
+                        + "): weights must be finite (--allow-nonfinite, or allowNonFinite in the library, loads them anyway)");
     }
 
     /** Reads the architecture off the tensors; heads = width / 64 (every DINOv2 model). */
     private static ViTConfig infer(Path file, Map<String, INDArray> sd, CheckpointFormat format) {
         INDArray patch = sd.get("patch_embed.proj.weight");
         if (patch == null || patch.rank() != 4 || patch.size(1) != 3 || patch.size(2) != patch.size(3))
-            throw new CheckpointException(file, "patch_embed.proj.weight must be (C, 3, p, p)"
-                    + (patch == null ? ", missing" : ", found " + java.util.Arrays.toString(patch.shape())));
+            throw new CheckpointException(
+                    file,
+                    "patch_embed.proj.weight must be (C, 3, p, p)"
+                            + (patch == null ? ", missing" : ", found " + java.util.Arrays.toString(patch.shape())));
         int dim = (int) patch.size(0), p = (int) patch.size(2);
         int depth = 0;
         while (sd.containsKey("blocks." + depth + ".attn.qkv.weight")) depth++;
@@ -251,15 +276,30 @@ public final class Checkpoints {
         INDArray pos = sd.get(LearnedAbsolute.PARAM);
         if (pos != null) {
             long n = pos.size(1);
-            if (!KeyMapping.isSquare(n)) throw new CheckpointException(file, "pos_embed has " + n + " positions, not a square grid");
+            if (!KeyMapping.isSquare(n))
+                throw new CheckpointException(file, "pos_embed has " + n + " positions, not a square grid");
             int grid = (int) Math.round(Math.sqrt(n));
-            // Official DINOv2 without registers (and HF) resample plainly with the 0.1 offset; timm and -reg4 with antialias.
-            boolean legacy = (format == CheckpointFormat.DINOV2_OFFICIAL && regs == 0) || format == CheckpointFormat.HF_TRANSFORMERS;
+            // Official DINOv2 without registers (and HF) resample plainly, 0.1 offset; timm and -reg4 with antialias.
+            boolean legacy = (format == CheckpointFormat.DINOV2_OFFICIAL && regs == 0)
+                    || format == CheckpointFormat.HF_TRANSFORMERS;
             pe = legacy ? new LearnedAbsolute(grid, false, 0.1) : LearnedAbsolute.dinov2(grid);
         }
-        if (dim % 64 != 0) throw new CheckpointException(file, "width " + dim + " is not a multiple of 64: pass --arch to give the head count");
-        return new ViTConfig(p, dim, depth, dim / 64, mlp, hidden, sd.containsKey("blocks.0.ls1.gamma"),
-                sd.containsKey("cls_token"), regs, 1e-6, sd.containsKey("blocks.0.attn.qkv.bias"), pe);
+        if (dim % 64 != 0)
+            throw new CheckpointException(
+                    file, "width " + dim + " is not a multiple of 64: pass --arch to give the head count");
+        return new ViTConfig(
+                p,
+                dim,
+                depth,
+                dim / 64,
+                mlp,
+                hidden,
+                sd.containsKey("blocks.0.ls1.gamma"),
+                sd.containsKey("cls_token"),
+                regs,
+                1e-6,
+                sd.containsKey("blocks.0.attn.qkv.bias"),
+                pe);
     }
 
     /**
@@ -267,27 +307,39 @@ public final class Checkpoints {
      * RoPE with the checkpoint's periods; without {@code rope_embed.periods} (dino-saw's ALiBi-Dv3 layout) no position
      * at all unless {@code pe} chooses one. HF checkpoints carry no periods: transformers recomputes them from base 100.
      */
-    private static ViTConfig dinov3(Path file, ViTConfig c, Map<String, INDArray> sd, CheckpointFormat format,
-                                    KeyMapping.Dinov3Buffers v3, List<String> notes, Pe pe) {
+    private static ViTConfig dinov3(
+            Path file,
+            ViTConfig c,
+            Map<String, INDArray> sd,
+            CheckpointFormat format,
+            KeyMapping.Dinov3Buffers v3,
+            List<String> notes,
+            Pe pe) {
         if (sd.containsKey(LearnedAbsolute.PARAM))
-            throw new CheckpointException(file, "unexpected key 'pos_embed' in a DINOv3 checkpoint (DINOv3 has no absolute position embedding)");
+            throw new CheckpointException(
+                    file,
+                    "unexpected key 'pos_embed' in a DINOv3 checkpoint (DINOv3 has no absolute position embedding)");
         PositionalEncoding enc;
         int heads = c.numHeads();
         if (v3.periods() != null) {
             float[] p = v3.periods();
             int headDim = 4 * p.length;
             if (c.embedDim() % headDim != 0)
-                throw new CheckpointException(file, "rope_embed.periods has " + p.length + " entries (head width " + headDim
-                        + "), which does not divide the width " + c.embedDim());
+                throw new CheckpointException(
+                        file,
+                        "rope_embed.periods has " + p.length + " entries (head width " + headDim
+                                + "), which does not divide the width " + c.embedDim());
             heads = c.embedDim() / headDim;
             enc = java.util.Arrays.equals(p, io.jvit.core.pe.Rope2d.formulaPeriods(100, headDim))
-                    ? new io.jvit.core.pe.Rope2d(100) : new io.jvit.core.pe.Rope2d(100, io.jvit.core.pe.Rope2d.Coords.SEPARATE, p);
+                    ? new io.jvit.core.pe.Rope2d(100)
+                    : new io.jvit.core.pe.Rope2d(100, io.jvit.core.pe.Rope2d.Coords.SEPARATE, p);
         } else if (format == CheckpointFormat.HF_DINOV3) {
             enc = new io.jvit.core.pe.Rope2d(100);
         } else {
             enc = new NoPE();
             if (pe == Pe.AS_TRAINED)
-                notes.add("no rope_embed.periods: a DINOv3 model without RoPE (dino-saw's ALiBi-Dv3 layout); load it with Pe.ALIBI to run it as the paper does");
+                notes.add(
+                        "no rope_embed.periods: a DINOv3 model without RoPE (dino-saw's ALiBi-Dv3 layout); load it with Pe.ALIBI to run it as the paper does");
         }
         if (v3.maskKBias()) {
             INDArray mask = null;
@@ -299,13 +351,27 @@ public final class Checkpoints {
                     double[] m = new double[(int) bias.length()];
                     java.util.Arrays.fill(m, 1.0);
                     java.util.Arrays.fill(m, m.length / 3, 2 * m.length / 3, 0.0);
-                    mask = org.nd4j.linalg.factory.Nd4j.createFromArray(m).castTo(bias.dataType()).reshape(bias.shape());
+                    mask = org.nd4j.linalg.factory.Nd4j.createFromArray(m)
+                            .castTo(bias.dataType())
+                            .reshape(bias.shape());
                 }
                 sd.put(key, bias.mul(mask));
             }
         }
-        return new ViTConfig(c.patchSize(), c.embedDim(), c.depth(), heads, c.mlpKind(), c.mlpHidden(), c.layerScale(),
-                c.clsToken(), c.numRegisters(), 1e-5, c.qkvBias(), enc, v3.maskKBias() && c.qkvBias());
+        return new ViTConfig(
+                c.patchSize(),
+                c.embedDim(),
+                c.depth(),
+                heads,
+                c.mlpKind(),
+                c.mlpHidden(),
+                c.layerScale(),
+                c.clsToken(),
+                c.numRegisters(),
+                1e-5,
+                c.qkvBias(),
+                enc,
+                v3.maskKBias() && c.qkvBias());
     }
 
     private static INDArray need(Path file, Map<String, INDArray> sd, String key) {

@@ -1,35 +1,62 @@
 package io.jvit.core.checkpoint;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 /** Element types found in checkpoints, with decoding of little-endian raw bytes. */
 enum DType {
-    F32(4), F64(8), F16(2), BF16(2), I64(8), I32(4), I16(2), I8(1), U8(1), BOOL(1);
+    F32(4),
+    F64(8),
+    F16(2),
+    BF16(2),
+    I64(8),
+    I32(4),
+    I16(2),
+    I8(1),
+    U8(1),
+    BOOL(1);
 
     final int size;
 
-    DType(int size) { this.size = size; }
+    DType(int size) {
+        this.size = size;
+    }
 
-    boolean isFloating() { return this == F32 || this == F64 || this == F16 || this == BF16; }
+    boolean isFloating() {
+        return this == F32 || this == F64 || this == F16 || this == BF16;
+    }
 
     static DType fromSafetensors(String s) {
         return switch (s) {
-            case "F32" -> F32; case "F64" -> F64; case "F16" -> F16; case "BF16" -> BF16;
-            case "I64" -> I64; case "I32" -> I32; case "I16" -> I16; case "I8" -> I8; case "U8" -> U8; case "BOOL" -> BOOL;
+            case "F32" -> F32;
+            case "F64" -> F64;
+            case "F16" -> F16;
+            case "BF16" -> BF16;
+            case "I64" -> I64;
+            case "I32" -> I32;
+            case "I16" -> I16;
+            case "I8" -> I8;
+            case "U8" -> U8;
+            case "BOOL" -> BOOL;
             default -> null;
         };
     }
 
     static DType fromTorchStorage(String name) {
         return switch (name) {
-            case "FloatStorage" -> F32; case "DoubleStorage" -> F64; case "HalfStorage" -> F16;
-            case "BFloat16Storage" -> BF16; case "LongStorage" -> I64; case "IntStorage" -> I32;
-            case "ShortStorage" -> I16; case "CharStorage" -> I8; case "ByteStorage" -> U8; case "BoolStorage" -> BOOL;
+            case "FloatStorage" -> F32;
+            case "DoubleStorage" -> F64;
+            case "HalfStorage" -> F16;
+            case "BFloat16Storage" -> BF16;
+            case "LongStorage" -> I64;
+            case "IntStorage" -> I32;
+            case "ShortStorage" -> I16;
+            case "CharStorage" -> I8;
+            case "ByteStorage" -> U8;
+            case "BoolStorage" -> BOOL;
             default -> null;
         };
     }

@@ -1,9 +1,5 @@
 package io.jvit.core.checkpoint;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,6 +7,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Every checkpoint quirk in one place: rewrites a state dict of any supported naming into the canonical
@@ -20,8 +19,15 @@ final class KeyMapping {
     private KeyMapping() {}
 
     /** Keys that carry nothing the backbone's features need. */
-    private static final Set<String> IGNORED = Set.of("mask_token", "head.weight", "head.bias",
-            "fc_norm.weight", "fc_norm.bias", "embeddings.mask_token", "pooler.dense.weight", "pooler.dense.bias");
+    private static final Set<String> IGNORED = Set.of(
+            "mask_token",
+            "head.weight",
+            "head.bias",
+            "fc_norm.weight",
+            "fc_norm.bias",
+            "embeddings.mask_token",
+            "pooler.dense.weight",
+            "pooler.dense.bias");
 
     private static final Pattern CHUNKED_BLOCK = Pattern.compile("^blocks\\.\\d+\\.(\\d+)\\.(.*)$");
     private static final Pattern HF_LAYER = Pattern.compile("^encoder\\.layer\\.(\\d+)\\.(.*)$");
@@ -34,8 +40,11 @@ final class KeyMapping {
 
     /** Picks the sub-dict that holds the backbone ({@code model.}, {@code module.}, {@code teacher.backbone.}, …). */
     static Map<String, INDArray> selectBackbone(Path file, Map<String, INDArray> raw) {
-        for (String anchor : new String[]{"patch_embed.proj.weight", "embeddings.patch_embeddings.projection.weight",
-                "embeddings.patch_embeddings.weight"}) {
+        for (String anchor : new String[] {
+            "patch_embed.proj.weight",
+            "embeddings.patch_embeddings.projection.weight",
+            "embeddings.patch_embeddings.weight"
+        }) {
             String prefix = null;
             for (String k : raw.keySet())
                 if (k.endsWith(anchor) && (prefix == null || k.length() < prefix.length() + anchor.length()))
@@ -46,17 +55,24 @@ final class KeyMapping {
                 if (e.getKey().startsWith(prefix)) out.put(e.getKey().substring(prefix.length()), e.getValue());
             return out;
         }
-        throw new CheckpointException(file, "no ViT backbone found: no key ends in 'patch_embed.proj.weight' or "
-                + "'embeddings.patch_embeddings.projection.weight' (keys start: " + preview(raw.keySet()) + ")");
+        throw new CheckpointException(
+                file,
+                "no ViT backbone found: no key ends in 'patch_embed.proj.weight' or "
+                        + "'embeddings.patch_embeddings.projection.weight' (keys start: " + preview(raw.keySet())
+                        + ")");
     }
 
     static CheckpointFormat detect(Map<String, INDArray> sd) {
         if (sd.containsKey("embeddings.patch_embeddings.projection.weight")) return CheckpointFormat.HF_TRANSFORMERS;
         if (sd.containsKey("embeddings.patch_embeddings.weight")) return CheckpointFormat.HF_DINOV3;
-        if (sd.containsKey("storage_tokens") || sd.containsKey("rope_embed.periods")) return CheckpointFormat.DINOV3_OFFICIAL;
-        for (String k : sd.keySet()) if (V3_BIAS_MASK.matcher(k).matches() || V3_SWIGLU.matcher(k).matches()) return CheckpointFormat.DINOV3_OFFICIAL;
+        if (sd.containsKey("storage_tokens") || sd.containsKey("rope_embed.periods"))
+            return CheckpointFormat.DINOV3_OFFICIAL;
+        for (String k : sd.keySet())
+            if (V3_BIAS_MASK.matcher(k).matches() || V3_SWIGLU.matcher(k).matches())
+                return CheckpointFormat.DINOV3_OFFICIAL;
         if (sd.containsKey("register_tokens") || sd.containsKey("mask_token")) return CheckpointFormat.DINOV2_OFFICIAL;
-        for (String k : sd.keySet()) if (k.contains(".mlp.w12.") || CHUNKED_BLOCK.matcher(k).matches()) return CheckpointFormat.DINOV2_OFFICIAL;
+        for (String k : sd.keySet())
+            if (k.contains(".mlp.w12.") || CHUNKED_BLOCK.matcher(k).matches()) return CheckpointFormat.DINOV2_OFFICIAL;
         return CheckpointFormat.TIMM;
     }
 
@@ -74,7 +90,7 @@ final class KeyMapping {
             String k = e.getKey();
             if (IGNORED.contains(k)) continue;
             Matcher m = CHUNKED_BLOCK.matcher(k);
-            if (m.matches()) k = "blocks." + m.group(1) + "." + m.group(2);       // BlockChunk: blocks.<chunk>.<i>.…
+            if (m.matches()) k = "blocks." + m.group(1) + "." + m.group(2); // BlockChunk: blocks.<chunk>.<i>.…
             k = k.replace(".mlp.w12.", ".mlp.fc1.").replace(".mlp.w3.", ".mlp.fc2.");
             if (k.equals("register_tokens")) k = "reg_token";
             if (!isCanonical(k)) {
@@ -84,7 +100,8 @@ final class KeyMapping {
             out.put(k, e.getValue());
         }
         if (!unknown.isEmpty())
-            throw new CheckpointException(file, "unknown key(s) for a " + format + " ViT checkpoint: " + preview(unknown));
+            throw new CheckpointException(
+                    file, "unknown key(s) for a " + format + " ViT checkpoint: " + preview(unknown));
         foldClassPosition(out);
         return out;
     }
@@ -100,7 +117,10 @@ final class KeyMapping {
         if (isSquare(n) || !isSquare(n - 1) || !sd.containsKey("cls_token")) return;
         INDArray clsPos = pos.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 1), NDArrayIndex.all());
         sd.put("cls_token", sd.get("cls_token").add(clsPos));
-        sd.put("pos_embed", pos.get(NDArrayIndex.all(), NDArrayIndex.interval(1, n), NDArrayIndex.all()).dup('c'));
+        sd.put(
+                "pos_embed",
+                pos.get(NDArrayIndex.all(), NDArrayIndex.interval(1, n), NDArrayIndex.all())
+                        .dup('c'));
     }
 
     static boolean isSquare(long n) {
@@ -108,12 +128,14 @@ final class KeyMapping {
         return r * r == n;
     }
 
-    private static final Pattern CANONICAL = Pattern.compile(
-            "^(cls_token|reg_token|pos_embed|patch_embed\\.proj\\.(weight|bias)|norm\\.(weight|bias)"
+    private static final Pattern CANONICAL =
+            Pattern.compile("^(cls_token|reg_token|pos_embed|patch_embed\\.proj\\.(weight|bias)|norm\\.(weight|bias)"
                     + "|blocks\\.\\d+\\.(norm1|norm2|attn\\.qkv|attn\\.proj|mlp\\.fc1|mlp\\.fc2)\\.(weight|bias)"
                     + "|blocks\\.\\d+\\.(ls1|ls2)\\.gamma|blocks\\.\\d+\\.attn\\.alibi_slopes)$");
 
-    static boolean isCanonical(String k) { return CANONICAL.matcher(k).matches(); }
+    static boolean isCanonical(String k) {
+        return CANONICAL.matcher(k).matches();
+    }
 
     /** HuggingFace Dinov2Model → official-like names; query/key/value are stacked into qkv. */
     private static Map<String, INDArray> fromHf(Path file, Map<String, INDArray> sd) {
@@ -135,16 +157,22 @@ final class KeyMapping {
             Matcher m = HF_LAYER.matcher(k);
             if (mapped == null && m.matches()) {
                 String b = "blocks." + m.group(1) + ".", rest = m.group(2);
-                int slot = rest.startsWith("attention.attention.query.") ? 0 : rest.startsWith("attention.attention.key.") ? 1
-                        : rest.startsWith("attention.attention.value.") ? 2 : -1;
+                int slot = rest.startsWith("attention.attention.query.")
+                        ? 0
+                        : rest.startsWith("attention.attention.key.")
+                                ? 1
+                                : rest.startsWith("attention.attention.value.") ? 2 : -1;
                 if (slot >= 0) {
                     String kind = rest.substring(rest.lastIndexOf('.') + 1);
                     qkv.computeIfAbsent(b + "attn.qkv." + kind, x -> new INDArray[3])[slot] = v;
                     continue;
                 }
-                mapped = b + rest.replace("attention.output.dense.", "attn.proj.")
-                        .replace("layer_scale1.lambda1", "ls1.gamma").replace("layer_scale2.lambda1", "ls2.gamma")
-                        .replace("mlp.weights_in.", "mlp.fc1.").replace("mlp.weights_out.", "mlp.fc2.");
+                mapped = b
+                        + rest.replace("attention.output.dense.", "attn.proj.")
+                                .replace("layer_scale1.lambda1", "ls1.gamma")
+                                .replace("layer_scale2.lambda1", "ls2.gamma")
+                                .replace("mlp.weights_in.", "mlp.fc1.")
+                                .replace("mlp.weights_out.", "mlp.fc2.");
             }
             out.put(mapped == null ? k : mapped, v);
         }
@@ -166,7 +194,10 @@ final class KeyMapping {
         float[] periods = null;
         if (per != null) {
             if (per.rank() != 1 || per.length() == 0)
-                throw new CheckpointException(file, "rope_embed.periods must be a 1-D tensor, found shape " + java.util.Arrays.toString(per.shape()));
+                throw new CheckpointException(
+                        file,
+                        "rope_embed.periods must be a 1-D tensor, found shape "
+                                + java.util.Arrays.toString(per.shape()));
             periods = per.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatVector();
         }
         Set<Integer> masked = new TreeSet<>();
@@ -176,14 +207,18 @@ final class KeyMapping {
             int block = Integer.parseInt(m.group(1));
             INDArray w = sd.get("blocks." + block + ".attn.qkv.weight");
             if (w == null || !sd.containsKey("blocks." + block + ".attn.qkv.bias"))
-                throw new CheckpointException(file, "unexpected key '" + k + "': block " + block + " has no qkv weight and bias");
+                throw new CheckpointException(
+                        file, "unexpected key '" + k + "': block " + block + " has no qkv weight and bias");
             checkBiasMask(file, k, sd.remove(k), w.size(0));
             masked.add(block);
         }
         if (!masked.isEmpty())
             for (int b = 0; sd.containsKey("blocks." + b + ".attn.qkv.weight"); b++)
-                if (!masked.contains(b)) throw new CheckpointException(file, "missing key 'blocks." + b + ".attn.qkv.bias_mask'"
-                        + " (the other blocks mask their k bias)");
+                if (!masked.contains(b))
+                    throw new CheckpointException(
+                            file,
+                            "missing key 'blocks." + b + ".attn.qkv.bias_mask'"
+                                    + " (the other blocks mask their k bias)");
         return new Dinov3Buffers(periods, !masked.isEmpty());
     }
 
@@ -202,13 +237,18 @@ final class KeyMapping {
     /** A bias_mask must be (3C) with 1 on the q and v thirds and 0 on the k third (DINOv3's LinearKMaskedBias). */
     private static void checkBiasMask(Path file, String key, INDArray mask, long width) {
         if (mask.rank() != 1 || mask.length() != width || width % 3 != 0)
-            throw new CheckpointException(file, "key '" + key + "' has shape " + java.util.Arrays.toString(mask.shape()) + ", expected [" + width + "]");
+            throw new CheckpointException(
+                    file,
+                    "key '" + key + "' has shape " + java.util.Arrays.toString(mask.shape()) + ", expected [" + width
+                            + "]");
         double[] v = mask.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
         long c = width / 3;
         for (int i = 0; i < v.length; i++) {
             double want = i >= c && i < 2 * c ? 0 : 1;
             if (v[i] != want)
-                throw new CheckpointException(file, "key '" + key + "' is not a k-bias mask (1 on q and v, 0 on k): entry " + i + " is " + v[i]);
+                throw new CheckpointException(
+                        file,
+                        "key '" + key + "' is not a k-bias mask (1 on q and v, 0 on k): entry " + i + " is " + v[i]);
         }
     }
 
@@ -222,7 +262,7 @@ final class KeyMapping {
             if (m.matches()) {
                 String key = "blocks." + m.group(1) + ".mlp.fc1." + m.group(3);
                 w12.computeIfAbsent(key, x -> new INDArray[2])[Integer.parseInt(m.group(2)) - 1] = e.getValue();
-                out.put(key, null);                                       // keeps the key order
+                out.put(key, null); // keeps the key order
                 continue;
             }
             out.put(k.equals("storage_tokens") ? "reg_token" : k, e.getValue());
@@ -231,11 +271,15 @@ final class KeyMapping {
             INDArray[] p = e.getValue();
             String base = e.getKey().replace(".mlp.fc1.", ".mlp.w");
             if (p[0] == null || p[1] == null)
-                throw new CheckpointException(file, "missing key '" + base.replace(".mlp.w", ".mlp.w" + (p[0] == null ? 1 : 2) + ".") + "'");
+                throw new CheckpointException(
+                        file, "missing key '" + base.replace(".mlp.w", ".mlp.w" + (p[0] == null ? 1 : 2) + ".") + "'");
             if (p[0].rank() != p[1].rank() || !java.util.Arrays.equals(p[0].shape(), p[1].shape()))
-                throw new CheckpointException(file, "keys '" + base.replace(".mlp.w", ".mlp.w1.") + "' and '" + base.replace(".mlp.w", ".mlp.w2.")
-                        + "' differ in shape: " + java.util.Arrays.toString(p[0].shape()) + " vs " + java.util.Arrays.toString(p[1].shape()));
-            out.put(e.getKey(), Nd4j.concat(0, p[0], p[1]));              // silu(w1·x) ⊙ w2·x = silu(first half) ⊙ second half
+                throw new CheckpointException(
+                        file,
+                        "keys '" + base.replace(".mlp.w", ".mlp.w1.") + "' and '" + base.replace(".mlp.w", ".mlp.w2.")
+                                + "' differ in shape: " + java.util.Arrays.toString(p[0].shape()) + " vs "
+                                + java.util.Arrays.toString(p[1].shape()));
+            out.put(e.getKey(), Nd4j.concat(0, p[0], p[1])); // silu(w1·x) ⊙ w2·x = silu(first half) ⊙ second half
         }
         return out;
     }
@@ -261,16 +305,21 @@ final class KeyMapping {
                 case "embeddings.register_tokens" -> "reg_token";
                 case "embeddings.patch_embeddings.weight" -> "patch_embed.proj.weight";
                 case "embeddings.patch_embeddings.bias" -> "patch_embed.proj.bias";
-                case "rope_embeddings.inv_freq" -> "";                   // non-persistent; recomputed
+                case "rope_embeddings.inv_freq" -> ""; // non-persistent; recomputed
                 default -> null;
             };
             Matcher m = HF_V3_LAYER.matcher(k);
             if (mapped == null && m.matches()) {
-                String b = "blocks." + m.group(1) + ".", rest = m.group(2), kind = rest.substring(rest.lastIndexOf('.') + 1);
-                int slot = rest.startsWith("attention.q_proj.") ? 0 : rest.startsWith("attention.k_proj.") ? 1
-                        : rest.startsWith("attention.v_proj.") ? 2 : -1;
+                String b = "blocks." + m.group(1) + ".",
+                        rest = m.group(2),
+                        kind = rest.substring(rest.lastIndexOf('.') + 1);
+                int slot = rest.startsWith("attention.q_proj.")
+                        ? 0
+                        : rest.startsWith("attention.k_proj.") ? 1 : rest.startsWith("attention.v_proj.") ? 2 : -1;
                 boolean isGated = gated.contains(m.group(1));
-                int mlpSlot = isGated && rest.startsWith("mlp.gate_proj.") ? 0 : isGated && rest.startsWith("mlp.up_proj.") ? 1 : -1;
+                int mlpSlot = isGated && rest.startsWith("mlp.gate_proj.")
+                        ? 0
+                        : isGated && rest.startsWith("mlp.up_proj.") ? 1 : -1;
                 if (slot >= 0) {
                     String key = b + "attn.qkv." + kind;
                     stacks.computeIfAbsent(key, x -> new INDArray[3])[slot] = v;
@@ -283,9 +332,12 @@ final class KeyMapping {
                     out.put(key, null);
                     continue;
                 }
-                mapped = b + rest.replace("attention.o_proj.", "attn.proj.")
-                        .replace("layer_scale1.lambda1", "ls1.gamma").replace("layer_scale2.lambda1", "ls2.gamma")
-                        .replace("mlp.up_proj.", "mlp.fc1.").replace("mlp.down_proj.", "mlp.fc2.");
+                mapped = b
+                        + rest.replace("attention.o_proj.", "attn.proj.")
+                                .replace("layer_scale1.lambda1", "ls1.gamma")
+                                .replace("layer_scale2.lambda1", "ls2.gamma")
+                                .replace("mlp.up_proj.", "mlp.fc1.")
+                                .replace("mlp.down_proj.", "mlp.fc2.");
             }
             if (mapped != null && mapped.isEmpty()) continue;
             out.put(mapped == null ? k : mapped, v);
@@ -299,12 +351,15 @@ final class KeyMapping {
                 String[] names = {"q_proj", "k_proj", "v_proj"};
                 for (int i = 0; i < 3; i++)
                     if (p[i] == null && !(i == 1 && kind.equals("bias")))
-                        throw new CheckpointException(file, "missing key '" + hf + "attention." + names[i] + "." + kind + "'");
-                if (p[1] == null) p[1] = Nd4j.zerosLike(p[0]);            // key_bias=False: the k bias is zero
+                        throw new CheckpointException(
+                                file, "missing key '" + hf + "attention." + names[i] + "." + kind + "'");
+                if (p[1] == null) p[1] = Nd4j.zerosLike(p[0]); // key_bias=False: the k bias is zero
             } else {
                 String[] names = {"gate_proj", "up_proj"};
                 for (int i = 0; i < 2; i++)
-                    if (p[i] == null) throw new CheckpointException(file, "missing key '" + hf + "mlp." + names[i] + "." + kind + "'");
+                    if (p[i] == null)
+                        throw new CheckpointException(
+                                file, "missing key '" + hf + "mlp." + names[i] + "." + kind + "'");
             }
             out.put(key, Nd4j.concat(0, p));
         }
@@ -315,7 +370,10 @@ final class KeyMapping {
         StringBuilder b = new StringBuilder();
         int i = 0;
         for (String k : keys) {
-            if (i++ == 6) { b.append(", … (").append(keys.size()).append(" in all)"); break; }
+            if (i++ == 6) {
+                b.append(", … (").append(keys.size()).append(" in all)");
+                break;
+            }
             if (b.length() > 0) b.append(", ");
             b.append(k);
         }

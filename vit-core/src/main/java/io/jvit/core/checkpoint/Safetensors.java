@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvit.core.io.AtomicFiles;
 import io.jvit.core.io.BadInputException;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,9 +15,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The {@code .safetensors} format: an 8-byte little-endian header length, a JSON header
@@ -33,8 +32,8 @@ public final class Safetensors {
     private Safetensors() {}
 
     /** Duplicate names are refused (which of two entries would win is the parser's whim, not the file's). */
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** Tensors and the header's string metadata. */
     public record Contents(Map<String, INDArray> tensors, Map<String, String> metadata) {}
@@ -53,13 +52,15 @@ public final class Safetensors {
      * Tensors as float arrays and their shapes, without ND4J (so without loading its native libraries): every
      * floating-point dtype is converted to float; an integer tensor is an error.
      */
-    public record FloatContents(Map<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> metadata) {}
+    public record FloatContents(
+            Map<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> metadata) {}
 
     public static FloatContents readFloats(Path file) {
         Map<String, float[]> tensors = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
         Map<String, String> meta = scan(file, (name, dt, shape, bytes) -> {
-            if (!dt.isFloating()) throw new CheckpointException(file, "tensor '" + name + "' is " + dt + ", not floating point");
+            if (!dt.isFloating())
+                throw new CheckpointException(file, "tensor '" + name + "' is " + dt + ", not floating point");
             tensors.put(name, dt.toFloats(bytes));
             shapes.put(name, shape);
         });
@@ -67,9 +68,13 @@ public final class Safetensors {
     }
 
     /** The header's string metadata only (the header is validated; no tensor data is read). */
-    public static Map<String, String> metadata(Path file) { return scan(file, null); }
+    public static Map<String, String> metadata(Path file) {
+        return scan(file, null);
+    }
 
-    private interface TensorSink { void accept(String name, DType dtype, long[] shape, byte[] bytes); }
+    private interface TensorSink {
+        void accept(String name, DType dtype, long[] shape, byte[] bytes);
+    }
 
     /** A tensor's entry in the header, validated. */
     private record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
@@ -83,30 +88,39 @@ public final class Safetensors {
         if (!Files.isRegularFile(file)) throw new CheckpointException(file, "no such file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size < 8) throw new CheckpointException(file, "too short to be a safetensors file (" + size + " bytes)");
+            if (size < 8)
+                throw new CheckpointException(file, "too short to be a safetensors file (" + size + " bytes)");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.getLong(0);
             if (headerLen <= 0 || headerLen > size - 8 || headerLen > 100_000_000)
-                throw new CheckpointException(file, "invalid safetensors header length " + headerLen + " (file has " + size + " bytes)");
+                throw new CheckpointException(
+                        file, "invalid safetensors header length " + headerLen + " (file has " + size + " bytes)");
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             readFully(ch, hb, 8);
             JsonNode header;
             try {
                 header = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new CheckpointException(file, "safetensors header is not valid JSON (" + BadInputException.describe(e).split(" at \\[Source")[0] + ")");
+                throw new CheckpointException(
+                        file,
+                        "safetensors header is not valid JSON ("
+                                + BadInputException.describe(e).split(" at \\[Source")[0] + ")");
             }
-            if (header == null || !header.isObject()) throw new CheckpointException(file, "safetensors header is not a JSON object");
+            if (header == null || !header.isObject())
+                throw new CheckpointException(file, "safetensors header is not a JSON object");
             long dataStart = 8 + headerLen, dataLen = size - dataStart;
             Map<String, String> meta = new LinkedHashMap<>();
             List<Entry> entries = new ArrayList<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 var e = it.next();
                 if (e.getKey().equals("__metadata__")) {
-                    if (!e.getValue().isObject()) throw new CheckpointException(file, "__metadata__ is not a JSON object");
+                    if (!e.getValue().isObject())
+                        throw new CheckpointException(file, "__metadata__ is not a JSON object");
                     e.getValue().fields().forEachRemaining(m -> {
-                        if (!m.getValue().isTextual()) throw new CheckpointException(file, "__metadata__ value '" + m.getKey() + "' is not a string");
+                        if (!m.getValue().isTextual())
+                            throw new CheckpointException(
+                                    file, "__metadata__ value '" + m.getKey() + "' is not a string");
                         meta.put(m.getKey(), m.getValue().asText());
                     });
                     continue;
@@ -119,16 +133,27 @@ public final class Safetensors {
             long at = 0;
             for (Entry t : byOffset) {
                 if (t.begin() < at)
-                    throw new CheckpointException(file, "tensor '" + t.name() + "' overlaps another tensor's data (bytes " + t.begin() + "–" + t.end() + ")");
+                    throw new CheckpointException(
+                            file,
+                            "tensor '" + t.name() + "' overlaps another tensor's data (bytes " + t.begin() + "–"
+                                    + t.end() + ")");
                 if (t.begin() > at)
-                    throw new CheckpointException(file, "tensor '" + t.name() + "' starts at byte " + t.begin() + ", leaving a gap after byte " + at);
+                    throw new CheckpointException(
+                            file,
+                            "tensor '" + t.name() + "' starts at byte " + t.begin() + ", leaving a gap after byte "
+                                    + at);
                 if (t.end() > dataLen)
-                    throw new CheckpointException(file, "tensor '" + t.name() + "' ends at byte " + t.end()
-                            + " but only " + dataLen + " data bytes exist (truncated file?)");
+                    throw new CheckpointException(
+                            file,
+                            "tensor '" + t.name() + "' ends at byte " + t.end() + " but only " + dataLen
+                                    + " data bytes exist (truncated file?)");
                 at = t.end();
             }
             if (at != dataLen)
-                throw new CheckpointException(file, dataLen - at + " bytes after the last tensor's data (a corrupt header, or not a safetensors file)");
+                throw new CheckpointException(
+                        file,
+                        dataLen - at
+                                + " bytes after the last tensor's data (a corrupt header, or not a safetensors file)");
             if (sink == null) return meta;
             for (Entry t : entries) {
                 ByteBuffer data = ByteBuffer.allocate((int) (t.end() - t.begin()));
@@ -150,7 +175,8 @@ public final class Safetensors {
         DType dt = DType.fromSafetensors(t.path("dtype").asText());
         if (dt == null) throw new CheckpointException(file, where + "has unsupported dtype " + t.path("dtype"));
         JsonNode sh = t.path("shape"), off = t.path("data_offsets");
-        if (!sh.isArray() || sh.size() > 16) throw new CheckpointException(file, where + "has no valid shape (" + sh + ")");
+        if (!sh.isArray() || sh.size() > 16)
+            throw new CheckpointException(file, where + "has no valid shape (" + sh + ")");
         long[] shape = new long[sh.size()];
         long n = 1;
         for (int i = 0; i < shape.length; i++) {
@@ -161,13 +187,20 @@ public final class Safetensors {
             n = shape[i] == 0 || n == 0 ? 0 : shape[i] > (Integer.MAX_VALUE - 8) / n ? Long.MAX_VALUE : n * shape[i];
         }
         if (n > (Integer.MAX_VALUE - 8) / dt.size)
-            throw new CheckpointException(file, where + "has shape " + java.util.Arrays.toString(shape) + ", over the 2 GB a Java array holds");
-        if (!off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber() || !off.get(1).isIntegralNumber()
-                || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong())
+            throw new CheckpointException(
+                    file,
+                    where + "has shape " + java.util.Arrays.toString(shape) + ", over the 2 GB a Java array holds");
+        if (!off.isArray()
+                || off.size() != 2
+                || !off.get(0).isIntegralNumber()
+                || !off.get(1).isIntegralNumber()
+                || !off.get(0).canConvertToLong()
+                || !off.get(1).canConvertToLong())
             throw new CheckpointException(file, where + "has no valid data_offsets (" + off + ")");
         long begin = off.get(0).asLong(), end = off.get(1).asLong();
         if (begin < 0 || end < begin || end - begin != n * dt.size)
-            throw new CheckpointException(file, where + "has data_offsets [" + begin + ", " + end + "], not its " + n * dt.size + " bytes");
+            throw new CheckpointException(
+                    file, where + "has data_offsets [" + begin + ", " + end + "], not its " + n * dt.size + " bytes");
         return new Entry(name, dt, shape, begin, end);
     }
 
@@ -179,7 +212,8 @@ public final class Safetensors {
     }
 
     /** Writes tensors as F32 (F64 stays F64), atomically. */
-    public static void write(Path file, Map<String, INDArray> tensors, Map<String, String> metadata) throws IOException {
+    public static void write(Path file, Map<String, INDArray> tensors, Map<String, String> metadata)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
@@ -201,17 +235,21 @@ public final class Safetensors {
             offset += bytes;
         }
         byte[] hdr = JSON.writeValueAsBytes(header);
-        int pad = (8 - hdr.length % 8) % 8;                      // align the data to 8 bytes, with spaces as the spec allows
+        int pad = (8 - hdr.length % 8) % 8; // align the data to 8 bytes, with spaces as the spec allows
         byte[] padded = new byte[hdr.length + pad];
         System.arraycopy(hdr, 0, padded, 0, hdr.length);
         for (int i = hdr.length; i < padded.length; i++) padded[i] = ' ';
         AtomicFiles.write(file, out -> {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
             out.write(len.array());
             out.write(padded);
             for (INDArray c : dense.values()) {
-                ByteBuffer b = ByteBuffer.allocate((int) (c.length() * c.dataType().width())).order(ByteOrder.LITTLE_ENDIAN);
-                if (c.dataType() == DataType.DOUBLE) b.asDoubleBuffer().put(c.data().asDouble());
+                ByteBuffer b = ByteBuffer.allocate(
+                                (int) (c.length() * c.dataType().width()))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                if (c.dataType() == DataType.DOUBLE)
+                    b.asDoubleBuffer().put(c.data().asDouble());
                 else b.asFloatBuffer().put(c.data().asFloat());
                 out.write(b.array());
             }

@@ -1,13 +1,6 @@
 package io.jvit.core.checkpoint;
 
 import io.jvit.core.io.BadInputException;
-import net.razorvine.pickle.IObjectConstructor;
-import net.razorvine.pickle.Opcodes;
-import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.PickleUtils;
-import net.razorvine.pickle.Unpickler;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -18,6 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import net.razorvine.pickle.IObjectConstructor;
+import net.razorvine.pickle.Opcodes;
+import net.razorvine.pickle.PickleException;
+import net.razorvine.pickle.PickleUtils;
+import net.razorvine.pickle.Unpickler;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Reads PyTorch's {@code torch.save} zip format (a {@code data.pkl} pickle plus one raw file per storage).
@@ -46,15 +45,19 @@ public final class TorchCheckpoint {
      */
     public static Map<String, INDArray> read(Path file) {
         try (ZipFile zip = new ZipFile(file.toFile())) {
-            ZipEntry pkl = zip.stream().filter(e -> e.getName().endsWith("data.pkl")).findFirst()
-                    .orElseThrow(() -> new CheckpointException(file, "not a PyTorch zip checkpoint (no data.pkl inside)"));
+            ZipEntry pkl = zip.stream()
+                    .filter(e -> e.getName().endsWith("data.pkl"))
+                    .findFirst()
+                    .orElseThrow(
+                            () -> new CheckpointException(file, "not a PyTorch zip checkpoint (no data.pkl inside)"));
             String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
             byte[] pickle;
             try (InputStream in = zip.getInputStream(pkl)) {
-                pickle = in.readNBytes(MAX_PICKLE_BYTES + 1);              // allocates as the data arrives, not up front
+                pickle = in.readNBytes(MAX_PICKLE_BYTES + 1); // allocates as the data arrives, not up front
             }
             if (pickle.length > MAX_PICKLE_BYTES)
-                throw new CheckpointException(file, "data.pkl inflates to over " + (MAX_PICKLE_BYTES >> 20) + " MB (corrupt, or a zip bomb)");
+                throw new CheckpointException(
+                        file, "data.pkl inflates to over " + (MAX_PICKLE_BYTES >> 20) + " MB (corrupt, or a zip bomb)");
             Object root = new RestrictedUnpickler(file, zip, prefix).load(new java.io.ByteArrayInputStream(pickle));
             Map<String, INDArray> out = new LinkedHashMap<>();
             flatten(file, "", root, out, 0);
@@ -62,10 +65,11 @@ public final class TorchCheckpoint {
             return out;
         } catch (CheckpointException e) {
             throw e;
-        } catch (StackOverflowError e) {                // nesting the depth limits did not catch (e.g. inside a dict key)
+        } catch (StackOverflowError e) { // nesting the depth limits did not catch (e.g. inside a dict key)
             throw new CheckpointException(file, "pickle nested too deeply");
         } catch (java.util.zip.ZipException e) {
-            throw new CheckpointException(file, "corrupt or truncated zip archive (" + BadInputException.describe(e) + ")", e);
+            throw new CheckpointException(
+                    file, "corrupt or truncated zip archive (" + BadInputException.describe(e) + ")", e);
         } catch (IOException | RuntimeException e) {
             Throwable c = e;
             while (c.getCause() != null && !(c instanceof CheckpointException)) c = c.getCause();
@@ -82,8 +86,11 @@ public final class TorchCheckpoint {
             for (var e : m.entrySet()) {
                 Object key = e.getKey();
                 if (!(key instanceof String || key instanceof Number))
-                    throw new CheckpointException(file, "dict key of type " + (key == null ? "None" : key.getClass().getSimpleName())
-                            + " under '" + prefix + "' (a state dict's keys are strings)");
+                    throw new CheckpointException(
+                            file,
+                            "dict key of type "
+                                    + (key == null ? "None" : key.getClass().getSimpleName()) + " under '" + prefix
+                                    + "' (a state dict's keys are strings)");
                 String k = String.valueOf(key);
                 flatten(file, prefix.isEmpty() ? k : prefix + "." + k, e.getValue(), out, depth + 1);
             }
@@ -95,17 +102,26 @@ public final class TorchCheckpoint {
     private record Storage(DType dtype, String key, long numel, ZipFile zip, String prefix) {
         byte[] bytes(Path file) {
             ZipEntry e = zip.getEntry(prefix + "data/" + key);
-            if (e == null) throw new CheckpointException(file, "storage '" + key + "' is missing from the archive (truncated file?)");
-            long expected = numel * dtype.size;                            // numel was checked in persistentLoad
+            if (e == null)
+                throw new CheckpointException(
+                        file, "storage '" + key + "' is missing from the archive (truncated file?)");
+            long expected = numel * dtype.size; // numel was checked in persistentLoad
             if (e.getSize() >= 0 && e.getSize() < expected)
-                throw new CheckpointException(file, "storage '" + key + "' has " + e.getSize() + " bytes, expected " + expected + " (truncated file?)");
+                throw new CheckpointException(
+                        file,
+                        "storage '" + key + "' has " + e.getSize() + " bytes, expected " + expected
+                                + " (truncated file?)");
             try (InputStream in = zip.getInputStream(e)) {
-                byte[] b = in.readNBytes((int) expected);                // no further: an entry that inflates beyond is never held
+                byte[] b = in.readNBytes((int) expected); // no further: an entry that inflates beyond is never held
                 if (b.length < expected)
-                    throw new CheckpointException(file, "storage '" + key + "' has " + b.length + " bytes, expected " + expected + " (truncated file?)");
+                    throw new CheckpointException(
+                            file,
+                            "storage '" + key + "' has " + b.length + " bytes, expected " + expected
+                                    + " (truncated file?)");
                 return b;
             } catch (IOException ex) {
-                throw new CheckpointException(file, "cannot read storage '" + key + "': " + BadInputException.describe(ex), ex);
+                throw new CheckpointException(
+                        file, "cannot read storage '" + key + "': " + BadInputException.describe(ex), ex);
             }
         }
     }
@@ -113,33 +129,52 @@ public final class TorchCheckpoint {
     private record Tensor(Storage storage, long offset, long[] shape, long[] stride) {
         INDArray materialise(Path file, String name) {
             if (shape.length != stride.length || shape.length > 16)
-                throw new CheckpointException(file, "tensor '" + name + "' has shape " + java.util.Arrays.toString(shape)
-                        + " and strides " + java.util.Arrays.toString(stride));
+                throw new CheckpointException(
+                        file,
+                        "tensor '" + name + "' has shape " + java.util.Arrays.toString(shape) + " and strides "
+                                + java.util.Arrays.toString(stride));
             long count = 1, last = offset;
             for (int d = 0; d < shape.length; d++) {
                 if (shape[d] < 0 || stride[d] < 0)
-                    throw new CheckpointException(file, "tensor '" + name + "' has a negative size or stride: shape "
-                            + java.util.Arrays.toString(shape) + ", strides " + java.util.Arrays.toString(stride));
-                count = shape[d] == 0 || count == 0 ? 0 : shape[d] > (Integer.MAX_VALUE - 8) / count ? Long.MAX_VALUE : count * shape[d];
+                    throw new CheckpointException(
+                            file,
+                            "tensor '" + name + "' has a negative size or stride: shape "
+                                    + java.util.Arrays.toString(shape) + ", strides "
+                                    + java.util.Arrays.toString(stride));
+                count = shape[d] == 0 || count == 0
+                        ? 0
+                        : shape[d] > (Integer.MAX_VALUE - 8) / count ? Long.MAX_VALUE : count * shape[d];
                 if (count > Integer.MAX_VALUE - 8)
-                    throw new CheckpointException(file, "tensor '" + name + "' has shape " + java.util.Arrays.toString(shape) + ", over 2^31 elements");
+                    throw new CheckpointException(
+                            file,
+                            "tensor '" + name + "' has shape " + java.util.Arrays.toString(shape)
+                                    + ", over 2^31 elements");
             }
             for (int d = 0; d < shape.length && count > 0 && last < storage.numel(); d++)
-                last += shape[d] == 1 ? 0 : stride[d] > storage.numel() ? storage.numel() : (shape[d] - 1) * stride[d];   // < 2^62: no overflow
+                last += shape[d] == 1
+                        ? 0
+                        : stride[d] > storage.numel()
+                                ? storage.numel()
+                                : (shape[d] - 1) * stride[d]; // < 2^62: no overflow
             if (offset < 0 || count > 0 && last >= storage.numel())
-                throw new CheckpointException(file, "tensor '" + name + "' view exceeds its storage '" + storage.key() + "'");
+                throw new CheckpointException(
+                        file, "tensor '" + name + "' view exceeds its storage '" + storage.key() + "'");
             return storage.dtype().toArray(count == 0 ? new byte[0] : storage.bytes(file), offset, shape, stride);
         }
     }
 
     /** The marker a storage-type global (torch.FloatStorage, …) resolves to. */
     private record StorageType(DType dtype) implements IObjectConstructor {
-        public Object construct(Object[] args) { throw new PickleException("storage types are not callable"); }
+        public Object construct(Object[] args) {
+            throw new PickleException("storage types are not callable");
+        }
     }
 
     /** torch saves its state dict as an OrderedDict with a {@code _metadata} attribute (set via BUILD). */
     public static final class StateDict extends LinkedHashMap<Object, Object> {
-        public void __setstate__(HashMap<Object, Object> state) { /* _metadata: version numbers only */ }
+        public void __setstate__(HashMap<Object, Object> state) {
+            /* _metadata: version numbers only */
+        }
     }
 
     private static final class RestrictedUnpickler extends Unpickler {
@@ -174,9 +209,17 @@ public final class TorchCheckpoint {
                     requireAvailable(key, 8);
                     return super.dispatch(key);
                 }
-                case Opcodes.INST, Opcodes.OBJ, Opcodes.NEWOBJ, Opcodes.NEWOBJ_EX, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
-                        throw new CheckpointException(file, "refused pickle opcode " + key
-                                + " (it instantiates arbitrary classes); only tensors and plain containers are read");
+                case Opcodes.INST,
+                        Opcodes.OBJ,
+                        Opcodes.NEWOBJ,
+                        Opcodes.NEWOBJ_EX,
+                        Opcodes.EXT1,
+                        Opcodes.EXT2,
+                        Opcodes.EXT4 ->
+                    throw new CheckpointException(
+                            file,
+                            "refused pickle opcode " + key
+                                    + " (it instantiates arbitrary classes); only tensors and plain containers are read");
                 default -> {
                     return super.dispatch(key);
                 }
@@ -193,9 +236,11 @@ public final class TorchCheckpoint {
             input.reset();
             if (b.length < width) throw new CheckpointException(file, "pickle truncated inside opcode " + key);
             long n = 0;
-            for (int i = width - 1; i >= 0; i--) n = n << 8 | (b[i] & 0xff);   // unsigned: a negative signed length is huge too
+            for (int i = width - 1; i >= 0; i--)
+                n = n << 8 | (b[i] & 0xff); // unsigned: a negative signed length is huge too
             if (n < 0 || n > input.available() - width)
-                throw new CheckpointException(file, "pickle opcode " + key + " claims " + n + " bytes, beyond the end of data.pkl");
+                throw new CheckpointException(
+                        file, "pickle opcode " + key + " claims " + n + " bytes, beyond the end of data.pkl");
         }
 
         private IObjectConstructor resolve(String module, String name) {
@@ -206,24 +251,31 @@ public final class TorchCheckpoint {
             }
             return switch (full) {
                 case "collections.OrderedDict" -> args -> new StateDict();
-                case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" -> args -> {
-                    if (args.length < 4 || !(args[0] instanceof Storage st) || !(args[1] instanceof Number offset))
-                        throw new CheckpointException(file, "malformed tensor record (" + args.length + " arguments)");
-                    return new Tensor(st, offset.longValue(), longs(args[2]), longs(args[3]));
-                };
+                case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" ->
+                    args -> {
+                        if (args.length < 4 || !(args[0] instanceof Storage st) || !(args[1] instanceof Number offset))
+                            throw new CheckpointException(
+                                    file, "malformed tensor record (" + args.length + " arguments)");
+                        return new Tensor(st, offset.longValue(), longs(args[2]), longs(args[3]));
+                    };
                 case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state" -> args -> args[0];
-                default -> throw new CheckpointException(file, "refused pickle global '" + full
-                        + "': only tensors, ordered dicts and plain containers are read");
+                default ->
+                    throw new CheckpointException(
+                            file,
+                            "refused pickle global '" + full
+                                    + "': only tensors, ordered dicts and plain containers are read");
             };
         }
 
         private long[] longs(Object tuple) {
             Object[] t = tuple instanceof Object[] a ? a : tuple instanceof List<?> l ? l.toArray() : null;
-            if (t == null) throw new CheckpointException(file, "malformed tensor record: size or stride is not a tuple");
+            if (t == null)
+                throw new CheckpointException(file, "malformed tensor record: size or stride is not a tuple");
             long[] r = new long[t.length];
             for (int i = 0; i < t.length; i++) {
                 if (!(t[i] instanceof Integer || t[i] instanceof Long))
-                    throw new CheckpointException(file, "malformed tensor record: size or stride entry is not an integer");
+                    throw new CheckpointException(
+                            file, "malformed tensor record: size or stride entry is not an integer");
                 r[i] = ((Number) t[i]).longValue();
             }
             return r;
@@ -238,7 +290,8 @@ public final class TorchCheckpoint {
                 throw new CheckpointException(file, "malformed storage record in pickle");
             long numel = ((Number) t[4]).longValue();
             if (numel < 0 || numel > (Integer.MAX_VALUE - 8) / st.dtype().size)
-                throw new CheckpointException(file, "storage '" + key + "' claims " + numel + " elements, beyond a Java array");
+                throw new CheckpointException(
+                        file, "storage '" + key + "' claims " + numel + " elements, beyond a Java array");
             return new Storage(st.dtype(), key, numel, zip, prefix);
         }
 

@@ -2,7 +2,6 @@ package io.jvit.core.config;
 
 import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.PositionalEncoding;
-
 import java.util.Objects;
 
 /**
@@ -55,11 +54,33 @@ public record ViTConfig(
     }
 
     /** A configuration without a masked k bias (every model but DINOv3). */
-    public ViTConfig(int patchSize, int embedDim, int depth, int numHeads, MlpKind mlpKind, int mlpHidden,
-                     boolean layerScale, boolean clsToken, int numRegisters, double layerNormEps, boolean qkvBias,
-                     PositionalEncoding pe) {
-        this(patchSize, embedDim, depth, numHeads, mlpKind, mlpHidden, layerScale, clsToken, numRegisters, layerNormEps,
-                qkvBias, pe, false);
+    public ViTConfig(
+            int patchSize,
+            int embedDim,
+            int depth,
+            int numHeads,
+            MlpKind mlpKind,
+            int mlpHidden,
+            boolean layerScale,
+            boolean clsToken,
+            int numRegisters,
+            double layerNormEps,
+            boolean qkvBias,
+            PositionalEncoding pe) {
+        this(
+                patchSize,
+                embedDim,
+                depth,
+                numHeads,
+                mlpKind,
+                mlpHidden,
+                layerScale,
+                clsToken,
+                numRegisters,
+                layerNormEps,
+                qkvBias,
+                pe,
+                false);
     }
 
     private static void require(boolean ok, String msg) {
@@ -67,15 +88,31 @@ public record ViTConfig(
     }
 
     /** Head width: {@code embedDim / numHeads}. */
-    public int headDim() { return embedDim / numHeads; }
+    public int headDim() {
+        return embedDim / numHeads;
+    }
 
     /** Tokens before the patches: CLS (if any) and registers. */
-    public int numPrefixTokens() { return (clsToken ? 1 : 0) + numRegisters; }
+    public int numPrefixTokens() {
+        return (clsToken ? 1 : 0) + numRegisters;
+    }
 
     /** This configuration with another positional encoding. */
     public ViTConfig withPe(PositionalEncoding newPe) {
-        return new ViTConfig(patchSize, embedDim, depth, numHeads, mlpKind, mlpHidden, layerScale, clsToken,
-                numRegisters, layerNormEps, qkvBias, newPe, maskKBias);
+        return new ViTConfig(
+                patchSize,
+                embedDim,
+                depth,
+                numHeads,
+                mlpKind,
+                mlpHidden,
+                layerScale,
+                clsToken,
+                numRegisters,
+                layerNormEps,
+                qkvBias,
+                newPe,
+                maskKBias);
     }
 
     /**
@@ -88,21 +125,52 @@ public record ViTConfig(
     }
 
     /** A timm-style ViT: the generic builder for models that are not one of the presets. */
-    public static ViTConfig timmStyle(int patchSize, int embedDim, int depth, int numHeads, double mlpRatio,
-                                      boolean layerScale, boolean clsToken, int numRegisters,
-                                      PositionalEncoding pe) {
-        return new ViTConfig(patchSize, embedDim, depth, numHeads, MlpKind.GELU, (int) Math.round(embedDim * mlpRatio),
-                layerScale, clsToken, numRegisters, 1e-6, true, pe);
+    public static ViTConfig timmStyle(
+            int patchSize,
+            int embedDim,
+            int depth,
+            int numHeads,
+            double mlpRatio,
+            boolean layerScale,
+            boolean clsToken,
+            int numRegisters,
+            PositionalEncoding pe) {
+        return new ViTConfig(
+                patchSize,
+                embedDim,
+                depth,
+                numHeads,
+                MlpKind.GELU,
+                (int) Math.round(embedDim * mlpRatio),
+                layerScale,
+                clsToken,
+                numRegisters,
+                1e-6,
+                true,
+                pe);
     }
 
     /** A builder holding DINOv2 ViT-S/14-reg4's values, each to be overridden by name. */
-    public static Builder builder() { return new Builder(); }
+    public static Builder builder() {
+        return new Builder();
+    }
 
     /** A builder holding this configuration's values. */
     public Builder toBuilder() {
-        return builder().patchSize(patchSize).embedDim(embedDim).depth(depth).numHeads(numHeads).mlpKind(mlpKind)
-                .mlpHidden(mlpHidden).layerScale(layerScale).clsToken(clsToken).numRegisters(numRegisters)
-                .layerNormEps(layerNormEps).qkvBias(qkvBias).pe(pe).maskKBias(maskKBias);
+        return builder()
+                .patchSize(patchSize)
+                .embedDim(embedDim)
+                .depth(depth)
+                .numHeads(numHeads)
+                .mlpKind(mlpKind)
+                .mlpHidden(mlpHidden)
+                .layerScale(layerScale)
+                .clsToken(clsToken)
+                .numRegisters(numRegisters)
+                .layerNormEps(layerNormEps)
+                .qkvBias(qkvBias)
+                .pe(pe)
+                .maskKBias(maskKBias);
     }
 
     /**
@@ -110,48 +178,87 @@ public record ViTConfig(
      * width: {@code numHeads} (head width 64, as in every DINOv2 model) and {@code mlpHidden} (4 × width).
      */
     public static final class Builder {
-        private int patchSize = 14;                  // DINOv2; DINOv3 uses 16
-        private int embedDim = 384;                  // ViT-S
-        private int depth = 12;                      // ViT-S/B; L 24, g 40
-        private Integer numHeads;                    // null: embedDim / 64
-        private MlpKind mlpKind = MlpKind.GELU;      // SwiGLU only in DINOv2-g
-        private Integer mlpHidden;                   // null: 4 · embedDim
-        private boolean layerScale = true;           // DINOv2 scales its residual branches
+        private int patchSize = 14; // DINOv2; DINOv3 uses 16
+        private int embedDim = 384; // ViT-S
+        private int depth = 12; // ViT-S/B; L 24, g 40
+        private Integer numHeads; // null: embedDim / 64
+        private MlpKind mlpKind = MlpKind.GELU; // SwiGLU only in DINOv2-g
+        private Integer mlpHidden; // null: 4 · embedDim
+        private boolean layerScale = true; // DINOv2 scales its residual branches
         private boolean clsToken = true;
-        private int numRegisters = 4;                // the "-reg4" models; 0 for the originals
-        private double layerNormEps = 1e-6;          // DINOv2 and timm (PyTorch's default 1e-5 is not theirs)
+        private int numRegisters = 4; // the "-reg4" models; 0 for the originals
+        private double layerNormEps = 1e-6; // DINOv2 and timm (PyTorch's default 1e-5 is not theirs)
         private boolean qkvBias = true;
-        private PositionalEncoding pe = LearnedAbsolute.dinov2(37);   // a 37×37 table: trained at 518 px
-        private boolean maskKBias = false;           // DINOv3 masks the k third of the qkv bias
+        private PositionalEncoding pe = LearnedAbsolute.dinov2(37); // a 37×37 table: trained at 518 px
+        private boolean maskKBias = false; // DINOv3 masks the k third of the qkv bias
 
         private Builder() {}
 
         /** Pixels per patch side. */
-        public Builder patchSize(int v) { patchSize = v; return this; }
+        public Builder patchSize(int v) {
+            patchSize = v;
+            return this;
+        }
         /** Token width C. */
-        public Builder embedDim(int v) { embedDim = v; return this; }
+        public Builder embedDim(int v) {
+            embedDim = v;
+            return this;
+        }
         /** Number of transformer blocks. */
-        public Builder depth(int v) { depth = v; return this; }
+        public Builder depth(int v) {
+            depth = v;
+            return this;
+        }
         /** Attention heads (default: embedDim / 64). */
-        public Builder numHeads(int v) { numHeads = v; return this; }
+        public Builder numHeads(int v) {
+            numHeads = v;
+            return this;
+        }
         /** GELU MLP or SwiGLU. */
-        public Builder mlpKind(MlpKind v) { mlpKind = v; return this; }
+        public Builder mlpKind(MlpKind v) {
+            mlpKind = v;
+            return this;
+        }
         /** Hidden width of the MLP (default: 4 · embedDim). */
-        public Builder mlpHidden(int v) { mlpHidden = v; return this; }
+        public Builder mlpHidden(int v) {
+            mlpHidden = v;
+            return this;
+        }
         /** Whether blocks scale their residual branches by learned gammas. */
-        public Builder layerScale(boolean v) { layerScale = v; return this; }
+        public Builder layerScale(boolean v) {
+            layerScale = v;
+            return this;
+        }
         /** Whether a CLS token is prepended. */
-        public Builder clsToken(boolean v) { clsToken = v; return this; }
+        public Builder clsToken(boolean v) {
+            clsToken = v;
+            return this;
+        }
         /** Register tokens after the CLS token. */
-        public Builder numRegisters(int v) { numRegisters = v; return this; }
+        public Builder numRegisters(int v) {
+            numRegisters = v;
+            return this;
+        }
         /** LayerNorm epsilon. */
-        public Builder layerNormEps(double v) { layerNormEps = v; return this; }
+        public Builder layerNormEps(double v) {
+            layerNormEps = v;
+            return this;
+        }
         /** Whether the qkv projection has a bias. */
-        public Builder qkvBias(boolean v) { qkvBias = v; return this; }
+        public Builder qkvBias(boolean v) {
+            qkvBias = v;
+            return this;
+        }
         /** The positional encoding. */
-        public Builder pe(PositionalEncoding v) { pe = v; return this; }
+        public Builder pe(PositionalEncoding v) {
+            pe = v;
+            return this;
+        }
         /** Whether the key third of the qkv bias is masked to zero (DINOv3). */
-        public Builder maskKBias(boolean v) { maskKBias = v; return this; }
+        public Builder maskKBias(boolean v) {
+            maskKBias = v;
+            return this;
+        }
 
         /**
          * The configuration.
@@ -164,8 +271,20 @@ public record ViTConfig(
             if (numHeads != null) heads = numHeads;
             else if (embedDim > 0 && embedDim % 64 == 0) heads = embedDim / 64;
             else throw new IllegalArgumentException("embedDim " + embedDim + " is not a multiple of 64: give numHeads");
-            return new ViTConfig(patchSize, embedDim, depth, heads, mlpKind, mlpHidden != null ? mlpHidden : 4 * embedDim,
-                    layerScale, clsToken, numRegisters, layerNormEps, qkvBias, pe, maskKBias);
+            return new ViTConfig(
+                    patchSize,
+                    embedDim,
+                    depth,
+                    heads,
+                    mlpKind,
+                    mlpHidden != null ? mlpHidden : 4 * embedDim,
+                    layerScale,
+                    clsToken,
+                    numRegisters,
+                    layerNormEps,
+                    qkvBias,
+                    pe,
+                    maskKBias);
         }
     }
 }

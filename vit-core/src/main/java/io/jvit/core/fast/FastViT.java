@@ -7,26 +7,24 @@ import io.jvit.core.kernel.AttentionShape;
 import io.jvit.core.kernel.AttentionWorkspace;
 import io.jvit.core.kernel.FusedAttention;
 import io.jvit.core.kernel.Rope;
-import io.jvit.core.kernel.ScalarMath;
 import io.jvit.core.kernel.Strided;
-import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTOutput;
+import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.LearnedAbsolute;
 import io.jvit.core.pe.RopeTables;
 import io.jvit.core.pe.SinCos2d;
 import io.jvit.core.util.Parallel;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The fast inference engine: the same model and weights object as {@link VisionTransformer}, run without
@@ -39,16 +37,18 @@ import java.util.function.Function;
  */
 public final class FastViT {
     private final ViTConfig config;
-    private final VisionTransformer model;                         // null when built from float arrays
-    private final Function<String, float[]> source;               // a weight by name, as float32 (row-major)
+    private final VisionTransformer model; // null when built from float arrays
+    private final Function<String, float[]> source; // a weight by name, as float32 (row-major)
     private final int threads;
     private final Gemm gemm;
-    private final Map<String, float[]> params = new HashMap<>();   // the weights as float arrays, taken on first use
-    private final AttentionWorkspace attention = new AttentionWorkspace();   // packed K/V and ALiBi tables, reused by every block
+    private final Map<String, float[]> params = new HashMap<>(); // the weights as float arrays, taken on first use
+    private final AttentionWorkspace attention =
+            new AttentionWorkspace(); // packed K/V and ALiBi tables, reused by every block
     private final Map<Long, float[]> patchPe = new HashMap<>();
     /** -Djvit.profile=true: print where a forward pass spends its time (stderr). */
     private static final boolean PROFILE = Boolean.getBoolean("jvit.profile");
-    private final long[] nanos = new long[5];            // embed, linear, attention, norm+act+residual, outputs
+
+    private final long[] nanos = new long[5]; // embed, linear, attention, norm+act+residual, outputs
     private long mark;
 
     private void lap(int slot) {
@@ -60,9 +60,19 @@ public final class FastViT {
 
     /** @param threads threads of the GEMMs and the attention kernel */
     public FastViT(VisionTransformer model, int threads) {
-        this(model.config(), model, name -> model.weights().get(name).castTo(DataType.FLOAT).dup('c').data().asFloat(), threads);
+        this(
+                model.config(),
+                model,
+                name -> model.weights()
+                        .get(name)
+                        .castTo(DataType.FLOAT)
+                        .dup('c')
+                        .data()
+                        .asFloat(),
+                threads);
         if (model.dataType() != DataType.FLOAT)
-            throw new IllegalArgumentException("the fast engine runs float32 weights; this model is " + model.dataType());
+            throw new IllegalArgumentException(
+                    "the fast engine runs float32 weights; this model is " + model.dataType());
     }
 
     /**
@@ -70,11 +80,15 @@ public final class FastViT {
      * without ND4J: {@link #run} needs no native library at all.
      */
     public FastViT(ViTConfig config, Map<String, float[]> weights, int threads) {
-        this(config, null, name -> {
-            float[] w = weights.get(name);
-            if (w == null) throw new IllegalArgumentException("no weight '" + name + "'");
-            return w;
-        }, threads);
+        this(
+                config,
+                null,
+                name -> {
+                    float[] w = weights.get(name);
+                    if (w == null) throw new IllegalArgumentException("no weight '" + name + "'");
+                    return w;
+                },
+                threads);
     }
 
     private FastViT(ViTConfig config, VisionTransformer model, Function<String, float[]> source, int threads) {
@@ -90,27 +104,47 @@ public final class FastViT {
      * A weight as a float array, taken from the model once: the engine reads a snapshot of the weights taken at
      * first use, so a model whose weights change afterwards needs a new engine.
      */
-    private float[] w(String name) { return params.computeIfAbsent(name, source); }
+    private float[] w(String name) {
+        return params.computeIfAbsent(name, source);
+    }
 
-    public ViTConfig config() { return config; }
+    public ViTConfig config() {
+        return config;
+    }
 
     /** The model this engine was built from (null when built from float arrays). */
-    public VisionTransformer model() { return model; }
+    public VisionTransformer model() {
+        return model;
+    }
 
-    public ViTOutput forward(INDArray images) { return forward(images, false); }
+    public ViTOutput forward(INDArray images) {
+        return forward(images, false);
+    }
 
     /** {@code images} (B, 3, H, W), H and W multiples of the patch size; see {@link VisionTransformer#forward(INDArray, boolean)}. */
     public synchronized ViTOutput forward(INDArray images, boolean intermediates) {
         long[] s = images.shape();
-        if (s.length != 4 || s[1] != 3) throw new IllegalArgumentException("images must be (B, 3, H, W), got " + Arrays.toString(s));
-        Result r = run(images.castTo(DataType.FLOAT).dup('c').data().asFloat(), (int) s[0], (int) s[2], (int) s[3], intermediates);
+        if (s.length != 4 || s[1] != 3)
+            throw new IllegalArgumentException("images must be (B, 3, H, W), got " + Arrays.toString(s));
+        Result r = run(
+                images.castTo(DataType.FLOAT).dup('c').data().asFloat(),
+                (int) s[0],
+                (int) s[2],
+                (int) s[3],
+                intermediates);
         int batch = r.batch(), n = r.tokens(), dim = config.embedDim();
         List<INDArray> inter = new ArrayList<>();
-        for (float[] x : r.intermediates()) inter.add(Nd4j.create(x, new long[]{batch, n, dim}));
-        return new ViTOutput(r.cls() == null ? null : Nd4j.create(r.cls(), new long[]{batch, dim}),
-                r.registers() == null ? null : Nd4j.create(r.registers(), new long[]{batch, config.numRegisters(), dim}),
-                Nd4j.create(r.patchTokens(), new long[]{batch, r.gridH(), r.gridW(), dim}),
-                Nd4j.create(r.preNorm(), new long[]{batch, n, dim}), inter, r.gridH(), r.gridW());
+        for (float[] x : r.intermediates()) inter.add(Nd4j.create(x, new long[] {batch, n, dim}));
+        return new ViTOutput(
+                r.cls() == null ? null : Nd4j.create(r.cls(), new long[] {batch, dim}),
+                r.registers() == null
+                        ? null
+                        : Nd4j.create(r.registers(), new long[] {batch, config.numRegisters(), dim}),
+                Nd4j.create(r.patchTokens(), new long[] {batch, r.gridH(), r.gridW(), dim}),
+                Nd4j.create(r.preNorm(), new long[] {batch, n, dim}),
+                inter,
+                r.gridH(),
+                r.gridW());
     }
 
     /**
@@ -122,24 +156,34 @@ public final class FastViT {
      * @param preNorm       (B, N, C) tokens before the final norm
      * @param intermediates every block's output (B, N, C) when asked for, else empty
      */
-    public record Result(int batch, int gridH, int gridW, int tokens, float[] patchTokens, float[] cls, float[] registers,
-                         float[] preNorm, List<float[]> intermediates) {}
+    public record Result(
+            int batch,
+            int gridH,
+            int gridW,
+            int tokens,
+            float[] patchTokens,
+            float[] cls,
+            float[] registers,
+            float[] preNorm,
+            List<float[]> intermediates) {}
 
     /** The forward pass on float arrays: {@code images} (B, 3, H, W) row-major, H and W multiples of the patch size. */
     public synchronized Result run(float[] images, int batch, int height, int width, boolean intermediates) {
         ViTConfig c = config;
         int p = c.patchSize();
         if (batch < 1 || images.length != (long) batch * 3 * height * width)
-            throw new IllegalArgumentException(images.length + " floats are not " + batch + " images of 3 × " + height + " × " + width);
+            throw new IllegalArgumentException(
+                    images.length + " floats are not " + batch + " images of 3 × " + height + " × " + width);
         if (height % p != 0 || width % p != 0 || height < p || width < p)
-            throw new IllegalArgumentException("image size " + height + "×" + width + " is not a positive multiple of the patch size " + p);
+            throw new IllegalArgumentException(
+                    "image size " + height + "×" + width + " is not a positive multiple of the patch size " + p);
         int gh = height / p, gw = width / p, hw = gh * gw;
         int dim = c.embedDim(), prefix = c.numPrefixTokens(), n = prefix + hw, rows = batch * n;
 
-        JitWarmup.awaitGemm();                       // a cold process: the compiled kernels, not the 30 × slower first tier
+        JitWarmup.awaitGemm(); // a cold process: the compiled kernels, not the 30 × slower first tier
         mark = System.nanoTime();
         java.util.Arrays.fill(nanos, 0);
-        float[] x = tokens(images, batch, gh, gw);   // (B·N, C)
+        float[] x = tokens(images, batch, gh, gw); // (B·N, C)
         lap(0);
         AttentionShape shape = new AttentionShape(batch, n, c.numHeads(), c.headDim());
         RopeTables rope = c.pe().ropeTables(gh, gw, c.headDim());
@@ -154,7 +198,9 @@ public final class FastViT {
             lap(3);
             gemm.linear(normed, rows, dim, w(b + "attn.qkv.weight"), c.qkvBias() ? qkvBias(i) : null, qkv);
             lap(1);
-            Strided q = new Strided(qkv, 0, 3 * dim), k = new Strided(qkv, dim, 3 * dim), v = new Strided(qkv, 2 * dim, 3 * dim);
+            Strided q = new Strided(qkv, 0, 3 * dim),
+                    k = new Strided(qkv, dim, 3 * dim),
+                    v = new Strided(qkv, 2 * dim, 3 * dim);
             if (rope != null) {
                 Rope.apply(q, shape, prefix, rope);
                 Rope.apply(k, shape, prefix, rope);
@@ -163,26 +209,42 @@ public final class FastViT {
             FusedAttention.forward(q, k, v, Strided.of(att, dim), shape, bias(i, gh, gw), threads, attention);
             lap(2);
             // x += ls1 ⊙ (att·Wᵀ + b): the residual and LayerScale in the GEMM's epilogue
-            gemm.linearResidual(att, rows, dim, w(b + "attn.proj.weight"), w(b + "attn.proj.bias"),
-                    c.layerScale() ? w(b + "ls1.gamma") : null, x, branch);
+            gemm.linearResidual(
+                    att,
+                    rows,
+                    dim,
+                    w(b + "attn.proj.weight"),
+                    w(b + "attn.proj.bias"),
+                    c.layerScale() ? w(b + "ls1.gamma") : null,
+                    x,
+                    branch);
             lap(1);
             layerNorm(x, rows, dim, w(b + "norm2.weight"), w(b + "norm2.bias"), c.layerNormEps(), normed, threads);
             lap(3);
-            if (c.mlpKind() == MlpKind.GELU) gemm.linearGelu(normed, rows, dim, w(b + "mlp.fc1.weight"), w(b + "mlp.fc1.bias"), hidden);
+            if (c.mlpKind() == MlpKind.GELU)
+                gemm.linearGelu(normed, rows, dim, w(b + "mlp.fc1.weight"), w(b + "mlp.fc1.bias"), hidden);
             else {
                 gemm.linear(normed, rows, dim, w(b + "mlp.fc1.weight"), w(b + "mlp.fc1.bias"), hidden);
                 swiglu(hidden, rows, c.mlpHidden(), act, threads);
             }
             lap(1);
-            gemm.linearResidual(act, rows, c.mlpHidden(), w(b + "mlp.fc2.weight"), w(b + "mlp.fc2.bias"),
-                    c.layerScale() ? w(b + "ls2.gamma") : null, x, branch);
+            gemm.linearResidual(
+                    act,
+                    rows,
+                    c.mlpHidden(),
+                    w(b + "mlp.fc2.weight"),
+                    w(b + "mlp.fc2.bias"),
+                    c.layerScale() ? w(b + "ls2.gamma") : null,
+                    x,
+                    branch);
             lap(1);
             if (intermediates) inter.add(x.clone());
         }
         float[] preNorm = x.clone();
         layerNorm(x, rows, dim, w("norm.weight"), w("norm.bias"), c.layerNormEps(), normed, threads);
         float[] patches = new float[batch * hw * dim];
-        for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, (bi * n + prefix) * dim, patches, bi * hw * dim, hw * dim);
+        for (int bi = 0; bi < batch; bi++)
+            System.arraycopy(normed, (bi * n + prefix) * dim, patches, bi * hw * dim, hw * dim);
         float[] cls = null, regs = null;
         if (c.clsToken()) {
             cls = new float[batch * dim];
@@ -191,12 +253,14 @@ public final class FastViT {
         if (c.numRegisters() > 0) {
             int first = c.clsToken() ? 1 : 0, r = c.numRegisters();
             regs = new float[batch * r * dim];
-            for (int bi = 0; bi < batch; bi++) System.arraycopy(normed, (bi * n + first) * dim, regs, bi * r * dim, r * dim);
+            for (int bi = 0; bi < batch; bi++)
+                System.arraycopy(normed, (bi * n + first) * dim, regs, bi * r * dim, r * dim);
         }
         Result result = new Result(batch, gh, gw, n, patches, cls, regs, preNorm, inter);
         lap(4);
         if (PROFILE)
-            System.err.printf("fast engine: embed %.1f ms, linear (sgemm) %.1f ms, attention %.1f ms, norm/act/residual %.1f ms, outputs %.1f ms%n",
+            System.err.printf(
+                    "fast engine: embed %.1f ms, linear (sgemm) %.1f ms, attention %.1f ms, norm/act/residual %.1f ms, outputs %.1f ms%n",
                     nanos[0] / 1e6, nanos[1] / 1e6, nanos[2] / 1e6, nanos[3] / 1e6, nanos[4] / 1e6);
         return result;
     }
@@ -206,15 +270,20 @@ public final class FastViT {
         ViTConfig c = config;
         int p = c.patchSize(), dim = c.embedDim(), hw = gh * gw, prefix = c.numPrefixTokens(), n = prefix + hw;
         int W = gw * p, H = gh * p, kdim = 3 * p * p;
-        float[] unfolded = new float[batch * hw * kdim];                  // (B·h·w, 3·p·p), channel-major like the conv kernel
-        forRows(batch * gh, gw * kdim, threads, (worker, from, to) -> {  // one task per row of patches
+        float[] unfolded = new float[batch * hw * kdim]; // (B·h·w, 3·p·p), channel-major like the conv kernel
+        forRows(batch * gh, gw * kdim, threads, (worker, from, to) -> { // one task per row of patches
             for (int bi = from; bi < to; bi++) {
                 int b = bi / gh, i = bi % gh;
                 for (int j = 0; j < gw; j++) {
                     int row = (bi * gw + j) * kdim;
                     for (int ch = 0; ch < 3; ch++)
                         for (int y = 0; y < p; y++)
-                            System.arraycopy(img, ((b * 3 + ch) * H + i * p + y) * W + j * p, unfolded, row + (ch * p + y) * p, p);
+                            System.arraycopy(
+                                    img,
+                                    ((b * 3 + ch) * H + i * p + y) * W + j * p,
+                                    unfolded,
+                                    row + (ch * p + y) * p,
+                                    p);
                 }
             }
         });
@@ -226,17 +295,27 @@ public final class FastViT {
         float[] reg = c.numRegisters() > 0 ? w("reg_token") : null;
         for (int b = 0; b < batch; b++) {
             int o = b * n * dim;
-            if (cls != null) { System.arraycopy(cls, 0, x, o, dim); o += dim; }
-            if (reg != null) { System.arraycopy(reg, 0, x, o, reg.length); o += reg.length; }
+            if (cls != null) {
+                System.arraycopy(cls, 0, x, o, dim);
+                o += dim;
+            }
+            if (reg != null) {
+                System.arraycopy(reg, 0, x, o, reg.length);
+                o += reg.length;
+            }
             System.arraycopy(emb, b * hw * dim, x, o, hw * dim);
         }
         if (pe != null)
-            forRows(batch * hw, dim, threads, (worker, from, to) -> {   // patch row r of image r / hw gets the PE's row r % hw
-                for (int r = from; r < to; r++) {
-                    int o = ((r / hw) * n + prefix + r % hw) * dim, q = (r % hw) * dim;
-                    for (int t = 0; t < dim; t++) x[o + t] += pe[q + t];
-                }
-            });
+            forRows(
+                    batch * hw,
+                    dim,
+                    threads,
+                    (worker, from, to) -> { // patch row r of image r / hw gets the PE's row r % hw
+                        for (int r = from; r < to; r++) {
+                            int o = ((r / hw) * n + prefix + r % hw) * dim, q = (r % hw) * dim;
+                            for (int t = 0; t < dim; t++) x[o + t] += pe[q + t];
+                        }
+                    });
         return x;
     }
 
@@ -246,12 +325,28 @@ public final class FastViT {
         return patchPe.computeIfAbsent(((long) gh << 32) | gw, key -> {
             if (c.pe() instanceof SinCos2d sc) return sc.table(gh, gw, c.embedDim());
             if (c.pe() instanceof LearnedAbsolute la) {
-                float[] table = w(LearnedAbsolute.PARAM);                          // (g², C)
+                float[] table = w(LearnedAbsolute.PARAM); // (g², C)
                 int g2 = la.gridSize() * la.gridSize();
                 if (gh == la.gridSize() && gw == la.gridSize()) return table;
-                float[] k = la.resampleMatrix(gh, gw), out = new float[gh * gw * c.embedDim()];   // (h·w, g²) · (g², C)
-                io.jvit.core.gemm.Sgemm.gemm(false, false, gh * gw, c.embedDim(), g2, 1f, k, 0, g2, table, 0, c.embedDim(),
-                        0f, out, 0, c.embedDim(), threads);
+                float[] k = la.resampleMatrix(gh, gw), out = new float[gh * gw * c.embedDim()]; // (h·w, g²) · (g², C)
+                io.jvit.core.gemm.Sgemm.gemm(
+                        false,
+                        false,
+                        gh * gw,
+                        c.embedDim(),
+                        g2,
+                        1f,
+                        k,
+                        0,
+                        g2,
+                        table,
+                        0,
+                        c.embedDim(),
+                        0f,
+                        out,
+                        0,
+                        c.embedDim(),
+                        threads);
                 return out;
             }
             return null;
@@ -305,7 +400,10 @@ public final class FastViT {
                 double mean = 0, var = 0;
                 for (int c = 0; c < dim; c++) mean += x[o + c];
                 mean /= dim;
-                for (int c = 0; c < dim; c++) { double d = x[o + c] - mean; var += d * d; }
+                for (int c = 0; c < dim; c++) {
+                    double d = x[o + c] - mean;
+                    var += d * d;
+                }
                 float inv = (float) (1 / Math.sqrt(var / dim + eps)), m = (float) mean;
                 for (int c = 0; c < dim; c++) out[o + c] = (x[o + c] - m) * inv * g[c] + b[c];
             }

@@ -7,9 +7,12 @@ import io.jvit.core.gemm.Sgemm;
 /** The engine's linear layers: y = x·Wᵀ (+ b), W stored (out, in) as PyTorch keeps it, through {@link Sgemm}. */
 final class Gemm {
     private final int threads;
-    private final java.util.Map<float[], Sgemm.PackedB> packed = new java.util.IdentityHashMap<>();   // weights, packed once
+    private final java.util.Map<float[], Sgemm.PackedB> packed =
+            new java.util.IdentityHashMap<>(); // weights, packed once
 
-    Gemm(int threads) { this.threads = threads; }
+    Gemm(int threads) {
+        this.threads = threads;
+    }
 
     /** y (rows × out) = x (rows × in) · W(out × in)ᵀ + b (b may be null). */
     void linear(float[] x, int rows, int in, float[] w, float[] b, float[] y) {

@@ -8,7 +8,6 @@ import io.jvit.core.kernel.AttentionWorkspace;
 import io.jvit.core.kernel.FusedAttention;
 import io.jvit.core.kernel.Strided;
 import io.jvit.core.pe.Alibi2d;
-
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,15 +36,18 @@ public final class JitWarmup {
 
     /** Starts the warm-up thread (daemon), once. */
     public static void start() {
-        if (!Boolean.parseBoolean(System.getProperty("jvit.warmup", "true")) || !STARTED.compareAndSet(false, true)) return;
-        Thread t = new Thread(() -> {
-            try {
-                run();
-            } finally {
-                GEMM.countDown();
-                ATTENTION.countDown();
-            }
-        }, "jvit-jit-warmup");
+        if (!Boolean.parseBoolean(System.getProperty("jvit.warmup", "true")) || !STARTED.compareAndSet(false, true))
+            return;
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        run();
+                    } finally {
+                        GEMM.countDown();
+                        ATTENTION.countDown();
+                    }
+                },
+                "jvit-jit-warmup");
         t.setDaemon(true);
         t.start();
     }
@@ -54,10 +56,14 @@ public final class JitWarmup {
      * Blocks until the started warm-up has the GEMM fast (at most {@link #MAX_MILLIS}); returns at once when none runs.
      * The attention kernels compile while the first GEMMs run: {@link #awaitAttention} before the first attention call.
      */
-    public static void awaitGemm() { await(GEMM); }
+    public static void awaitGemm() {
+        await(GEMM);
+    }
 
     /** As {@link #awaitGemm}, for the attention kernels. */
-    public static void awaitAttention() { await(ATTENTION); }
+    public static void awaitAttention() {
+        await(ATTENTION);
+    }
 
     private static void await(CountDownLatch latch) {
         if (!STARTED.get()) return;
@@ -73,34 +79,52 @@ public final class JitWarmup {
         long deadline = System.nanoTime() + MAX_MILLIS * 1_000_000;
         // GEMM: full and edge tiles, the three epilogues the engine uses
         int m = 20, n = 100, k = 24;
-        float[] a = new float[m * k], b = new float[n * k], c = new float[m * n], x = new float[m * n], bias = new float[n];
+        float[] a = new float[m * k],
+                b = new float[n * k],
+                c = new float[m * n],
+                x = new float[m * n],
+                bias = new float[n];
         for (int i = 0; i < a.length; i++) a[i] = (i % 7) * 0.1f;
         for (int i = 0; i < b.length; i++) b[i] = (i % 5) * 0.1f;
         int[] it = {0};
-        untilFast(() -> {
-            var epilogue = switch (it[0]++ % 3) {
-                case 0 -> Epilogues.bias(bias);
-                case 1 -> Epilogues.biasGelu(bias);
-                default -> Epilogues.biasScaleResidual(bias, bias, x, n);
-            };
-            long t0 = System.nanoTime();
-            Sgemm.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n, 1, epilogue, Sgemm.Impl.AUTO);
-            return System.nanoTime() - t0;
-        }, 3000, deadline);
+        untilFast(
+                () -> {
+                    var epilogue = switch (it[0]++ % 3) {
+                        case 0 -> Epilogues.bias(bias);
+                        case 1 -> Epilogues.biasGelu(bias);
+                        default -> Epilogues.biasScaleResidual(bias, bias, x, n);
+                    };
+                    long t0 = System.nanoTime();
+                    Sgemm.gemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n, 1, epilogue, Sgemm.Impl.AUTO);
+                    return System.nanoTime() - t0;
+                },
+                3000,
+                deadline);
         GEMM.countDown();
         // attention: a 12 × 16 ALiBi grid with 5 prefix tokens (197 tokens: two query blocks, two key blocks), one head
         int gh = 12, gw = 16, prefix = 5, tokens = prefix + gh * gw, d = 64;
         float[] qkv = new float[tokens * 3 * d], out = new float[tokens * d];
         for (int i = 0; i < qkv.length; i++) qkv[i] = ((i * 31) % 17 - 8) * 0.05f;
         AttentionShape s = new AttentionShape(1, tokens, 1, d);
-        AttentionBias alibi = AttentionBias.Alibi.of(Alibi2d.paperDefault(), gh, gw, prefix, new float[]{1f});
+        AttentionBias alibi = AttentionBias.Alibi.of(Alibi2d.paperDefault(), gh, gw, prefix, new float[] {1f});
         AttentionWorkspace ws = new AttentionWorkspace();
         Strided q = new Strided(qkv, 0, 3 * d), kk = new Strided(qkv, d, 3 * d), v = new Strided(qkv, 2 * d, 3 * d);
-        untilFast(() -> {
-            long t0 = System.nanoTime();
-            FusedAttention.forward(q, kk, v, Strided.of(out, d), s, it[0]++ % 4 == 3 ? new AttentionBias.None() : alibi, 1, ws);
-            return System.nanoTime() - t0;
-        }, 150, deadline);
+        untilFast(
+                () -> {
+                    long t0 = System.nanoTime();
+                    FusedAttention.forward(
+                            q,
+                            kk,
+                            v,
+                            Strided.of(out, d),
+                            s,
+                            it[0]++ % 4 == 3 ? new AttentionBias.None() : alibi,
+                            1,
+                            ws);
+                    return System.nanoTime() - t0;
+                },
+                150,
+                deadline);
     }
 
     /**

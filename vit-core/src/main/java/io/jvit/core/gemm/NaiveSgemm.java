@@ -4,10 +4,23 @@ package io.jvit.core.gemm;
 public final class NaiveSgemm {
     private NaiveSgemm() {}
 
-    public static void gemm(boolean transA, boolean transB, int m, int n, int k,
-                            float alpha, float[] a, int aOff, int lda,
-                            float[] b, int bOff, int ldb,
-                            float beta, float[] c, int cOff, int ldc) {
+    public static void gemm(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            float[] b,
+            int bOff,
+            int ldb,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc) {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) {
                 double acc = 0;

@@ -7,11 +7,27 @@ package io.jvit.core.gemm;
 final class ScalarSgemm {
     private ScalarSgemm() {}
 
-    static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-                     float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, Epilogue epilogue) {
+    static void gemm(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            float[] b,
+            int bOff,
+            int ldb,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc,
+            Epilogue epilogue) {
         float[] bt = b;
         int bo = bOff, ldbt = ldb;
-        if (transB) {                       // stored (n, k): make a (k, n) copy
+        if (transB) { // stored (n, k): make a (k, n) copy
             bt = new float[k * n];
             for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) bt[p * n + j] = b[bOff + j * ldb + p];
             bo = 0;

@@ -24,18 +24,20 @@ final class VectorSgemm {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
     static final int MR = 8, NR = 3 * L;
-    static final int KC = 256;                   // K block (128, 192, 256, 384 tried at M = 2048 on the ViT-S shapes: 256 and 384 best)
-    static final int MC = 384;                   // most rows of A per packed block; the rows are split into equal blocks of at most
-                                                 // this (M = 261, one 224² image: one block, not 256 + 5 rows that stream every
-                                                 // B panel again for 5 rows; 128, 256, 512 tried at M = 2048: all within noise)
+    static final int KC = 256; // K block (128, 192, 256, 384 tried at M = 2048 on the ViT-S shapes: 256 and 384 best)
+    static final int MC = 384; // most rows of A per packed block; the rows are split into equal blocks of at most
+    // this (M = 261, one 224² image: one block, not 256 + 5 rows that stream every
+    // B panel again for 5 rows; 128, 256, 512 tried at M = 2048: all within noise)
 
     /** Per-thread packing buffers, kept between calls (a forward pass makes hundreds of calls). */
     static final class Scratch {
         final float[] a = new float[(MC + MR) * KC];
         final float[] tile = new float[MR * NR];
-        float[] b = new float[0];         // the packed B block, when this thread is the caller
+        float[] b = new float[0]; // the packed B block, when this thread is the caller
 
-        float[] b(int length) { return b.length >= length ? b : (b = new float[length]); }
+        float[] b(int length) {
+            return b.length >= length ? b : (b = new float[length]);
+        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -49,18 +51,37 @@ final class VectorSgemm {
         float[] bp = new float[panels * NR * k];
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
-            for (int jp = 0; jp < panels; jp++) packB(transB, b, bOff, ldb, pc, kc, jp * NR, n, bp, pc * panels * NR + jp * NR * kc);
+            for (int jp = 0; jp < panels; jp++)
+                packB(transB, b, bOff, ldb, pc, kc, jp * NR, n, bp, pc * panels * NR + jp * NR * kc);
         }
         return bp;
     }
 
     /** @param prepacked B as {@link #packAll} made it (then b, bOff, ldb, transB are not read), or null */
-    static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-                     float[] b, int bOff, int ldb, float[] prepacked, float beta, float[] c, int cOff, int ldc, int threads, Epilogue epilogue) {
+    static void gemm(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            float[] b,
+            int bOff,
+            int ldb,
+            float[] prepacked,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc,
+            int threads,
+            Epilogue epilogue) {
         if (beta != 0f && beta != 1f) scale(c, cOff, ldc, m, n, beta);
         int panels = (n + NR - 1) / NR, blocks = (m + MC - 1) / MC;
-        int rowsPerBlock = ((m + blocks - 1) / blocks + MR - 1) / MR * MR;       // equal blocks, whole panels of MR rows
-        int mBlocks = (m + rowsPerBlock - 1) / rowsPerBlock;                     // (the rounding up can leave one fewer)
+        int rowsPerBlock = ((m + blocks - 1) / blocks + MR - 1) / MR * MR; // equal blocks, whole panels of MR rows
+        int mBlocks = (m + rowsPerBlock - 1) / rowsPerBlock; // (the rounding up can leave one fewer)
         float[] bp = prepacked != null ? prepacked : SCRATCH.get().b(panels * NR * Math.min(k, KC));
         // small M: split the columns too, so that both threads have work (each packs its own copy of the A block)
         int groups = mBlocks >= 2 * threads ? 1 : Math.min(threads, panels);
@@ -71,7 +92,8 @@ final class VectorSgemm {
             final int p0 = pc, base = prepacked != null ? pc * panels * NR : 0;
             if (prepacked == null)
                 Parallel.forRange(panels, threads, (w, from, to) -> {
-                    for (int jp = from; jp < to; jp++) packB(transB, b, bOff, ldb, p0, kc, jp * NR, n, bp, jp * NR * kc);
+                    for (int jp = from; jp < to; jp++)
+                        packB(transB, b, bOff, ldb, p0, kc, jp * NR, n, bp, jp * NR * kc);
                 });
             Parallel.forRange(mBlocks * groups, threads, (w, from, to) -> {
                 Scratch s = SCRATCH.get();
@@ -79,21 +101,27 @@ final class VectorSgemm {
                 for (int t = from; t < to; t++) {
                     int mb = t / groups, g = t % groups;
                     int i0 = mb * rowsPerBlock, mc = Math.min(rowsPerBlock, m - i0);
-                    if (mb != packedBlock) { packA(transA, a, aOff, lda, i0, mc, p0, kc, alpha, s.a); packedBlock = mb; }
+                    if (mb != packedBlock) {
+                        packA(transA, a, aOff, lda, i0, mc, p0, kc, alpha, s.a);
+                        packedBlock = mb;
+                    }
                     int jpFrom = (int) ((long) g * panels / groups), jpTo = (int) ((long) (g + 1) * panels / groups);
                     for (int jp = jpFrom; jp < jpTo; jp++) {
                         int j0 = jp * NR, nr = Math.min(NR, n - j0);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir), ci = cOff + (i0 + ir) * ldc + j0;
                             if (mr == MR && nr == NR) {
-                                if (!add) for (int r = 0; r < MR; r++) java.util.Arrays.fill(c, ci + r * ldc, ci + r * ldc + NR, 0f);
+                                if (!add)
+                                    for (int r = 0; r < MR; r++)
+                                        java.util.Arrays.fill(c, ci + r * ldc, ci + r * ldc + NR, 0f);
                                 kernel(kc, s.a, ir * kc, bp, base + jp * NR * kc, c, ci, ldc);
                             } else {
                                 java.util.Arrays.fill(s.tile, 0f);
                                 kernel(kc, s.a, ir * kc, bp, base + jp * NR * kc, s.tile, 0, NR);
                                 for (int r = 0; r < mr; r++)
                                     for (int q = 0; q < nr; q++)
-                                        c[ci + r * ldc + q] = add ? c[ci + r * ldc + q] + s.tile[r * NR + q] : s.tile[r * NR + q];
+                                        c[ci + r * ldc + q] =
+                                                add ? c[ci + r * ldc + q] + s.tile[r * NR + q] : s.tile[r * NR + q];
                             }
                             if (last && epilogue != null) epilogue.apply(c, cOff, ldc, i0 + ir, mr, j0, nr);
                         }
@@ -130,7 +158,8 @@ final class VectorSgemm {
     }
 
     /** A rows [i0, i0 + mc) × columns [p0, p0 + kc), times alpha, into panels of MR rows ((kc, MR) each), zero-padded rows. */
-    static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float alpha, float[] dst) {
+    static void packA(
+            boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float alpha, float[] dst) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir), d = ir * kc;
             if (!transA) {
@@ -157,20 +186,68 @@ final class VectorSgemm {
      */
     static void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
         FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z, c30 = z, c31 = z, c32 = z;
-        FloatVector c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z, c60 = z, c61 = z, c62 = z, c70 = z, c71 = z, c72 = z;
+        FloatVector c00 = z,
+                c01 = z,
+                c02 = z,
+                c10 = z,
+                c11 = z,
+                c12 = z,
+                c20 = z,
+                c21 = z,
+                c22 = z,
+                c30 = z,
+                c31 = z,
+                c32 = z;
+        FloatVector c40 = z,
+                c41 = z,
+                c42 = z,
+                c50 = z,
+                c51 = z,
+                c52 = z,
+                c60 = z,
+                c61 = z,
+                c62 = z,
+                c70 = z,
+                c71 = z,
+                c72 = z;
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * NR, ai = ao + p * MR;
-            FloatVector b0 = FloatVector.fromArray(F, b, bi), b1 = FloatVector.fromArray(F, b, bi + L), b2 = FloatVector.fromArray(F, b, bi + 2 * L);
+            FloatVector b0 = FloatVector.fromArray(F, b, bi),
+                    b1 = FloatVector.fromArray(F, b, bi + L),
+                    b2 = FloatVector.fromArray(F, b, bi + 2 * L);
             FloatVector x;
-            x = FloatVector.broadcast(F, a[ai]);     c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
-            x = FloatVector.broadcast(F, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
-            x = FloatVector.broadcast(F, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
-            x = FloatVector.broadcast(F, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
-            x = FloatVector.broadcast(F, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
-            x = FloatVector.broadcast(F, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
-            x = FloatVector.broadcast(F, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61); c62 = x.fma(b2, c62);
-            x = FloatVector.broadcast(F, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71); c72 = x.fma(b2, c72);
+            x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
         }
         // written out, not through a helper: C2 stops inlining in a method this size, and a vector passed to a
         // call that is not inlined is boxed (8 × slower)

@@ -1,10 +1,6 @@
 package io.jvit.core.image;
 
 import io.jvit.core.io.BadInputException;
-
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
@@ -13,8 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import javax.imageio.ImageReader;
 
 /**
  * Reads PNG, JPEG and TIFF (8- and 16-bit greyscale, RGB; alpha dropped) with the JDK's ImageIO
@@ -28,8 +24,12 @@ public final class ImageLoader {
     public static java.util.List<Path> listImages(Path folder) throws IOException {
         if (!Files.isDirectory(folder)) throw new IllegalArgumentException(folder + ": no such folder");
         try (java.util.stream.Stream<Path> s = Files.list(folder)) {
-            return s.filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(png|jpe?g|tiff?)$"))
-                    .sorted().toList();
+            return s.filter(p -> p.getFileName()
+                            .toString()
+                            .toLowerCase(java.util.Locale.ROOT)
+                            .matches(".*\\.(png|jpe?g|tiff?)$"))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -75,14 +75,19 @@ public final class ImageLoader {
             r.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             long w = r.getWidth(0), h = r.getHeight(0);
             if (w < 1 || h < 1 || w * h > MAX_PIXELS)
-                throw new BadInputException(file, "declares " + w + "×" + h + " pixels"
-                        + (w * h > MAX_PIXELS ? ", over the limit of " + MAX_PIXELS + " (-Djvit.image.maxPixels)" : ""));
+                throw new BadInputException(
+                        file,
+                        "declares " + w + "×" + h + " pixels"
+                                + (w * h > MAX_PIXELS
+                                        ? ", over the limit of " + MAX_PIXELS + " (-Djvit.image.maxPixels)"
+                                        : ""));
             requireDecodable(file, r, 0, w * h);
             TiffChecks.requireWithin(file, r, 0, Files.size(file));
-            if (!decode) return new int[]{(int) h, (int) w};
+            if (!decode) return new int[] {(int) h, (int) w};
             BufferedImage img = r.read(0);
-            for (String warning : warnings)                         // e.g. "Premature end of JPEG file": the rest is grey
-                if (DATA_WARNING.matcher(warning).find()) throw new BadInputException(file, "corrupt or truncated image: " + warning);
+            for (String warning : warnings) // e.g. "Premature end of JPEG file": the rest is grey
+            if (DATA_WARNING.matcher(warning).find())
+                    throw new BadInputException(file, "corrupt or truncated image: " + warning);
             return fromBuffered(img);
         });
     }
@@ -102,9 +107,15 @@ public final class ImageLoader {
         long need = pixels * bands * (bytesPerSample + 4L);
         long heap = Runtime.getRuntime().maxMemory();
         if (need > heap / 2)
-            throw new BadInputException(file, String.format(java.util.Locale.ROOT,
-                    "%d×%d pixels need %.0f MB to decode, more than half the %.0f MB heap (raise -Xmx)",
-                    r.getWidth(index), r.getHeight(index), need / 1048576.0, heap / 1048576.0));
+            throw new BadInputException(
+                    file,
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "%d×%d pixels need %.0f MB to decode, more than half the %.0f MB heap (raise -Xmx)",
+                            r.getWidth(index),
+                            r.getHeight(index),
+                            need / 1048576.0,
+                            heap / 1048576.0));
     }
 
     public static Image fromBuffered(BufferedImage img) {

@@ -1,15 +1,10 @@
 package io.jvit.core.image;
 
 import io.jvit.core.io.BadInputException;
-
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -28,7 +23,9 @@ public final class ImagePages {
      */
     public record Page(Path file, int index, int count, int width, int height) {
         /** "file" for a single page, "file page 3/12" (1-based) otherwise, for messages. */
-        public String describe() { return count == 1 ? file.toString() : file + " page " + (index + 1) + "/" + count; }
+        public String describe() {
+            return count == 1 ? file.toString() : file + " page " + (index + 1) + "/" + count;
+        }
     }
 
     /**

@@ -1,20 +1,21 @@
 package io.jvit.core.image;
 
 import io.jvit.core.io.BadInputException;
-
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /** Opens a file with the ImageIO reader for its format; every failure becomes a {@link BadInputException} naming it. */
 final class ImageReaders {
     private ImageReaders() {}
 
-    interface Task<T> { T run(ImageReader r) throws IOException; }
+    interface Task<T> {
+        T run(ImageReader r) throws IOException;
+    }
 
     /**
      * Runs {@code task} on the file's reader, disposed afterwards.

@@ -1,10 +1,9 @@
 package io.jvit.core.image;
 
 import io.jvit.core.util.Resampler;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.List;
 
 /**
  * Turns images into model input (B, 3, H, W): size policy, then ImageNet normalisation
@@ -34,17 +33,22 @@ public final class Preprocessor {
         Image rgb = image.toRgb();
         int h = rgb.height() / patchSize * patchSize, w = rgb.width() / patchSize * patchSize;
         if (h == 0 || w == 0)
-            throw new IllegalArgumentException("image is " + rgb.width() + "×" + rgb.height()
-                    + " px, smaller than one " + patchSize + "×" + patchSize + " patch");
+            throw new IllegalArgumentException("image is " + rgb.width() + "×" + rgb.height() + " px, smaller than one "
+                    + patchSize + "×" + patchSize + " patch");
         if (h == rgb.height() && w == rgb.width()) return rgb;
         float[] out;
         if (policy == ResizePolicy.NONE) {
             out = new float[3 * h * w];
             for (int c = 0; c < 3; c++)
                 for (int y = 0; y < h; y++)
-                    System.arraycopy(rgb.pixels(), c * rgb.height() * rgb.width() + y * rgb.width(), out, c * h * w + y * w, w);
+                    System.arraycopy(
+                            rgb.pixels(), c * rgb.height() * rgb.width() + y * rgb.width(), out, c * h * w + y * w, w);
         } else {
-            out = Resampler.apply(rgb.pixels(), 3, rgb.height(), rgb.width(),
+            out = Resampler.apply(
+                    rgb.pixels(),
+                    3,
+                    rgb.height(),
+                    rgb.width(),
                     Resampler.antialiased(rgb.height(), h, Resampler.Filter.BILINEAR),
                     Resampler.antialiased(rgb.width(), w, Resampler.Filter.BILINEAR));
         }
@@ -52,12 +56,14 @@ public final class Preprocessor {
     }
 
     /** One image as a (1, 3, H, W) normalised tensor. */
-    public INDArray tensor(Image image) { return batch(List.of(image)); }
+    public INDArray tensor(Image image) {
+        return batch(List.of(image));
+    }
 
     /** Same-sized images as a (B, 3, H, W) normalised tensor. */
     public INDArray batch(List<Image> images) {
         Pixels p = pixels(images);
-        return Nd4j.create(p.data(), new long[]{images.size(), 3, p.height(), p.width()}, 'c');
+        return Nd4j.create(p.data(), new long[] {images.size(), 3, p.height(), p.width()}, 'c');
     }
 
     /** Normalised pixels (B, 3, H, W), row-major, as the engines take them. */
@@ -71,7 +77,8 @@ public final class Preprocessor {
         for (int b = 0; b < images.size(); b++) {
             Image im = b == 0 ? first : fit(images.get(b));
             if (im.height() != h || im.width() != w)
-                throw new IllegalArgumentException("images in a batch must have the same size: " + w + "×" + h + " vs " + im.width() + "×" + im.height());
+                throw new IllegalArgumentException("images in a batch must have the same size: " + w + "×" + h + " vs "
+                        + im.width() + "×" + im.height());
             for (int c = 0; c < 3; c++) {
                 float mean = IMAGENET_MEAN[c], std = IMAGENET_STD[c];
                 int src = c * plane, dst = (b * 3 + c) * plane;

@@ -36,14 +36,18 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
         try {
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
-                 OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
+                    OutputStream out =
+                            new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
                 writer.write(out);
                 out.flush();
                 ch.force(true);
             }
-            try {   // temp files are created private (0600); a result file should be readable like any other
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException ignored) { /* not a POSIX file system */ }
+            try { // temp files are created private (0600); a result file should be readable like any other
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException ignored) {
+                /* not a POSIX file system */
+            }
             return tmp;
         } catch (IOException | RuntimeException | Error e) {
             Files.deleteIfExists(tmp);

@@ -40,10 +40,14 @@ public class BadInputException extends IllegalArgumentException {
     }
 
     /** The file that cannot be used. */
-    public Path file() { return file; }
+    public Path file() {
+        return file;
+    }
 
     /** What is wrong with it, without the file name. */
-    public String problem() { return problem; }
+    public String problem() {
+        return problem;
+    }
 
     /**
      * A lower layer's exception in words fit for a user: its message, or its kind when it has none
@@ -55,6 +59,8 @@ public class BadInputException extends IllegalArgumentException {
         if (m == null || m.isBlank()) return kind;
         m = m.replace('\n', ' ').trim();
         // a message that is only a number or a word ("-768", "integer overflow") means nothing without its kind
-        return m.length() < 24 || e instanceof RuntimeException && !(e instanceof BadInputException) ? kind + ": " + m : m;
+        return m.length() < 24 || e instanceof RuntimeException && !(e instanceof BadInputException)
+                ? kind + ": " + m
+                : m;
     }
 }

@@ -1,9 +1,5 @@
 package io.jvit.core.io;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * NumPy {@code .npy} files of float32 in C order: feature maps to and from Python. Reading throws only
@@ -51,19 +50,29 @@ public final class Npy {
         } catch (IOException e) {
             throw bad(file, "cannot read: " + BadInputException.describe(e));
         }
-        try (InputStream raw = Files.newInputStream(file); DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
+        try (InputStream raw = Files.newInputStream(file);
+                DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
             byte[] magic = new byte[6];
-            if (in.readNBytes(magic, 0, 6) != 6 || !java.util.Arrays.equals(magic, MAGIC)) throw bad(file, "not a .npy file (bad magic)");
+            if (in.readNBytes(magic, 0, 6) != 6 || !java.util.Arrays.equals(magic, MAGIC))
+                throw bad(file, "not a .npy file (bad magic)");
             int major = in.readUnsignedByte();
             in.readUnsignedByte();
             long headerLen;
             int prefix;
-            if (major == 1) { headerLen = Short.toUnsignedInt(Short.reverseBytes(in.readShort())); prefix = 10; }
-            else if (major == 2 || major == 3) { headerLen = Integer.toUnsignedLong(Integer.reverseBytes(in.readInt())); prefix = 12; }
-            else throw bad(file, "unsupported .npy version " + major);
+            if (major == 1) {
+                headerLen = Short.toUnsignedInt(Short.reverseBytes(in.readShort()));
+                prefix = 10;
+            } else if (major == 2 || major == 3) {
+                headerLen = Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
+                prefix = 12;
+            } else throw bad(file, "unsupported .npy version " + major);
             if (headerLen > MAX_HEADER || headerLen > size - prefix)
-                throw bad(file, "header length " + headerLen + " is beyond " + (headerLen > MAX_HEADER ? "the " + MAX_HEADER + "-byte limit"
-                        : "the file's " + size + " bytes"));
+                throw bad(
+                        file,
+                        "header length " + headerLen + " is beyond "
+                                + (headerLen > MAX_HEADER
+                                        ? "the " + MAX_HEADER + "-byte limit"
+                                        : "the file's " + size + " bytes"));
             byte[] h = new byte[(int) headerLen];
             in.readFully(h);
             String header = new String(h, StandardCharsets.ISO_8859_1);
@@ -71,19 +80,27 @@ public final class Npy {
             if (!d.find() || !o.find() || !s.find()) throw bad(file, "malformed .npy header: " + printable(header));
             if (!d.group(1).equals("<f4") && !d.group(1).equals("=f4"))
                 throw bad(file, "dtype is '" + printable(d.group(1)) + "', expected float32 ('<f4')");
-            if (o.group(1).equals("True")) throw bad(file, "Fortran-ordered arrays are not supported (save with C order)");
+            if (o.group(1).equals("True"))
+                throw bad(file, "Fortran-ordered arrays are not supported (save with C order)");
             long[] shape = shape(file, s.group(1));
             long n = 1;
             for (long x : shape) {
                 n = x == 0 ? 0 : n <= Integer.MAX_VALUE / x ? n * x : Long.MAX_VALUE;
             }
-            if (n > Integer.MAX_VALUE - 8) throw bad(file, "shape " + java.util.Arrays.toString(shape) + " is over 2^31 elements");
+            if (n > Integer.MAX_VALUE - 8)
+                throw bad(file, "shape " + java.util.Arrays.toString(shape) + " is over 2^31 elements");
             long data = size - prefix - headerLen;
-            if (n * 4 > data) throw bad(file, "truncated: header promises " + n + " floats (" + n * 4 + " bytes), the file holds " + data);
+            if (n * 4 > data)
+                throw bad(
+                        file,
+                        "truncated: header promises " + n + " floats (" + n * 4 + " bytes), the file holds " + data);
             byte[] bytes = new byte[(int) n * 4];
             in.readFully(bytes);
             float[] v = new float[(int) n];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+            ByteBuffer.wrap(bytes)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(v);
             return shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.create(v, shape, 'c');
         } catch (BadInputException e) {
             throw e;
@@ -99,8 +116,9 @@ public final class Npy {
         List<Long> dims = new ArrayList<>();
         for (String part : tuple.split(",")) {
             if (part.isBlank()) continue;
-            String t = part.trim().replaceFirst("L$", "");                      // Python 2 wrote 3L
-            if (!t.matches("\\d{1,18}")) throw bad(file, "shape entry '" + printable(t) + "' is not a non-negative integer");
+            String t = part.trim().replaceFirst("L$", ""); // Python 2 wrote 3L
+            if (!t.matches("\\d{1,18}"))
+                throw bad(file, "shape entry '" + printable(t) + "' is not a non-negative integer");
             dims.add(Long.parseLong(t));
         }
         if (dims.size() > 32) throw bad(file, "shape has " + dims.size() + " dimensions (NumPy allows 32)");
@@ -113,7 +131,9 @@ public final class Npy {
         return t.length() > 120 ? t.substring(0, 120) + "…" : t;
     }
 
-    private static BadInputException bad(Path file, String msg) { return new BadInputException(file, msg); }
+    private static BadInputException bad(Path file, String msg) {
+        return new BadInputException(file, msg);
+    }
 
     /** Writes {@code a} as float32, C order, atomically. */
     public static void write(Path file, INDArray a) throws IOException {
@@ -129,20 +149,23 @@ public final class Npy {
     public static AtomicFiles.Writer writer(float[] data, long... dims) {
         long count = 1;
         for (long x : dims) count *= x;
-        if (count != data.length) throw new IllegalArgumentException(data.length + " floats do not fill shape " + java.util.Arrays.toString(dims));
+        if (count != data.length)
+            throw new IllegalArgumentException(
+                    data.length + " floats do not fill shape " + java.util.Arrays.toString(dims));
         StringBuilder shape = new StringBuilder();
         for (long x : dims) shape.append(x).append(", ");
         if (dims.length > 1) shape.setLength(shape.length() - 2);
         else if (dims.length == 1) shape.setLength(shape.length() - 1);
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape.toString().trim() + "), }";
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': ("
+                + shape.toString().trim() + "), }";
         int total = MAGIC.length + 2 + 2 + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
         return out -> {
             out.write(MAGIC);
-            out.write(new byte[]{1, 0});
+            out.write(new byte[] {1, 0});
             int len = header.length();
-            out.write(new byte[]{(byte) (len & 0xff), (byte) (len >>> 8)});
+            out.write(new byte[] {(byte) (len & 0xff), (byte) (len >>> 8)});
             out.write(header.getBytes(StandardCharsets.ISO_8859_1));
             ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
             b.asFloatBuffer().put(data);

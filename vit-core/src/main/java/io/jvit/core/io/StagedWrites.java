@@ -16,13 +16,14 @@ import java.util.Map;
  * fails half-way leaves no file created and none overwritten.
  */
 public final class StagedWrites implements AutoCloseable {
-    private final Map<Path, Path> staged = new LinkedHashMap<>();       // target → temporary file
+    private final Map<Path, Path> staged = new LinkedHashMap<>(); // target → temporary file
     private final List<Path> createdDirs = new ArrayList<>();
 
     /** Stages {@code target}'s new content; a second write of the same target is refused (two outputs, one file). */
     public void write(Path target, AtomicFiles.Writer writer) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
-        if (staged.containsKey(abs)) throw new IllegalArgumentException(target + ": two outputs of this command would be written here");
+        if (staged.containsKey(abs))
+            throw new IllegalArgumentException(target + ": two outputs of this command would be written here");
         Path dir = abs.getParent();
         if (dir != null) {
             List<Path> missing = new ArrayList<>();
@@ -45,11 +46,19 @@ public final class StagedWrites implements AutoCloseable {
     @Override
     public void close() {
         for (Path tmp : staged.values()) {
-            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* best effort: a temp file, hidden */ }
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                /* best effort: a temp file, hidden */
+            }
         }
         staged.clear();
         for (int i = createdDirs.size() - 1; i >= 0; i--) {
-            try { Files.deleteIfExists(createdDirs.get(i)); } catch (IOException ignored) { /* not empty: someone else's now */ }
+            try {
+                Files.deleteIfExists(createdDirs.get(i));
+            } catch (IOException ignored) {
+                /* not empty: someone else's now */
+            }
         }
         createdDirs.clear();
     }

@@ -2,7 +2,6 @@ package io.jvit.core.kernel;
 
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
-
 import java.util.Arrays;
 
 /**
@@ -23,9 +22,11 @@ public sealed interface AttentionBias {
      */
     record Alibi(int gridH, int gridW, int prefix, float[] table, float[] slopes) implements AttentionBias {
         public Alibi {
-            if (gridH < 1 || gridW < 1 || prefix < 0) throw new IllegalArgumentException("bad ALiBi grid " + gridH + "×" + gridW + " + " + prefix);
+            if (gridH < 1 || gridW < 1 || prefix < 0)
+                throw new IllegalArgumentException("bad ALiBi grid " + gridH + "×" + gridW + " + " + prefix);
             if (table.length != gridH * gridW)
-                throw new IllegalArgumentException("ALiBi table has " + table.length + " entries, the grid " + gridH * gridW);
+                throw new IllegalArgumentException(
+                        "ALiBi table has " + table.length + " entries, the grid " + gridH * gridW);
         }
 
         /** The paper's bias for a grid, with the slopes given per head. */
@@ -75,7 +76,10 @@ public sealed interface AttentionBias {
         /** M's row for token {@code query} over all {@code n} key tokens (prefix columns 0), into {@code row[off…off+n)}. */
         void row(float[] ext, int query, float[] row, int off, int n) {
             Arrays.fill(row, off, off + prefix, 0f);
-            if (query < prefix) { Arrays.fill(row, off, off + n, 0f); return; }
+            if (query < prefix) {
+                Arrays.fill(row, off, off + n, 0f);
+                return;
+            }
             int w = gridW, ew = 2 * w - 1, a = query - prefix, iq = a / w, jq = a % w;
             for (int ib = 0; ib < gridH; ib++)
                 System.arraycopy(ext, Math.abs(iq - ib) * ew + (w - 1 - jq), row, off + prefix + ib * w, w);
@@ -83,8 +87,8 @@ public sealed interface AttentionBias {
 
         void check(AttentionShape s) {
             if (s.tokens() != prefix + gridH * gridW)
-                throw new IllegalArgumentException("the ALiBi grid " + gridH + "×" + gridW + " + " + prefix + " prefix tokens = "
-                        + (prefix + gridH * gridW) + " tokens does not match N = " + s.tokens());
+                throw new IllegalArgumentException("the ALiBi grid " + gridH + "×" + gridW + " + " + prefix
+                        + " prefix tokens = " + (prefix + gridH * gridW) + " tokens does not match N = " + s.tokens());
             if (slopes.length != s.heads())
                 throw new IllegalArgumentException(slopes.length + " ALiBi slopes for " + s.heads() + " heads");
         }

@@ -15,8 +15,12 @@ public record AttentionShape(int batch, int tokens, int heads, int headDim) {
                     + ", heads " + heads + ", head dim " + headDim);
     }
 
-    public int width() { return heads * headDim; }
+    public int width() {
+        return heads * headDim;
+    }
 
     /** q·k and p·v multiply-adds, 2 flops each: 4·B·H·N²·d. */
-    public double flops() { return 4.0 * batch * heads * (double) tokens * tokens * headDim; }
+    public double flops() {
+        return 4.0 * batch * heads * (double) tokens * tokens * headDim;
+    }
 }

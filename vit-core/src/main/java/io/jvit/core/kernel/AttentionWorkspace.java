@@ -15,21 +15,29 @@ import java.util.Arrays;
  */
 public final class AttentionWorkspace {
     private float[][] k = new float[0][], v = new float[0][];
-    private AttentionBias.Alibi tablesOf;                 // the bias whose tables these are
+    private AttentionBias.Alibi tablesOf; // the bias whose tables these are
     private float[] columnRows, extendedRows;
 
     /** Packed-K and packed-V buffers, {@code count} of at least {@code length} floats each (reallocated only to grow). */
-    float[][] kBuffers(int count, int length) { return k = grow(k, count, length); }
+    float[][] kBuffers(int count, int length) {
+        return k = grow(k, count, length);
+    }
 
-    float[][] vBuffers(int count, int length) { return v = grow(v, count, length); }
+    float[][] vBuffers(int count, int length) {
+        return v = grow(v, count, length);
+    }
 
     private float[][] queryRows = new float[0][], dqParts = new float[0][];
 
     /** The backward pass's per-(image, head) query rows when its key blocks are split over tasks (as {@link #kBuffers}). */
-    float[][] queryRowBuffers(int count, int length) { return queryRows = grow(queryRows, count, length); }
+    float[][] queryRowBuffers(int count, int length) {
+        return queryRows = grow(queryRows, count, length);
+    }
 
     /** The backward pass's per-task dQ partial sums when an (image, head)'s key blocks are split over tasks. */
-    float[][] dqBuffers(int count, int length) { return dqParts = grow(dqParts, count, length); }
+    float[][] dqBuffers(int count, int length) {
+        return dqParts = grow(dqParts, count, length);
+    }
 
     private static float[][] grow(float[][] bufs, int count, int length) {
         if (bufs.length < count) bufs = Arrays.copyOf(bufs, count);
@@ -50,7 +58,7 @@ public final class AttentionWorkspace {
         return extendedRows;
     }
 
-    private Object[] scratch = new Object[0];            // the backward pass's per-worker scratch (O(N·d) each)
+    private Object[] scratch = new Object[0]; // the backward pass's per-worker scratch (O(N·d) each)
     private AttentionShape[] scratchShapes = new AttentionShape[0];
 
     /** Makes room for {@code workers} per-worker scratch slots; called before the workers start (it is not thread-safe). */
@@ -76,10 +84,12 @@ public final class AttentionWorkspace {
     }
 
     private void tables(AttentionBias.Alibi a) {
-        if (tablesOf != null && tablesOf.gridH() == a.gridH() && tablesOf.gridW() == a.gridW() && Arrays.equals(tablesOf.table(), a.table())) return;
+        if (tablesOf != null
+                && tablesOf.gridH() == a.gridH()
+                && tablesOf.gridW() == a.gridW()
+                && Arrays.equals(tablesOf.table(), a.table())) return;
         tablesOf = a;
         columnRows = a.columnRows();
         extendedRows = null;
     }
-
 }

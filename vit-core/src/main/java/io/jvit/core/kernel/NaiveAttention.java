@@ -22,7 +22,8 @@ public final class NaiveAttention {
                     int oi = out.offset() + (b * n + i) * out.stride() + h * d;
                     for (int c = 0; c < d; c++) {
                         double acc = 0;
-                        for (int j = 0; j < n; j++) acc += p[j] * v.data()[v.offset() + (b * n + j) * v.stride() + h * d + c];
+                        for (int j = 0; j < n; j++)
+                            acc += p[j] * v.data()[v.offset() + (b * n + j) * v.stride() + h * d + c];
                         out.data()[oi + c] = (float) acc;
                     }
                 }
@@ -34,8 +35,18 @@ public final class NaiveAttention {
      * ∂L/∂m_h = Σ dS·M to {@code dSlopes[h]} (learned ALiBi slopes). Optional {@code lse} (B·H·N floats, may be
      * null) receives each query row's log-sum-exp of its logits, natural log, as the fused forward saves it.
      */
-    public static void backward(Strided q, Strided k, Strided v, Strided dOut, Strided dq, Strided dk, Strided dv,
-                                float[] dSlopes, float[] lse, AttentionShape s, AttentionBias bias) {
+    public static void backward(
+            Strided q,
+            Strided k,
+            Strided v,
+            Strided dOut,
+            Strided dq,
+            Strided dk,
+            Strided dv,
+            float[] dSlopes,
+            float[] lse,
+            AttentionShape s,
+            AttentionBias bias) {
         int n = s.tokens(), d = s.headDim();
         double scale = 1.0 / Math.sqrt(d);
         float[] ext = bias instanceof AttentionBias.Alibi a ? a.extendedRows() : null;
@@ -89,7 +100,8 @@ public final class NaiveAttention {
      * Query i's weights P_ij = softmax_j(q_i·k_j/√d + slope·M_ij) into {@code p} (mRow: M's row i, null for no bias);
      * returns the row's log-sum-exp of its logits.
      */
-    private static double weights(Strided q, Strided k, AttentionShape s, float[] mRow, double slope, int b, int h, int i, double[] p) {
+    private static double weights(
+            Strided q, Strided k, AttentionShape s, float[] mRow, double slope, int b, int h, int i, double[] p) {
         int n = s.tokens(), d = s.headDim(), qi = q.offset() + (b * n + i) * q.stride() + h * d;
         double scale = 1.0 / Math.sqrt(d), max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {

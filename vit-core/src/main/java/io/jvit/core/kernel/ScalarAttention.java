@@ -14,8 +14,22 @@ final class ScalarAttention {
      * Queries [q0, q1) of image b, head h. {@code mRow}, {@code scores} and {@code acc}: scratch of N, KEY_BLOCK and d floats.
      * When {@code lse} is not null, also each query's log-sum-exp of its logits, m + ln l, at {@code lse[(b·H + h)·N + i]}.
      */
-    static void queries(Strided q, Strided k, Strided v, Strided out, float[] lse, AttentionShape s, AttentionBias bias, float[] ext,
-                        int b, int h, int q0, int q1, float[] mRow, float[] scores, float[] acc) {
+    static void queries(
+            Strided q,
+            Strided k,
+            Strided v,
+            Strided out,
+            float[] lse,
+            AttentionShape s,
+            AttentionBias bias,
+            float[] ext,
+            int b,
+            int h,
+            int q0,
+            int q1,
+            float[] mRow,
+            float[] scores,
+            float[] acc) {
         int n = s.tokens(), d = s.headDim();
         float scale = (float) (1.0 / Math.sqrt(d));
         AttentionBias.Alibi alibi = bias instanceof AttentionBias.Alibi a ? a : null;
@@ -38,7 +52,7 @@ final class ScalarAttention {
                     blockMax = Math.max(blockMax, sc);
                 }
                 float mNew = Math.max(m, blockMax);
-                float corr = (float) Math.exp(m - mNew);               // 0 on the first block (m = −∞)
+                float corr = (float) Math.exp(m - mNew); // 0 on the first block (m = −∞)
                 l *= corr;
                 for (int c = 0; c < d; c++) acc[c] *= corr;
                 for (int j = j0; j < j1; j++) {

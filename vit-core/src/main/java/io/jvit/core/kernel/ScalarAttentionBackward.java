@@ -16,7 +16,7 @@ final class ScalarAttentionBackward {
 
     /** Per-thread scratch for one (image, head) at a time, O(N·d); kept per worker in the {@link AttentionWorkspace}. */
     static final class Scratch {
-        final float[] dQ, dd, mRow, dK, dV;    // (N, d), N, N, (KEY_BLOCK, d) twice
+        final float[] dQ, dd, mRow, dK, dV; // (N, d), N, N, (KEY_BLOCK, d) twice
 
         Scratch(AttentionShape s) {
             int n = s.tokens(), d = s.headDim();
@@ -29,14 +29,30 @@ final class ScalarAttentionBackward {
     }
 
     /** dq, dk, dv of image b, head h (overwritten); returns Σ dS ∘ M (∂L/∂m_h of this image) when {@code slopeGrad}, else 0. */
-    static double head(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut, Strided dq, Strided dk, Strided dv,
-                       AttentionShape s, AttentionBias.Alibi alibi, float[] ext, boolean slopeGrad, int b, int h, Scratch w) {
+    static double head(
+            Strided q,
+            Strided k,
+            Strided v,
+            Strided out,
+            float[] lse,
+            Strided dOut,
+            Strided dq,
+            Strided dk,
+            Strided dv,
+            AttentionShape s,
+            AttentionBias.Alibi alibi,
+            float[] ext,
+            boolean slopeGrad,
+            int b,
+            int h,
+            Scratch w) {
         int n = s.tokens(), d = s.headDim(), lseBase = (b * s.heads() + h) * n;
         float scale = (float) (1.0 / Math.sqrt(d));
         float slope = alibi == null ? 0f : alibi.slopes()[h];
         float[] qd = q.data(), kd = k.data(), vd = v.data(), gd = dOut.data();
-        for (int i = 0; i < n; i++) {                                 // D_i in double: dP − D cancels
-            int gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d, oi = out.offset() + (b * n + i) * out.stride() + h * d;
+        for (int i = 0; i < n; i++) { // D_i in double: dP − D cancels
+            int gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d,
+                    oi = out.offset() + (b * n + i) * out.stride() + h * d;
             double dot = 0;
             for (int c = 0; c < d; c++) dot += (double) gd[gi + c] * out.data()[oi + c];
             w.dd[i] = (float) dot;
@@ -49,10 +65,12 @@ final class ScalarAttentionBackward {
             Arrays.fill(w.dV, 0f);
             for (int i = 0; i < n; i++) {
                 if (alibi != null) alibi.row(ext, i, w.mRow, 0, n);
-                int qi = q.offset() + (b * n + i) * q.stride() + h * d, gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d;
+                int qi = q.offset() + (b * n + i) * q.stride() + h * d,
+                        gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d;
                 float lseI = lse[lseBase + i], dI = w.dd[i];
                 for (int j = j0; j < j1; j++) {
-                    int kj = k.offset() + (b * n + j) * k.stride() + h * d, vj = v.offset() + (b * n + j) * v.stride() + h * d;
+                    int kj = k.offset() + (b * n + j) * k.stride() + h * d,
+                            vj = v.offset() + (b * n + j) * v.stride() + h * d;
                     float dot = 0f, dp = 0f;
                     for (int c = 0; c < d; c++) {
                         dot += qd[qi + c] * kd[kj + c];
@@ -74,7 +92,8 @@ final class ScalarAttentionBackward {
                 System.arraycopy(w.dV, (j - j0) * d, dv.data(), dv.offset() + (b * n + j) * dv.stride() + h * d, d);
             }
         }
-        for (int i = 0; i < n; i++) System.arraycopy(w.dQ, i * d, dq.data(), dq.offset() + (b * n + i) * dq.stride() + h * d, d);
+        for (int i = 0; i < n; i++)
+            System.arraycopy(w.dQ, i * d, dq.data(), dq.offset() + (b * n + i) * dq.stride() + h * d, d);
         return gSlope;
     }
 }

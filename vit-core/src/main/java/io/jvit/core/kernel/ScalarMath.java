@@ -7,11 +7,16 @@ public final class ScalarMath {
     /** erf by Abramowitz–Stegun 7.1.26 (|error| ≤ 1.5e-7), in double. */
     public static double erf(double x) {
         double a = Math.abs(x), t = 1 / (1 + 0.3275911 * a);
-        double y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
+        double y = 1
+                - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592)
+                        * t
+                        * Math.exp(-a * a);
         return x < 0 ? -y : y;
     }
 
-    public static float gelu(float x) { return (float) (0.5 * x * (1 + erf(x * 0.7071067811865476))); }
+    public static float gelu(float x) {
+        return (float) (0.5 * x * (1 + erf(x * 0.7071067811865476)));
+    }
 
     /** x ← GELU(x) on [from, to), with the Vector API when it is available. */
     public static void gelu(float[] x, int from, int to) {

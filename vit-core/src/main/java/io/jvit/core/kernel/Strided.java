@@ -8,14 +8,18 @@ package io.jvit.core.kernel;
 public record Strided(float[] data, int offset, int stride) {
 
     /** A contiguous (B, N, H·d) array. */
-    public static Strided of(float[] data, int width) { return new Strided(data, 0, width); }
+    public static Strided of(float[] data, int width) {
+        return new Strided(data, 0, width);
+    }
 
     void check(String name, AttentionShape s) {
         if (stride < s.width())
-            throw new IllegalArgumentException(name + ": row stride " + stride + " is less than heads × head dim = " + s.width());
+            throw new IllegalArgumentException(
+                    name + ": row stride " + stride + " is less than heads × head dim = " + s.width());
         long last = offset + ((long) s.batch() * s.tokens() - 1) * stride + s.width();
         if (offset < 0 || last > data.length)
-            throw new IllegalArgumentException(name + ": " + data.length + " floats cannot hold " + s.batch() + " × " + s.tokens()
-                    + " tokens × " + s.width() + " channels at offset " + offset + " with stride " + stride);
+            throw new IllegalArgumentException(
+                    name + ": " + data.length + " floats cannot hold " + s.batch() + " × " + s.tokens() + " tokens × "
+                            + s.width() + " channels at offset " + offset + " with stride " + stride);
     }
 }

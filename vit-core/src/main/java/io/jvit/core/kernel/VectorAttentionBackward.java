@@ -1,10 +1,9 @@
 package io.jvit.core.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.util.Arrays;
 
 /**
  * The attention backward pass with the Vector API, FlashAttention-2's algorithm on a CPU core, for one (image, head):
@@ -40,10 +39,10 @@ final class VectorAttentionBackward {
 
     private static final VectorSpecies<Float> F = VectorAttention.F;
     private static final int L = VectorAttention.L;
-    private static final FloatVector ZERO = FloatVector.zero(F);   // a constant: of exact type wherever it is used
-    static final int BQ = 48;                  // queries per block (a multiple of 6): S and dP of 48 × 128 floats, 48 KB together;
-                                               // 96, 192: the same time (N = 1374, d = 64, best of 30, loaded machine)
-    static final int BK = 128;                 // keys per block (a multiple of 8 and of 2L): 64 the same, 256 1.1–1.15× the time
+    private static final FloatVector ZERO = FloatVector.zero(F); // a constant: of exact type wherever it is used
+    static final int BQ = 48; // queries per block (a multiple of 6): S and dP of 48 × 128 floats, 48 KB together;
+    // 96, 192: the same time (N = 1374, d = 64, best of 30, loaded machine)
+    static final int BK = 128; // keys per block (a multiple of 8 and of 2L): 64 the same, 256 1.1–1.15× the time
     private static final float LOG2E = (float) 1.4426950408889634;
 
     /**
@@ -67,7 +66,9 @@ final class VectorAttentionBackward {
     }
 
     /** Queries padded to whole query blocks. */
-    static int paddedQueries(AttentionShape s) { return (s.tokens() + BQ - 1) / BQ * BQ; }
+    static int paddedQueries(AttentionShape s) {
+        return (s.tokens() + BQ - 1) / BQ * BQ;
+    }
 
     /**
      * Floats of one (image, head)'s query rows, what all its key blocks read: [Q/√d (nq, dp) | dO (nq, dp) | lse·log2 e (nq) |
@@ -79,14 +80,16 @@ final class VectorAttentionBackward {
     }
 
     /** Floats of one dQ accumulator (nq, dp). */
-    static int dqLength(AttentionShape s) { return paddedQueries(s) * VectorAttention.paddedDim(s.headDim()); }
+    static int dqLength(AttentionShape s) {
+        return paddedQueries(s) * VectorAttention.paddedDim(s.headDim());
+    }
 
     /** Per-thread scratch, O(N·d); kept per worker in the {@link AttentionWorkspace}. */
     static final class Scratch {
-        final float[] rows, dQ;                // an (image, head)'s query rows and dQ, when it is one task
-        final float[] kT, vT, kRows;           // K, V as (d, BK) per key block; K as rows (nk, dp)
-        final float[] s, p, dot;               // (BQ, BK): S then P; dP then dS; L partial sums of dS ∘ M
-        final float[] dK, dV;                  // (BK, dp) of the current key block
+        final float[] rows, dQ; // an (image, head)'s query rows and dQ, when it is one task
+        final float[] kT, vT, kRows; // K, V as (d, BK) per key block; K as rows (nk, dp)
+        final float[] s, p, dot; // (BQ, BK): S then P; dP then dS; L partial sums of dS ∘ M
+        final float[] dK, dV; // (BK, dp) of the current key block
 
         Scratch(AttentionShape sh) {
             int d = sh.headDim(), dp = VectorAttention.paddedDim(d), nk = (sh.tokens() + BK - 1) / BK * BK;
@@ -107,23 +110,46 @@ final class VectorAttentionBackward {
      * dq, dk, dv of image b, head h as one task (overwritten); returns Σ dS ∘ M (∂L/∂m_h of this image) when
      * {@code slopeGrad}, else 0. {@code cols} or {@code ext}: the ALiBi tables as {@link VectorAttention#block} reads them.
      */
-    static double head(Strided q, Strided k, Strided v, Strided out, float[] lse, Strided dOut, Strided dq, Strided dk, Strided dv,
-                       AttentionShape s, AttentionBias.Alibi alibi, float[] cols, float[] ext, boolean slopeGrad, int b, int h, Scratch w) {
+    static double head(
+            Strided q,
+            Strided k,
+            Strided v,
+            Strided out,
+            float[] lse,
+            Strided dOut,
+            Strided dq,
+            Strided dk,
+            Strided dv,
+            AttentionShape s,
+            AttentionBias.Alibi alibi,
+            float[] cols,
+            float[] ext,
+            boolean slopeGrad,
+            int b,
+            int h,
+            Scratch w) {
         loadQueries(q, out, lse, dOut, s, b, h, w.rows);
         Arrays.fill(w.dQ, 0, dqLength(s), 0f);
-        double g = keys(w.rows, k, v, dk, dv, s, alibi, cols, ext, slopeGrad, b, h, 0, (s.tokens() + BK - 1) / BK, w.dQ, w);
-        writeDq(new float[][]{w.dQ}, 0, 1, s, dq, b, h);
+        double g = keys(
+                w.rows, k, v, dk, dv, s, alibi, cols, ext, slopeGrad, b, h, 0, (s.tokens() + BK - 1) / BK, w.dQ, w);
+        writeDq(new float[][] {w.dQ}, 0, 1, s, dq, b, h);
         return g;
     }
 
     /** Image b, head h's query rows (see {@link #queryRowsLength}): Q/√d, dO, lse in base 2, D_i = dO_i·O_i (in double: dP − D cancels). */
-    static void loadQueries(Strided q, Strided out, float[] lse, Strided dOut, AttentionShape s, int b, int h, float[] rows) {
-        int n = s.tokens(), d = s.headDim(), dp = VectorAttention.paddedDim(d), nq = paddedQueries(s), lseBase = (b * s.heads() + h) * n;
+    static void loadQueries(
+            Strided q, Strided out, float[] lse, Strided dOut, AttentionShape s, int b, int h, float[] rows) {
+        int n = s.tokens(),
+                d = s.headDim(),
+                dp = VectorAttention.paddedDim(d),
+                nq = paddedQueries(s),
+                lseBase = (b * s.heads() + h) * n;
         int dO = nq * dp, lse2 = 2 * nq * dp, dd = lse2 + nq;
         float scale = (float) (1.0 / Math.sqrt(d));
         Arrays.fill(rows, 0, queryRowsLength(s), 0f);
         for (int i = 0; i < n; i++) {
-            int qi = q.offset() + (b * n + i) * q.stride() + h * d, gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d;
+            int qi = q.offset() + (b * n + i) * q.stride() + h * d,
+                    gi = dOut.offset() + (b * n + i) * dOut.stride() + h * d;
             int oi = out.offset() + (b * n + i) * out.stride() + h * d;
             double dot = 0;
             for (int c = 0; c < d; c++) {
@@ -141,8 +167,23 @@ final class VectorAttentionBackward {
      * rows of dk and dv, adds dS·K (dQ without its 1/√d) into {@code dQ} (nq, dp); returns their Σ dS ∘ M when
      * {@code slopeGrad}, else 0.
      */
-    static double keys(float[] rows, Strided k, Strided v, Strided dk, Strided dv, AttentionShape s, AttentionBias.Alibi alibi,
-                       float[] cols, float[] ext, boolean slopeGrad, int b, int h, int kb0, int kb1, float[] dQ, Scratch w) {
+    static double keys(
+            float[] rows,
+            Strided k,
+            Strided v,
+            Strided dk,
+            Strided dv,
+            AttentionShape s,
+            AttentionBias.Alibi alibi,
+            float[] cols,
+            float[] ext,
+            boolean slopeGrad,
+            int b,
+            int h,
+            int kb0,
+            int kb1,
+            float[] dQ,
+            Scratch w) {
         int n = s.tokens(), d = s.headDim(), dp = VectorAttention.paddedDim(d), nq = paddedQueries(s);
         int qo = 0, dO = nq * dp, lse2 = 2 * nq * dp, dd = lse2 + nq;
         float slope = alibi == null ? 0f : alibi.slopes()[h];
@@ -154,19 +195,23 @@ final class VectorAttentionBackward {
             Arrays.fill(w.dK, 0f);
             Arrays.fill(w.dV, 0f);
             for (int i0 = 0; i0 < n; i0 += BQ) {
-                int rs = Math.min(BQ, n - i0), rs6 = (rs + 5) / 6 * 6;      // rows past N are zero in Q and dO: dS = 0 there
-                for (int r = 0; r < rs6; r += 6) rowsTimesColumns6(rows, qo + (i0 + r) * dp, dp, w.kT, j0 * d, d, w.s, r * BK);
+                int rs = Math.min(BQ, n - i0), rs6 = (rs + 5) / 6 * 6; // rows past N are zero in Q and dO: dS = 0 there
+                for (int r = 0; r < rs6; r += 6)
+                    rowsTimesColumns6(rows, qo + (i0 + r) * dp, dp, w.kT, j0 * d, d, w.s, r * BK);
                 if (biased) bias(alibi, cols, ext, n, i0, rs, j0, slope, w.s, null);
                 for (int r = 0; r < rs6; r++) probabilities(w.s, r * BK, rows[lse2 + i0 + r], keys);
-                for (int r = 0; r < rs6; r += 6) rowsTimesColumns6(rows, dO + (i0 + r) * dp, dp, w.vT, j0 * d, d, w.p, r * BK);
+                for (int r = 0; r < rs6; r += 6)
+                    rowsTimesColumns6(rows, dO + (i0 + r) * dp, dp, w.vT, j0 * d, d, w.p, r * BK);
                 for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.s, j, rs, rows, dO + i0 * dp, dp, w.dV);
                 for (int r = 0; r < rs6; r++) scoreGradients(w.s, w.p, r * BK, rows[dd + i0 + r]);
                 if (learned) gSlope += bias(alibi, cols, ext, n, i0, rs, j0, 0f, w.p, w.dot);
                 for (int j = 0; j < keys8; j += 8) transposedTimesRows8(w.p, j, rs, rows, qo + i0 * dp, dp, w.dK);
-                for (int r = 0; r < rs6; r += 6) rowsTimesRows6(w.p, r * BK, w.kRows, j0 * dp, keys, dp, dQ, (i0 + r) * dp);
+                for (int r = 0; r < rs6; r += 6)
+                    rowsTimesRows6(w.p, r * BK, w.kRows, j0 * dp, keys, dp, dQ, (i0 + r) * dp);
             }
             for (int j = 0; j < keys; j++) {
-                int kj = dk.offset() + (b * n + j0 + j) * dk.stride() + h * d, vj = dv.offset() + (b * n + j0 + j) * dv.stride() + h * d;
+                int kj = dk.offset() + (b * n + j0 + j) * dk.stride() + h * d,
+                        vj = dv.offset() + (b * n + j0 + j) * dv.stride() + h * d;
                 System.arraycopy(w.dK, j * dp, dk.data(), kj, d);
                 System.arraycopy(w.dV, j * dp, dv.data(), vj, d);
             }
@@ -211,11 +256,20 @@ final class VectorAttentionBackward {
      * when {@code dot} is null; else returns Σ x ∘ M (x = dS: ∂L/∂m_h), {@code dot} holding one partial sum per lane.
      * Either way M is read in place from its table, a contiguous slice per query (and grid row of keys, for {@code ext}).
      */
-    private static double bias(AttentionBias.Alibi alibi, float[] cols, float[] ext, int n, int i0, int rows, int j0, float slope, float[] x,
-                               float[] dot) {
+    private static double bias(
+            AttentionBias.Alibi alibi,
+            float[] cols,
+            float[] ext,
+            int n,
+            int i0,
+            int rows,
+            int j0,
+            float slope,
+            float[] x,
+            float[] dot) {
         int prefix = alibi.prefix(), gw = alibi.gridW(), from = Math.max(0, prefix - j0), end = Math.min(BK, n - j0);
         if (from >= end) return 0;
-        int kb = j0 + from - prefix, ib = kb / gw, jb = kb % gw;        // the block's first patch key on the grid
+        int kb = j0 + from - prefix, ib = kb / gw, jb = kb % gw; // the block's first patch key on the grid
         int gh = alibi.gridH(), colStride = (2 * gh - 1) * gw;
         if (dot != null) Arrays.fill(dot, 0f);
         double tail = 0;
@@ -226,14 +280,17 @@ final class VectorAttentionBackward {
                 else tail += dot(cols, c, from, end, x, r * BK, dot);
             } else if (dot == null) VectorAttention.addBias(ext, gw, iq, jq, from, end, ib, jb, slope, x, r * BK);
             else {
-                int ew = 2 * gw - 1;                                    // as VectorAttention.addBias(ext, …): runs of ≤ w keys
+                int ew = 2 * gw - 1; // as VectorAttention.addBias(ext, …): runs of ≤ w keys
                 for (int j = from, ibr = ib, jbr = jb; j < end; ibr++, jbr = 0) {
                     int run = Math.min(gw - jbr, end - j);
                     tail += dot(ext, Math.abs(iq - ibr) * ew + (gw - 1 - jq) + jbr, j, j + run, x, r * BK, dot);
                     j += run;
                 }
             }
-            if (++jq == gw) { jq = 0; iq++; }                       // the next query's grid position
+            if (++jq == gw) {
+                jq = 0;
+                iq++;
+            } // the next query's grid position
         }
         if (dot == null) return 0;
         double sum = tail;
@@ -245,8 +302,9 @@ final class VectorAttentionBackward {
     private static double dot(float[] m, int c, int from, int end, float[] x, int so, float[] acc) {
         FloatVector a = FloatVector.fromArray(F, acc, 0);
         int s = so + from, len = end - from, t = 0;
-        for (int upper = F.loopBound(len); t < upper; t += L) a = FloatVector.fromArray(F, m, c + t).fma(FloatVector.fromArray(F, x, s + t), a);
-        ZERO.add(a).intoArray(acc, 0);                               // a loop's vector never the receiver: see VectorAttention
+        for (int upper = F.loopBound(len); t < upper; t += L)
+            a = FloatVector.fromArray(F, m, c + t).fma(FloatVector.fromArray(F, x, s + t), a);
+        ZERO.add(a).intoArray(acc, 0); // a loop's vector never the receiver: see VectorAttention
         double rest = 0;
         for (; t < len; t++) rest += m[c + t] * x[s + t];
         return rest;
@@ -256,7 +314,9 @@ final class VectorAttentionBackward {
     private static void probabilities(float[] s, int so, float lse2, int keys) {
         FloatVector log2e = FloatVector.broadcast(F, LOG2E), neg = FloatVector.broadcast(F, -lse2);
         for (int jj = 0; jj < BK; jj += L) {
-            FloatVector x = FloatVector.fromArray(F, s, so + jj).fma(log2e, neg).max(-126f);          // exp2(x), written out: see VectorAttention on helpers taking vectors
+            FloatVector x = FloatVector.fromArray(F, s, so + jj)
+                    .fma(log2e, neg)
+                    .max(-126f); // exp2(x), written out: see VectorAttention on helpers taking vectors
             FloatVector m = x.add(12582912f), fr = x.sub(m.sub(12582912f));
             FloatVector y = FloatVector.broadcast(F, 1.5345810970757157e-4f)
                     .fma(fr, FloatVector.broadcast(F, 1.3399930903688073e-3f))
@@ -265,7 +325,10 @@ final class VectorAttentionBackward {
                     .fma(fr, FloatVector.broadcast(F, 2.4022646248340607e-1f))
                     .fma(fr, FloatVector.broadcast(F, 6.931471824645996e-1f))
                     .fma(fr, FloatVector.broadcast(F, 1f));
-            FloatVector p = y.mul(m.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector p = y.mul(m.reinterpretAsInts()
+                    .sub(0x4B400000 - 127)
+                    .lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats());
             p.intoArray(s, so + jj);
         }
         if (keys < BK) Arrays.fill(s, so + keys, so + BK, 0f);
@@ -275,7 +338,10 @@ final class VectorAttentionBackward {
     private static void scoreGradients(float[] p, float[] dp, int so, float dd) {
         FloatVector dv = FloatVector.broadcast(F, dd);
         for (int jj = 0; jj < BK; jj += L)
-            FloatVector.fromArray(F, dp, so + jj).sub(dv).mul(FloatVector.fromArray(F, p, so + jj)).intoArray(dp, so + jj);
+            FloatVector.fromArray(F, dp, so + jj)
+                    .sub(dv)
+                    .mul(FloatVector.fromArray(F, p, so + jj))
+                    .intoArray(dp, so + jj);
     }
 
     /**
@@ -285,31 +351,58 @@ final class VectorAttentionBackward {
     private static void rowsTimesColumns6(float[] a, int ao, int dp, float[] bm, int bBase, int d, float[] c, int co) {
         int q0 = ao, q1 = q0 + dp, q2 = q1 + dp, q3 = q2 + dp, q4 = q3 + dp, q5 = q4 + dp;
         for (int jj = 0; jj < BK; jj += 2 * L) {
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
-                    a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+            FloatVector a00 = FloatVector.zero(F),
+                    a01 = a00,
+                    a10 = a00,
+                    a11 = a00,
+                    a20 = a00,
+                    a21 = a00,
+                    a30 = a00,
+                    a31 = a00,
+                    a40 = a00,
+                    a41 = a00,
+                    a50 = a00,
+                    a51 = a00;
             int kc = bBase + jj;
             for (int ch = 0; ch < d; ch++, kc += BK) {
                 FloatVector k0 = FloatVector.fromArray(F, bm, kc), k1 = FloatVector.fromArray(F, bm, kc + L);
                 FloatVector x = FloatVector.broadcast(F, a[q0 + ch]);
-                a00 = x.fma(k0, a00); a01 = x.fma(k1, a01);
+                a00 = x.fma(k0, a00);
+                a01 = x.fma(k1, a01);
                 x = FloatVector.broadcast(F, a[q1 + ch]);
-                a10 = x.fma(k0, a10); a11 = x.fma(k1, a11);
+                a10 = x.fma(k0, a10);
+                a11 = x.fma(k1, a11);
                 x = FloatVector.broadcast(F, a[q2 + ch]);
-                a20 = x.fma(k0, a20); a21 = x.fma(k1, a21);
+                a20 = x.fma(k0, a20);
+                a21 = x.fma(k1, a21);
                 x = FloatVector.broadcast(F, a[q3 + ch]);
-                a30 = x.fma(k0, a30); a31 = x.fma(k1, a31);
+                a30 = x.fma(k0, a30);
+                a31 = x.fma(k1, a31);
                 x = FloatVector.broadcast(F, a[q4 + ch]);
-                a40 = x.fma(k0, a40); a41 = x.fma(k1, a41);
+                a40 = x.fma(k0, a40);
+                a41 = x.fma(k1, a41);
                 x = FloatVector.broadcast(F, a[q5 + ch]);
-                a50 = x.fma(k0, a50); a51 = x.fma(k1, a51);
-                if (ch == d - 1) {                                    // stored on the last step, fresh from their fma (VectorAttention's rules)
+                a50 = x.fma(k0, a50);
+                a51 = x.fma(k1, a51);
+                if (ch == d - 1) { // stored on the last step, fresh from their fma (VectorAttention's rules)
                     int o = co + jj;
-                    a00.intoArray(c, o); a01.intoArray(c, o + L); o += BK;
-                    a10.intoArray(c, o); a11.intoArray(c, o + L); o += BK;
-                    a20.intoArray(c, o); a21.intoArray(c, o + L); o += BK;
-                    a30.intoArray(c, o); a31.intoArray(c, o + L); o += BK;
-                    a40.intoArray(c, o); a41.intoArray(c, o + L); o += BK;
-                    a50.intoArray(c, o); a51.intoArray(c, o + L);
+                    a00.intoArray(c, o);
+                    a01.intoArray(c, o + L);
+                    o += BK;
+                    a10.intoArray(c, o);
+                    a11.intoArray(c, o + L);
+                    o += BK;
+                    a20.intoArray(c, o);
+                    a21.intoArray(c, o + L);
+                    o += BK;
+                    a30.intoArray(c, o);
+                    a31.intoArray(c, o + L);
+                    o += BK;
+                    a40.intoArray(c, o);
+                    a41.intoArray(c, o + L);
+                    o += BK;
+                    a50.intoArray(c, o);
+                    a51.intoArray(c, o + L);
                 }
             }
         }
@@ -334,33 +427,46 @@ final class VectorAttentionBackward {
             for (int jj = 0; jj < depth; jj++, bi += dp) {
                 FloatVector v0 = FloatVector.fromArray(F, bm, bi), v1 = FloatVector.fromArray(F, bm, bi + L);
                 FloatVector x = FloatVector.broadcast(F, a[p0 + jj]);
-                a00 = x.fma(v0, a00); a01 = x.fma(v1, a01);
+                a00 = x.fma(v0, a00);
+                a01 = x.fma(v1, a01);
                 x = FloatVector.broadcast(F, a[p1 + jj]);
-                a10 = x.fma(v0, a10); a11 = x.fma(v1, a11);
+                a10 = x.fma(v0, a10);
+                a11 = x.fma(v1, a11);
                 x = FloatVector.broadcast(F, a[p2 + jj]);
-                a20 = x.fma(v0, a20); a21 = x.fma(v1, a21);
+                a20 = x.fma(v0, a20);
+                a21 = x.fma(v1, a21);
                 x = FloatVector.broadcast(F, a[p3 + jj]);
-                a30 = x.fma(v0, a30); a31 = x.fma(v1, a31);
+                a30 = x.fma(v0, a30);
+                a31 = x.fma(v1, a31);
                 x = FloatVector.broadcast(F, a[p4 + jj]);
-                a40 = x.fma(v0, a40); a41 = x.fma(v1, a41);
+                a40 = x.fma(v0, a40);
+                a41 = x.fma(v1, a41);
                 x = FloatVector.broadcast(F, a[p5 + jj]);
-                a50 = x.fma(v0, a50); a51 = x.fma(v1, a51);
-                if (jj == depth - 1) {                                // stored on the last step (none: C unchanged)
-                    a00.intoArray(c, o0); a01.intoArray(c, o0 + L);
-                    a10.intoArray(c, o1); a11.intoArray(c, o1 + L);
-                    a20.intoArray(c, o2); a21.intoArray(c, o2 + L);
-                    a30.intoArray(c, o3); a31.intoArray(c, o3 + L);
-                    a40.intoArray(c, o4); a41.intoArray(c, o4 + L);
-                    a50.intoArray(c, o5); a51.intoArray(c, o5 + L);
+                a50 = x.fma(v0, a50);
+                a51 = x.fma(v1, a51);
+                if (jj == depth - 1) { // stored on the last step (none: C unchanged)
+                    a00.intoArray(c, o0);
+                    a01.intoArray(c, o0 + L);
+                    a10.intoArray(c, o1);
+                    a11.intoArray(c, o1 + L);
+                    a20.intoArray(c, o2);
+                    a21.intoArray(c, o2 + L);
+                    a30.intoArray(c, o3);
+                    a31.intoArray(c, o3 + L);
+                    a40.intoArray(c, o4);
+                    a41.intoArray(c, o4 + L);
+                    a50.intoArray(c, o5);
+                    a51.intoArray(c, o5 + L);
                 }
             }
         }
-        for (; ch < dp; ch += L)                                      // a last single vector of channels
-            for (int t = 0; t < 6; t++) rowTimesRows1(a, ao + t * BK, bm, bBase + ch, depth, dp, c, co + t * dp + ch, 1);
+        for (; ch < dp; ch += L) // a last single vector of channels
+        for (int t = 0; t < 6; t++) rowTimesRows1(a, ao + t * BK, bm, bBase + ch, depth, dp, c, co + t * dp + ch, 1);
     }
 
     /** C[o] += Σ_{i < depth} A[ai + i·aStep]·B[bi + i·dp] for one vector of channels (the kernels' last single vector). */
-    private static void rowTimesRows1(float[] a, int ai, float[] bm, int bi, int depth, int dp, float[] c, int o, int aStep) {
+    private static void rowTimesRows1(
+            float[] a, int ai, float[] bm, int bi, int depth, int dp, float[] c, int o, int aStep) {
         FloatVector acc = FloatVector.fromArray(F, c, o);
         for (int i = 0; i < depth; i++, ai += aStep, bi += dp) {
             acc = FloatVector.broadcast(F, a[ai]).fma(FloatVector.fromArray(F, bm, bi), acc);
@@ -376,7 +482,14 @@ final class VectorAttentionBackward {
     private static void transposedTimesRows8(float[] a, int j, int depth, float[] bm, int bBase, int dp, float[] c) {
         int ch = 0;
         for (; ch + 2 * L <= dp; ch += 2 * L) {
-            int o0 = j * dp + ch, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp, o4 = o3 + dp, o5 = o4 + dp, o6 = o5 + dp, o7 = o6 + dp;
+            int o0 = j * dp + ch,
+                    o1 = o0 + dp,
+                    o2 = o1 + dp,
+                    o3 = o2 + dp,
+                    o4 = o3 + dp,
+                    o5 = o4 + dp,
+                    o6 = o5 + dp,
+                    o7 = o6 + dp;
             FloatVector a00 = FloatVector.fromArray(F, c, o0), a01 = FloatVector.fromArray(F, c, o0 + L);
             FloatVector a10 = FloatVector.fromArray(F, c, o1), a11 = FloatVector.fromArray(F, c, o1 + L);
             FloatVector a20 = FloatVector.fromArray(F, c, o2), a21 = FloatVector.fromArray(F, c, o2 + L);
@@ -389,34 +502,50 @@ final class VectorAttentionBackward {
             for (int i = 0; i < depth; i++, ai += BK, bi += dp) {
                 FloatVector b0 = FloatVector.fromArray(F, bm, bi), b1 = FloatVector.fromArray(F, bm, bi + L);
                 FloatVector x = FloatVector.broadcast(F, a[ai]);
-                a00 = x.fma(b0, a00); a01 = x.fma(b1, a01);
+                a00 = x.fma(b0, a00);
+                a01 = x.fma(b1, a01);
                 x = FloatVector.broadcast(F, a[ai + 1]);
-                a10 = x.fma(b0, a10); a11 = x.fma(b1, a11);
+                a10 = x.fma(b0, a10);
+                a11 = x.fma(b1, a11);
                 x = FloatVector.broadcast(F, a[ai + 2]);
-                a20 = x.fma(b0, a20); a21 = x.fma(b1, a21);
+                a20 = x.fma(b0, a20);
+                a21 = x.fma(b1, a21);
                 x = FloatVector.broadcast(F, a[ai + 3]);
-                a30 = x.fma(b0, a30); a31 = x.fma(b1, a31);
+                a30 = x.fma(b0, a30);
+                a31 = x.fma(b1, a31);
                 x = FloatVector.broadcast(F, a[ai + 4]);
-                a40 = x.fma(b0, a40); a41 = x.fma(b1, a41);
+                a40 = x.fma(b0, a40);
+                a41 = x.fma(b1, a41);
                 x = FloatVector.broadcast(F, a[ai + 5]);
-                a50 = x.fma(b0, a50); a51 = x.fma(b1, a51);
+                a50 = x.fma(b0, a50);
+                a51 = x.fma(b1, a51);
                 x = FloatVector.broadcast(F, a[ai + 6]);
-                a60 = x.fma(b0, a60); a61 = x.fma(b1, a61);
+                a60 = x.fma(b0, a60);
+                a61 = x.fma(b1, a61);
                 x = FloatVector.broadcast(F, a[ai + 7]);
-                a70 = x.fma(b0, a70); a71 = x.fma(b1, a71);
-                if (i == depth - 1) {                                 // stored on the last step (none: C unchanged)
-                    a00.intoArray(c, o0); a01.intoArray(c, o0 + L);
-                    a10.intoArray(c, o1); a11.intoArray(c, o1 + L);
-                    a20.intoArray(c, o2); a21.intoArray(c, o2 + L);
-                    a30.intoArray(c, o3); a31.intoArray(c, o3 + L);
-                    a40.intoArray(c, o4); a41.intoArray(c, o4 + L);
-                    a50.intoArray(c, o5); a51.intoArray(c, o5 + L);
-                    a60.intoArray(c, o6); a61.intoArray(c, o6 + L);
-                    a70.intoArray(c, o7); a71.intoArray(c, o7 + L);
+                a70 = x.fma(b0, a70);
+                a71 = x.fma(b1, a71);
+                if (i == depth - 1) { // stored on the last step (none: C unchanged)
+                    a00.intoArray(c, o0);
+                    a01.intoArray(c, o0 + L);
+                    a10.intoArray(c, o1);
+                    a11.intoArray(c, o1 + L);
+                    a20.intoArray(c, o2);
+                    a21.intoArray(c, o2 + L);
+                    a30.intoArray(c, o3);
+                    a31.intoArray(c, o3 + L);
+                    a40.intoArray(c, o4);
+                    a41.intoArray(c, o4 + L);
+                    a50.intoArray(c, o5);
+                    a51.intoArray(c, o5 + L);
+                    a60.intoArray(c, o6);
+                    a61.intoArray(c, o6 + L);
+                    a70.intoArray(c, o7);
+                    a71.intoArray(c, o7 + L);
                 }
             }
         }
-        for (; ch < dp; ch += L)                                      // a last single vector of channels
-            for (int t = 0; t < 8; t++) rowTimesRows1(a, j + t, bm, bBase + ch, depth, dp, c, (j + t) * dp + ch, BK);
+        for (; ch < dp; ch += L) // a last single vector of channels
+        for (int t = 0; t < 8; t++) rowTimesRows1(a, j + t, bm, bBase + ch, depth, dp, c, (j + t) * dp + ch, BK);
     }
 }

@@ -15,15 +15,17 @@ final class VectorMath {
         for (; i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, i);
             FloatVector z = v.mul(0.70710678118654752f), a = z.abs();
-            FloatVector t = FloatVector.broadcast(F, 1f).div(a.fma(FloatVector.broadcast(F, 0.3275911f), FloatVector.broadcast(F, 1f)));
+            FloatVector t = FloatVector.broadcast(F, 1f)
+                    .div(a.fma(FloatVector.broadcast(F, 0.3275911f), FloatVector.broadcast(F, 1f)));
             FloatVector poly = FloatVector.broadcast(F, 1.061405429f)
                     .fma(t, FloatVector.broadcast(F, -1.453152027f))
                     .fma(t, FloatVector.broadcast(F, 1.421413741f))
                     .fma(t, FloatVector.broadcast(F, -0.284496736f))
-                    .fma(t, FloatVector.broadcast(F, 0.254829592f)).mul(t);
-            // exp(−a²) written out as VectorAttention.exp computes it: C2 inlines a vector helper over 35 bytes of bytecode
-            // only from a call site its profile calls hot, and a vector passed to a call that is not inlined is boxed (20–40×
-            // slower for the rest of the process: seen in the attention kernel)
+                    .fma(t, FloatVector.broadcast(F, 0.254829592f))
+                    .mul(t);
+            // exp(−a²) written out as VectorAttention.exp computes it: C2 inlines a vector helper over 35 bytes of
+            // bytecode only from a call site its profile calls hot, and a vector passed to a call that is not inlined
+            // is boxed (20–40× slower for the rest of the process: seen in the attention kernel)
             FloatVector u = a.mul(a).neg().max(-87.0f);
             FloatVector m = u.fma(FloatVector.broadcast(F, 1.44269504088896341f), FloatVector.broadcast(F, 12582912f));
             FloatVector fx = m.sub(12582912f);
@@ -35,7 +37,10 @@ final class VectorMath {
                     .fma(r, FloatVector.broadcast(F, 1.6666665459e-1f))
                     .fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
             y = y.fma(r.mul(r), r).add(1f);
-            FloatVector expNegA2 = y.mul(m.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector expNegA2 = y.mul(m.reinterpretAsInts()
+                    .sub(0x4B400000 - 127)
+                    .lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats());
             FloatVector erfAbs = FloatVector.broadcast(F, 1f).sub(poly.mul(expNegA2));
             FloatVector erf = erfAbs.lanewise(VectorOperators.NEG, z.compare(VectorOperators.LT, 0f));
             v.mul(0.5f).mul(erf.add(1f)).intoArray(x, i);
@@ -54,12 +59,14 @@ final class VectorMath {
         for (; i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, i);
             FloatVector z = v.mul(0.70710678118654752f), a = z.abs();
-            FloatVector t = FloatVector.broadcast(F, 1f).div(a.fma(FloatVector.broadcast(F, 0.3275911f), FloatVector.broadcast(F, 1f)));
+            FloatVector t = FloatVector.broadcast(F, 1f)
+                    .div(a.fma(FloatVector.broadcast(F, 0.3275911f), FloatVector.broadcast(F, 1f)));
             FloatVector poly = FloatVector.broadcast(F, 1.061405429f)
                     .fma(t, FloatVector.broadcast(F, -1.453152027f))
                     .fma(t, FloatVector.broadcast(F, 1.421413741f))
                     .fma(t, FloatVector.broadcast(F, -0.284496736f))
-                    .fma(t, FloatVector.broadcast(F, 0.254829592f)).mul(t);
+                    .fma(t, FloatVector.broadcast(F, 0.254829592f))
+                    .mul(t);
             // exp(−a²) = exp(−x²/2), written out as in gelu (why: see there)
             FloatVector u = a.mul(a).neg().max(-87.0f);
             FloatVector m = u.fma(FloatVector.broadcast(F, 1.44269504088896341f), FloatVector.broadcast(F, 12582912f));
@@ -72,10 +79,13 @@ final class VectorMath {
                     .fma(r, FloatVector.broadcast(F, 1.6666665459e-1f))
                     .fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
             y = y.fma(r.mul(r), r).add(1f);
-            FloatVector e = y.mul(m.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e = y.mul(m.reinterpretAsInts()
+                    .sub(0x4B400000 - 127)
+                    .lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats());
             FloatVector erfAbs = FloatVector.broadcast(F, 1f).sub(poly.mul(e));
             FloatVector erf = erfAbs.lanewise(VectorOperators.NEG, z.compare(VectorOperators.LT, 0f));
-            FloatVector cdf = erf.add(1f).mul(0.5f), pdf = e.mul(0.3989422804014327f);    // φ(x) = exp(−x²/2)/√(2π)
+            FloatVector cdf = erf.add(1f).mul(0.5f), pdf = e.mul(0.3989422804014327f); // φ(x) = exp(−x²/2)/√(2π)
             v.fma(pdf, cdf).mul(FloatVector.fromArray(F, dy, i)).intoArray(dx, i);
         }
         for (; i < to; i++) dx[i] = ScalarMath.geluBackward(dy[i], x[i]);

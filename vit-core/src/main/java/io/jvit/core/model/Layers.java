@@ -16,7 +16,7 @@ final class Layers {
     static SDVariable linear(GraphContext g, String prefix, SDVariable x, int n, int in, int out, boolean bias) {
         SDVariable y = g.sd().mmul(x.reshape(-1, in), g.param(prefix + ".weight"), false, true, false); // (B·N, out)
         if (bias) y = y.add(g.param(prefix + ".bias"));
-        return y.reshape(-1, n, out);                                                                 // (B, N, out)
+        return y.reshape(-1, n, out); // (B, N, out)
     }
 
     /**
@@ -26,7 +26,7 @@ final class Layers {
      */
     static SDVariable layerNorm(GraphContext g, String prefix, SDVariable x, double eps) {
         SDVariable centred = x.sub(x.mean(true, 2));
-        SDVariable variance = centred.mul(centred).mean(true, 2);                    // population variance
+        SDVariable variance = centred.mul(centred).mean(true, 2); // population variance
         SDVariable normed = centred.mul(g.sd().math.rsqrt(variance.add(eps)));
         return normed.mul(g.param(prefix + ".weight")).add(g.param(prefix + ".bias"));
     }

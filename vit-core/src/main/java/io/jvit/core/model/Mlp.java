@@ -18,11 +18,13 @@ final class Mlp {
             return Layers.linear(g, prefix + ".fc2", h, n, hidden, dim, true);
         }
         // SwiGLU: fc1 (= DINOv2's w12) makes both halves at once; silu(first) · second.
-        SDVariable both = Layers.linear(g, prefix + ".fc1", x, n, dim, 2 * hidden, true);             // (B, N, 2·hidden)
+        SDVariable both = Layers.linear(g, prefix + ".fc1", x, n, dim, 2 * hidden, true); // (B, N, 2·hidden)
         SDVariable[] halves = g.sd().split(both, 2, 2);
-        SDVariable h = Layers.silu(g, halves[0]).mul(halves[1]);                                     // (B, N, hidden)
+        SDVariable h = Layers.silu(g, halves[0]).mul(halves[1]); // (B, N, hidden)
         return Layers.linear(g, prefix + ".fc2", h, n, hidden, dim, true);
     }
 
-    static int fc1Width(ViTConfig c) { return c.mlpKind() == MlpKind.GELU ? c.mlpHidden() : 2 * c.mlpHidden(); }
+    static int fc1Width(ViTConfig c) {
+        return c.mlpKind() == MlpKind.GELU ? c.mlpHidden() : 2 * c.mlpHidden();
+    }
 }

@@ -3,14 +3,13 @@ package io.jvit.core.model;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.pe.GraphContext;
 import io.jvit.core.pe.RopeTables;
+import java.util.Map;
+import java.util.Set;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The SameDiff graph of a ViT for one token grid (h × w patches), any batch size.
@@ -31,7 +30,9 @@ public final class ViTGraph {
     private final ViTConfig config;
     private final int gridH, gridW;
 
-    public static String blockOutput(int i) { return "block_" + i; }
+    public static String blockOutput(int i) {
+        return "block_" + i;
+    }
 
     ViTGraph(ViTConfig c, ViTWeights weights, int gridH, int gridW, DataType type, Set<String> frozen) {
         this.config = c;
@@ -51,16 +52,18 @@ public final class ViTGraph {
         SDVariable images = sd.placeHolder(IMAGES, type, -1, 3, (long) gridH * p, (long) gridW * p);
         // Patch embedding = a stride-p convolution, written as unfold + matmul: (B, h·w, C).
         SDVariable unfolded = images.reshape(-1, 3, gridH, p, gridW, p)
-                .permute(0, 2, 4, 1, 3, 5).reshape(-1, 3L * p * p);                 // (B·h·w, 3p²)
+                .permute(0, 2, 4, 1, 3, 5)
+                .reshape(-1, 3L * p * p); // (B·h·w, 3p²)
         SDVariable kernel = g.param("patch_embed.proj.weight").reshape(dim, 3L * p * p);
         SDVariable x = sd.mmul(unfolded, kernel, false, true, false)
-                .add(g.param("patch_embed.proj.bias")).reshape(-1, hw, dim);       // (B, h·w, C)
+                .add(g.param("patch_embed.proj.bias"))
+                .reshape(-1, hw, dim); // (B, h·w, C)
         SDVariable pe = c.pe().patchEmbedding(g);
         if (pe != null) x = x.add(pe);
 
         // Token order [CLS, REG1..REGr, patches], as timm DINOv2-reg and DINOv3.
         if (c.numRegisters() > 0) x = sd.concat(1, Layers.repeatOverBatch(g, g.param("reg_token"), x), x);
-        if (c.clsToken()) x = sd.concat(1, Layers.repeatOverBatch(g, g.param("cls_token"), x), x);  // (B, N, C)
+        if (c.clsToken()) x = sd.concat(1, Layers.repeatOverBatch(g, g.param("cls_token"), x), x); // (B, N, C)
 
         RopeTables rope = c.pe().ropeTables(gridH, gridW, c.headDim());
         for (int i = 0; i < c.depth(); i++) {
@@ -68,19 +71,34 @@ public final class ViTGraph {
             sd.identity(blockOutput(i), x);
         }
         sd.identity(PRE_NORM, x);
-        SDVariable normed = Layers.layerNorm(g, "norm", x, c.layerNormEps());               // (B, N, C)
+        SDVariable normed = Layers.layerNorm(g, "norm", x, c.layerNormEps()); // (B, N, C)
         int prefix = c.numPrefixTokens();
-        sd.identity(PATCH_TOKENS, normed.get(SDIndex.all(), SDIndex.interval(prefix, n), SDIndex.all())
-                .reshape(-1, gridH, gridW, dim));                                           // (B, h, w, C)
+        sd.identity(
+                PATCH_TOKENS,
+                normed.get(SDIndex.all(), SDIndex.interval(prefix, n), SDIndex.all())
+                        .reshape(-1, gridH, gridW, dim)); // (B, h, w, C)
         if (c.clsToken()) sd.identity(CLS, normed.get(SDIndex.all(), SDIndex.point(0), SDIndex.all()));
         if (c.numRegisters() > 0) {
             int first = c.clsToken() ? 1 : 0;
-            sd.identity(REGISTERS, normed.get(SDIndex.all(), SDIndex.interval(first, first + c.numRegisters()), SDIndex.all()));
+            sd.identity(
+                    REGISTERS,
+                    normed.get(SDIndex.all(), SDIndex.interval(first, first + c.numRegisters()), SDIndex.all()));
         }
     }
 
-    public SameDiff sameDiff() { return sd; }
-    public ViTConfig config() { return config; }
-    public int gridH() { return gridH; }
-    public int gridW() { return gridW; }
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    public ViTConfig config() {
+        return config;
+    }
+
+    public int gridH() {
+        return gridH;
+    }
+
+    public int gridW() {
+        return gridW;
+    }
 }

@@ -1,8 +1,7 @@
 package io.jvit.core.model;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * What a forward pass gives, by name (as DINOv2's {@code forward_features}).
@@ -15,5 +14,11 @@ import java.util.List;
  * @param gridH         patch rows h
  * @param gridW         patch columns w
  */
-public record ViTOutput(INDArray cls, INDArray registers, INDArray patchTokens, INDArray preNorm,
-                        List<INDArray> intermediates, int gridH, int gridW) {}
+public record ViTOutput(
+        INDArray cls,
+        INDArray registers,
+        INDArray patchTokens,
+        INDArray preNorm,
+        List<INDArray> intermediates,
+        int gridH,
+        int gridW) {}

@@ -1,11 +1,10 @@
 package io.jvit.core.pe;
 
 import io.jvit.core.config.ViTConfig;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * 2D ALiBi: every block adds m_h · M to the attention logits of head h, with M the wrapped, normalised
@@ -25,14 +24,20 @@ public record Alibi2d(AlibiDistance.Metric metric, boolean wrap, boolean normali
         return new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.CONSTANT);
     }
 
-    public static String slopeParam(int block) { return "blocks." + block + ".attn.alibi_slopes"; }
+    public static String slopeParam(int block) {
+        return "blocks." + block + ".attn.alibi_slopes";
+    }
 
-    @Override public String name() { return "alibi"; }
+    @Override
+    public String name() {
+        return "alibi";
+    }
 
-    @Override public Map<String, long[]> parameterShapes(ViTConfig c) {
+    @Override
+    public Map<String, long[]> parameterShapes(ViTConfig c) {
         if (slopes != AlibiSlopes.LEARNED) return Map.of();
         Map<String, long[]> m = new LinkedHashMap<>();
-        for (int b = 0; b < c.depth(); b++) m.put(slopeParam(b), new long[]{c.numHeads()});
+        for (int b = 0; b < c.depth(); b++) m.put(slopeParam(b), new long[] {c.numHeads()});
         return m;
     }
 
@@ -41,15 +46,30 @@ public record Alibi2d(AlibiDistance.Metric metric, boolean wrap, boolean normali
         return AlibiDistance.matrix(h, w, prefix, metric, wrap, normalise);
     }
 
-    @Override public SDVariable attentionBias(GraphContext g, int block) {
+    @Override
+    public SDVariable attentionBias(GraphContext g, int block) {
         int n = g.numTokens(), heads = g.config().numHeads();
-        SDVariable m = g.shared("alibi_M", () -> g.sd().constant("alibi_M",
-                Nd4j.create(matrix(g.gridH(), g.gridW(), g.config().numPrefixTokens()), new long[]{1, 1, n, n})
-                        .castTo(g.dataType())));                                      // (1, 1, N, N)
+        SDVariable m = g.shared(
+                "alibi_M",
+                () -> g.sd().constant(
+                                "alibi_M",
+                                Nd4j.create(
+                                                matrix(
+                                                        g.gridH(),
+                                                        g.gridW(),
+                                                        g.config().numPrefixTokens()),
+                                                new long[] {1, 1, n, n})
+                                        .castTo(g.dataType()))); // (1, 1, N, N)
         return switch (slopes) {
-            case CONSTANT -> m;                                                       // m_h = 1
-            case FIXED -> g.shared("alibi_bias_fixed", () -> m.mul(g.sd().constant("alibi_slopes_fixed",
-                    Nd4j.createFromArray(slopes.values(heads)).reshape(1, heads, 1, 1).castTo(g.dataType()))));
+            case CONSTANT -> m; // m_h = 1
+            case FIXED ->
+                g.shared(
+                        "alibi_bias_fixed",
+                        () -> m.mul(g.sd().constant(
+                                        "alibi_slopes_fixed",
+                                        Nd4j.createFromArray(slopes.values(heads))
+                                                .reshape(1, heads, 1, 1)
+                                                .castTo(g.dataType()))));
             case LEARNED -> g.param(slopeParam(block)).reshape(1, heads, 1, 1).mul(m); // (1, H, N, N)
         };
     }

@@ -9,7 +9,10 @@ package io.jvit.core.pe;
 public final class AlibiDistance {
     private AlibiDistance() {}
 
-    public enum Metric { EUCLIDEAN, MANHATTAN }
+    public enum Metric {
+        EUCLIDEAN,
+        MANHATTAN
+    }
 
     /** The distance between grid offsets (dy, dx) ≥ 0 after wrapping, not yet normalised or negated. */
     public static double distance(int dy, int dx, int h, int w, Metric metric, boolean wrap) {

@@ -2,10 +2,9 @@ package io.jvit.core.pe;
 
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.util.Resampler;
+import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.Map;
 
 /**
  * Learned absolute position embedding, DINOv2/timm semantics: a table for a {@code gridSize}² patch grid
@@ -26,22 +25,31 @@ public record LearnedAbsolute(int gridSize, boolean antialias, double interpolat
     public static final String PARAM = "pos_embed";
 
     /** DINOv2 with registers / timm: antialiased bicubic, offset 0. */
-    public static LearnedAbsolute dinov2(int gridSize) { return new LearnedAbsolute(gridSize, true, 0.0); }
-
-    @Override public String name() { return "learned"; }
-
-    @Override public Map<String, long[]> parameterShapes(ViTConfig c) {
-        return Map.of(PARAM, new long[]{1, (long) gridSize * gridSize, c.embedDim()});
+    public static LearnedAbsolute dinov2(int gridSize) {
+        return new LearnedAbsolute(gridSize, true, 0.0);
     }
 
-    @Override public SDVariable patchEmbedding(GraphContext g) {
+    @Override
+    public String name() {
+        return "learned";
+    }
+
+    @Override
+    public Map<String, long[]> parameterShapes(ViTConfig c) {
+        return Map.of(PARAM, new long[] {1, (long) gridSize * gridSize, c.embedDim()});
+    }
+
+    @Override
+    public SDVariable patchEmbedding(GraphContext g) {
         int gs = gridSize, c = g.config().embedDim();
-        SDVariable table = g.param(PARAM).reshape(gs * gs, c);   // (G², C)
-        if (g.gridH() == gs && g.gridW() == gs) return table;     // DINOv2 returns the table unchanged
+        SDVariable table = g.param(PARAM).reshape(gs * gs, c); // (G², C)
+        if (g.gridH() == gs && g.gridW() == gs) return table; // DINOv2 returns the table unchanged
         float[] k = resampleMatrix(g.gridH(), g.gridW());
-        SDVariable kMat = g.sd().constant("pos_embed_resample",
-                Nd4j.create(k, new long[]{(long) g.numPatches(), (long) gs * gs}).castTo(g.dataType()));
-        return g.sd().mmul(kMat, table);                          // (h·w, C)
+        SDVariable kMat = g.sd().constant(
+                        "pos_embed_resample",
+                        Nd4j.create(k, new long[] {(long) g.numPatches(), (long) gs * gs})
+                                .castTo(g.dataType()));
+        return g.sd().mmul(kMat, table); // (h·w, C)
     }
 
     /** Per-axis weights (out × G) for an output of {@code out} cells. */

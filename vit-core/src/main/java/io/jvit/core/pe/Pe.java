@@ -29,7 +29,9 @@ public enum Pe {
      */
     public PositionalEncoding encoding(int learnedGrid) {
         return switch (this) {
-            case AS_TRAINED -> throw new IllegalStateException("Pe.AS_TRAINED is the checkpoint's own encoding; read it from the checkpoint");
+            case AS_TRAINED ->
+                throw new IllegalStateException(
+                        "Pe.AS_TRAINED is the checkpoint's own encoding; read it from the checkpoint");
             case LEARNED -> LearnedAbsolute.dinov2(learnedGrid);
             case SINCOS -> new SinCos2d(10000.0);
             case ROPE -> new Rope2d(100.0);
@@ -39,7 +41,9 @@ public enum Pe {
     }
 
     /** The short name ({@code learned}, {@code sincos}, {@code rope}, {@code alibi}, {@code none}; {@code as-trained}). */
-    public String label() { return this == AS_TRAINED ? "as-trained" : name().toLowerCase(Locale.ROOT); }
+    public String label() {
+        return this == AS_TRAINED ? "as-trained" : name().toLowerCase(Locale.ROOT);
+    }
 
     /**
      * A name as {@link PositionalEncoding#parse} reads it ({@code learned}/{@code abs}/{@code absolute},
@@ -55,8 +59,9 @@ public enum Pe {
             case "rope" -> ROPE;
             case "alibi" -> ALIBI;
             case "none", "nope" -> NONE;
-            default -> throw new IllegalArgumentException(
-                    "unknown positional encoding '" + name + "' (expected learned, sincos, rope, alibi or none)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown positional encoding '" + name + "' (expected learned, sincos, rope, alibi or none)");
         };
     }
 }

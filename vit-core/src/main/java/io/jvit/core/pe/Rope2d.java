@@ -31,11 +31,14 @@ public record Rope2d(double base, Coords coords, float[] periods) implements Pos
         MIN;
 
         /** The name as DINOv3 spells it ({@code separate}, {@code max}, {@code min}). */
-        public String label() { return name().toLowerCase(Locale.ROOT); }
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
 
         public static Coords parse(String s) {
             for (Coords c : values()) if (c.label().equalsIgnoreCase(s.trim())) return c;
-            throw new IllegalArgumentException("unknown RoPE coordinate normalisation '" + s + "' (expected separate, max or min)");
+            throw new IllegalArgumentException(
+                    "unknown RoPE coordinate normalisation '" + s + "' (expected separate, max or min)");
         }
     }
 
@@ -45,23 +48,32 @@ public record Rope2d(double base, Coords coords, float[] periods) implements Pos
         if (periods != null) {
             periods = periods.clone();
             for (float p : periods)
-                if (!(p > 0) || Float.isInfinite(p)) throw new IllegalArgumentException("RoPE periods must be finite and > 0, got " + Arrays.toString(periods));
+                if (!(p > 0) || Float.isInfinite(p))
+                    throw new IllegalArgumentException(
+                            "RoPE periods must be finite and > 0, got " + Arrays.toString(periods));
         }
     }
 
     /** DINOv3's hub RoPE: separate coordinates, the formula's periods. */
-    public Rope2d(double base) { this(base, Coords.SEPARATE, null); }
+    public Rope2d(double base) {
+        this(base, Coords.SEPARATE, null);
+    }
 
     /** The periods as stored, or null when they are the formula's. */
-    @Override public float[] periods() { return periods == null ? null : periods.clone(); }
+    @Override
+    public float[] periods() {
+        return periods == null ? null : periods.clone();
+    }
 
     /** The D/4 periods for head width D: the stored ones, or base^(2k / (D/2)) rounded to float32. */
     public float[] periods(int headDim) {
-        if (headDim % 4 != 0) throw new IllegalArgumentException("2D RoPE needs a head width divisible by 4, got " + headDim);
+        if (headDim % 4 != 0)
+            throw new IllegalArgumentException("2D RoPE needs a head width divisible by 4, got " + headDim);
         int q = headDim / 4;
         if (periods != null) {
             if (periods.length != q)
-                throw new IllegalArgumentException(periods.length + " RoPE periods do not fit a head width of " + headDim + " (need " + q + ")");
+                throw new IllegalArgumentException(
+                        periods.length + " RoPE periods do not fit a head width of " + headDim + " (need " + q + ")");
             return periods.clone();
         }
         return formulaPeriods(base, headDim);
@@ -75,24 +87,39 @@ public record Rope2d(double base, Coords coords, float[] periods) implements Pos
         return p;
     }
 
-    @Override public String name() { return "rope"; }
+    @Override
+    public String name() {
+        return "rope";
+    }
 
-    @Override public RopeTables ropeTables(int h, int w, int headDim) {
+    @Override
+    public RopeTables ropeTables(int h, int w, int headDim) {
         float[] per = periods(headDim);
         int q = headDim / 4;
-        float ly = switch (coords) { case SEPARATE -> h; case MAX -> Math.max(h, w); case MIN -> Math.min(h, w); };
-        float lx = switch (coords) { case SEPARATE -> w; case MAX -> Math.max(h, w); case MIN -> Math.min(h, w); };
+        float ly = switch (coords) {
+            case SEPARATE -> h;
+            case MAX -> Math.max(h, w);
+            case MIN -> Math.min(h, w);
+        };
+        float lx = switch (coords) {
+            case SEPARATE -> w;
+            case MAX -> Math.max(h, w);
+            case MIN -> Math.min(h, w);
+        };
         float twoPi = (float) (2 * Math.PI);
         float[] sin = new float[h * w * headDim], cos = new float[h * w * headDim];
         for (int i = 0; i < h; i++)
             for (int j = 0; j < w; j++) {
-                float y = 2f * ((i + 0.5f) / ly) - 1f, x = 2f * ((j + 0.5f) / lx) - 1f;   // float32, as torch
+                float y = 2f * ((i + 0.5f) / ly) - 1f, x = 2f * ((j + 0.5f) / lx) - 1f; // float32, as torch
                 float ty = twoPi * y, tx = twoPi * x;
                 int o = (i * w + j) * headDim;
                 for (int k = 0; k < q; k++) {
                     float ay = ty / per[k], ax = tx / per[k];
-                    float sy = (float) Math.sin(ay), cy = (float) Math.cos(ay), sx = (float) Math.sin(ax), cx = (float) Math.cos(ax);
-                    for (int rep = 0; rep < 2; rep++) {          // angles.tile(2)
+                    float sy = (float) Math.sin(ay),
+                            cy = (float) Math.cos(ay),
+                            sx = (float) Math.sin(ax),
+                            cx = (float) Math.cos(ax);
+                    for (int rep = 0; rep < 2; rep++) { // angles.tile(2)
                         int base0 = o + rep * 2 * q;
                         sin[base0 + k] = sy;
                         cos[base0 + k] = cy;
@@ -104,13 +131,22 @@ public record Rope2d(double base, Coords coords, float[] periods) implements Pos
         return new RopeTables(h * w, headDim, sin, cos);
     }
 
-    @Override public boolean equals(Object o) {
-        return o instanceof Rope2d r && Double.compare(base, r.base) == 0 && coords == r.coords && Arrays.equals(periods, r.periods);
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Rope2d r
+                && Double.compare(base, r.base) == 0
+                && coords == r.coords
+                && Arrays.equals(periods, r.periods);
     }
 
-    @Override public int hashCode() { return Objects.hash(base, coords, Arrays.hashCode(periods)); }
+    @Override
+    public int hashCode() {
+        return Objects.hash(base, coords, Arrays.hashCode(periods));
+    }
 
-    @Override public String toString() {
-        return "Rope2d[base=" + base + ", coords=" + coords.label() + (periods == null ? "" : ", periods=" + Arrays.toString(periods)) + "]";
+    @Override
+    public String toString() {
+        return "Rope2d[base=" + base + ", coords=" + coords.label()
+                + (periods == null ? "" : ", periods=" + Arrays.toString(periods)) + "]";
     }
 }

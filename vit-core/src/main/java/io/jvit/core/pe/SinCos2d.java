@@ -12,12 +12,18 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record SinCos2d(double temperature) implements PositionalEncoding {
 
-    @Override public String name() { return "sincos"; }
+    @Override
+    public String name() {
+        return "sincos";
+    }
 
-    @Override public SDVariable patchEmbedding(GraphContext g) {
+    @Override
+    public SDVariable patchEmbedding(GraphContext g) {
         float[] t = table(g.gridH(), g.gridW(), g.config().embedDim());
-        return g.sd().constant("sincos_pe",
-                Nd4j.create(t, new long[]{g.numPatches(), g.config().embedDim()}).castTo(g.dataType()));
+        return g.sd().constant(
+                        "sincos_pe",
+                        Nd4j.create(t, new long[] {g.numPatches(), g.config().embedDim()})
+                                .castTo(g.dataType()));
     }
 
     /** The (h·w, dim) table, row-major. */

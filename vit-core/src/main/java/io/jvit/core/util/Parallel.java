@@ -18,19 +18,26 @@ public final class Parallel {
     private Parallel() {}
 
     @FunctionalInterface
-    public interface RangeBody { void run(int worker, int from, int to); }
+    public interface RangeBody {
+        void run(int worker, int from, int to);
+    }
 
     private static final Map<Integer, ExecutorService> POOLS = new ConcurrentHashMap<>();
 
     public static void forRange(int tasks, int threads, RangeBody body) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         int t = Math.min(threads, Math.max(1, tasks));
-        if (t == 1) { body.run(0, 0, tasks); return; }
-        ExecutorService pool = POOLS.computeIfAbsent(t - 1, k -> Executors.newFixedThreadPool(k, r -> {
-            Thread th = new Thread(r, "jvit-worker");
-            th.setDaemon(true);
-            return th;
-        }));
+        if (t == 1) {
+            body.run(0, 0, tasks);
+            return;
+        }
+        ExecutorService pool = POOLS.computeIfAbsent(
+                t - 1,
+                k -> Executors.newFixedThreadPool(k, r -> {
+                    Thread th = new Thread(r, "jvit-worker");
+                    th.setDaemon(true);
+                    return th;
+                }));
         List<Future<?>> futures = new ArrayList<>();
         for (int w = 1; w < t; w++) {
             int worker = w, from = (int) ((long) w * tasks / t), to = (int) ((long) (w + 1) * tasks / t);

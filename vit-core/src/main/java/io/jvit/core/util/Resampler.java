@@ -18,9 +18,13 @@ public final class Resampler {
     private Resampler() {}
 
     public enum Filter {
-        BILINEAR(1.0), BICUBIC(2.0);
+        BILINEAR(1.0),
+        BICUBIC(2.0);
         final double support;
-        Filter(double support) { this.support = support; }
+
+        Filter(double support) {
+            this.support = support;
+        }
 
         double apply(double x) {
             x = Math.abs(x);
@@ -29,8 +33,13 @@ public final class Resampler {
         }
     }
 
-    static double cubic1(double x, double a) { return ((a + 2) * x - (a + 3)) * x * x + 1; }
-    static double cubic2(double x, double a) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; }
+    static double cubic1(double x, double a) {
+        return ((a + 2) * x - (a + 3)) * x * x + 1;
+    }
+
+    static double cubic2(double x, double a) {
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+    }
 
     /** Weights of PyTorch's antialiased interpolation (align_corners=False, output size given). */
     public static double[][] antialiased(int inSize, int outSize, Filter filter) {

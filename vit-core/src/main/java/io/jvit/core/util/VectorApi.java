@@ -15,7 +15,7 @@ public final class VectorApi {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
         try {
             return lanes.getAsInt() >= 4;
-        } catch (Throwable t) {                    // LinkageError etc.: run the scalar kernel
+        } catch (Throwable t) { // LinkageError etc.: run the scalar kernel
             return false;
         }
     }

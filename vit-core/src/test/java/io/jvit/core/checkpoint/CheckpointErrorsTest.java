@@ -1,12 +1,10 @@
 package io.jvit.core.checkpoint;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.jvit.core.Fixtures;
 import io.jvit.core.pe.Pe;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,13 +12,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Bad checkpoints give one-line errors that name the file and the problem. */
 class CheckpointErrorsTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static final String TIMM = "timm_w128_reg4_d2.pth";
 
@@ -30,16 +30,19 @@ class CheckpointErrorsTest {
         Path cut = dir.resolve("cut.pth");
         Files.write(cut, java.util.Arrays.copyOf(all, all.length / 2));
         assertThatThrownBy(() -> Checkpoints.load(cut))
-                .isInstanceOf(CheckpointException.class).hasMessageStartingWith(cut.toString() + ": ")
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageStartingWith(cut.toString() + ": ")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
 
     @Test
     void randomBytes() throws Exception {
         Path junk = dir.resolve("junk.safetensors");
-        Files.write(junk, new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
-        assertThatThrownBy(() -> Checkpoints.load(junk)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("junk.safetensors").hasMessageContaining("unrecognised checkpoint format");
+        Files.write(junk, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+        assertThatThrownBy(() -> Checkpoints.load(junk))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("junk.safetensors")
+                .hasMessageContaining("unrecognised checkpoint format");
     }
 
     @Test
@@ -49,8 +52,10 @@ class CheckpointErrorsTest {
         byte[] all = Files.readAllBytes(good);
         Path cut = dir.resolve("cut.safetensors");
         Files.write(cut, java.util.Arrays.copyOf(all, all.length - 10));
-        assertThatThrownBy(() -> Safetensors.read(cut)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("cut.safetensors").hasMessageContaining("truncated");
+        assertThatThrownBy(() -> Safetensors.read(cut))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("cut.safetensors")
+                .hasMessageContaining("truncated");
     }
 
     @Test
@@ -59,7 +64,8 @@ class CheckpointErrorsTest {
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining(TIMM)
                 .hasMessageContaining("patch_embed.proj.weight")
-                .hasMessageContaining("[128, 3, 14, 14]").hasMessageContaining("[384, 3, 14, 14]");
+                .hasMessageContaining("[128, 3, 14, 14]")
+                .hasMessageContaining("[384, 3, 14, 14]");
     }
 
     @Test
@@ -68,8 +74,10 @@ class CheckpointErrorsTest {
         sd.put("blocks.0.attn.q_norm.weight", Nd4j.ones(64));
         Path f = dir.resolve("extra.safetensors");
         Safetensors.write(f, sd, Map.of());
-        assertThatThrownBy(() -> Checkpoints.load(f)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("extra.safetensors").hasMessageContaining("unknown key(s)")
+        assertThatThrownBy(() -> Checkpoints.load(f))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("extra.safetensors")
+                .hasMessageContaining("unknown key(s)")
                 .hasMessageContaining("blocks.0.attn.q_norm.weight");
     }
 
@@ -84,21 +92,23 @@ class CheckpointErrorsTest {
     void pickleWithForeignGlobalIsRefusedWithoutRunningIt() throws Exception {
         // protocol 2: GLOBAL 'os system', the argument tuple ('touch pwned',), REDUCE, STOP
         ByteArrayOutputStream p = new ByteArrayOutputStream();
-        p.write(new byte[]{(byte) 0x80, 2});
+        p.write(new byte[] {(byte) 0x80, 2});
         p.write("cos\nsystem\n".getBytes());
         p.write('X');
         byte[] cmd = ("touch " + dir.resolve("pwned")).getBytes();
-        p.write(new byte[]{(byte) cmd.length, 0, 0, 0});
+        p.write(new byte[] {(byte) cmd.length, 0, 0, 0});
         p.write(cmd);
-        p.write(new byte[]{(byte) 0x85, 'R', '.'});
+        p.write(new byte[] {(byte) 0x85, 'R', '.'});
         Path f = dir.resolve("evil.pth");
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(f))) {
             z.putNextEntry(new ZipEntry("evil/data.pkl"));
             z.write(p.toByteArray());
             z.closeEntry();
         }
-        assertThatThrownBy(() -> Checkpoints.load(f)).isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("evil.pth").hasMessageContaining("refused pickle global 'os.system'");
+        assertThatThrownBy(() -> Checkpoints.load(f))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("evil.pth")
+                .hasMessageContaining("refused pickle global 'os.system'");
         assertThat(dir.resolve("pwned")).doesNotExist();
     }
 

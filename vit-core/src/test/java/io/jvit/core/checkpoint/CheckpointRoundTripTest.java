@@ -1,5 +1,7 @@
 package io.jvit.core.checkpoint;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.jvit.core.Fixtures;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.Preprocessor;
@@ -9,32 +11,33 @@ import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 class CheckpointRoundTripTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static INDArray features(VisionTransformer m, String image) throws Exception {
         var pre = new Preprocessor(14, Preprocessor.ResizePolicy.NONE);
-        return m.forward(pre.tensor(ImageLoader.read(Fixtures.parity(image + ".png")))).patchTokens();
+        return m.forward(pre.tensor(ImageLoader.read(Fixtures.parity(image + ".png"))))
+                .patchTokens();
     }
 
     @Test
     void savedSafetensorsReloadWithConfigAndIdenticalFeatures() throws Exception {
         var learnedSlopes = new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED);
-        VisionTransformer m = Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth")).model();
-        VisionTransformer alibi = new VisionTransformer(m.config().withPe(learnedSlopes),
+        VisionTransformer m =
+                Checkpoints.load(Fixtures.parity("timm_w128_reg4_d2.pth")).model();
+        VisionTransformer alibi = new VisionTransformer(
+                m.config().withPe(learnedSlopes),
                 ViTWeights.random(m.config().withPe(learnedSlopes), 3, 0.5, org.nd4j.linalg.api.buffer.DataType.FLOAT));
-        for (VisionTransformer model : new VisionTransformer[]{m, alibi}) {
+        for (VisionTransformer model : new VisionTransformer[] {m, alibi}) {
             Path f = dir.resolve(model.config().pe().name() + ".safetensors");
             Checkpoints.save(f, model);
             Checkpoints.Loaded back = Checkpoints.load(f);
@@ -50,16 +53,21 @@ class CheckpointRoundTripTest {
         Map<String, INDArray> off = Checkpoints.readTensors(Fixtures.parity("dinov2_official_w128_reg4_d2.pth"));
         Map<String, INDArray> hf = new LinkedHashMap<>();
         off.forEach((k, v) -> {
-            String n = k.replace("cls_token", "embeddings.cls_token").replace("register_tokens", "embeddings.register_tokens")
-                    .replace("mask_token", "embeddings.mask_token").replace("pos_embed", "embeddings.position_embeddings")
+            String n = k.replace("cls_token", "embeddings.cls_token")
+                    .replace("register_tokens", "embeddings.register_tokens")
+                    .replace("mask_token", "embeddings.mask_token")
+                    .replace("pos_embed", "embeddings.position_embeddings")
                     .replace("patch_embed.proj", "embeddings.patch_embeddings.projection")
-                    .replaceAll("^norm\\.", "layernorm.").replaceAll("^blocks\\.(\\d+)\\.", "encoder.layer.$1.")
-                    .replace("attn.proj", "attention.output.dense").replace("ls1.gamma", "layer_scale1.lambda1")
+                    .replaceAll("^norm\\.", "layernorm.")
+                    .replaceAll("^blocks\\.(\\d+)\\.", "encoder.layer.$1.")
+                    .replace("attn.proj", "attention.output.dense")
+                    .replace("ls1.gamma", "layer_scale1.lambda1")
                     .replace("ls2.gamma", "layer_scale2.lambda1");
             if (n.contains("attn.qkv")) {
                 for (int i = 0; i < 3; i++) {
-                    String part = new String[]{"query", "key", "value"}[i];
-                    hf.put(n.replace("attn.qkv", "attention.attention." + part),
+                    String part = new String[] {"query", "key", "value"}[i];
+                    hf.put(
+                            n.replace("attn.qkv", "attention.attention." + part),
                             v.get(NDArrayIndex.interval(i * 128, (i + 1) * 128)).dup());
                 }
             } else hf.put("dinov2." + n, v);
@@ -72,9 +80,11 @@ class CheckpointRoundTripTest {
         assertThat(loaded.format()).isEqualTo(CheckpointFormat.HF_TRANSFORMERS);
         // HF resamples without antialias; on the 16×16 grid of a 224 image the features differ from the
         // antialiased reference, so compare at the stored 37×37 grid against the official model.
-        VisionTransformer official = Checkpoints.load(Fixtures.parity("dinov2_official_w128_reg4_d2.pth")).model();
+        VisionTransformer official = Checkpoints.load(Fixtures.parity("dinov2_official_w128_reg4_d2.pth"))
+                .model();
         var x = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3, 518, 518);
-        INDArray a = loaded.model().forward(x).patchTokens(), b = official.forward(x).patchTokens();
+        INDArray a = loaded.model().forward(x).patchTokens(),
+                b = official.forward(x).patchTokens();
         assertThat(a.sub(b).amaxNumber().doubleValue()).isLessThan(1e-5);
     }
 
@@ -90,7 +100,7 @@ class CheckpointRoundTripTest {
         Path f = dir.resolve("a.npy");
         Npy.write(f, a);
         assertThat(Npy.read(f)).isEqualTo(a);
-        assertThat(java.nio.file.Files.size(f) - 3 * 4 * 5 * 4).isEqualTo(128);      // header padded to 64 bytes
+        assertThat(java.nio.file.Files.size(f) - 3 * 4 * 5 * 4).isEqualTo(128); // header padded to 64 bytes
         Path bias = Fixtures.parity("alibi_bias_16x16.npy");
         assertThat(Npy.read(bias).shape()).containsExactly(261, 261);
     }

@@ -1,5 +1,8 @@
 package io.jvit.core.fast;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.jvit.core.Fixtures;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.config.MlpKind;
@@ -7,9 +10,9 @@ import io.jvit.core.config.ViTConfig;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.Npy;
-import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTOutput;
 import io.jvit.core.model.ViTWeights;
+import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
@@ -26,22 +29,20 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /** The fast engine equals the reference outputs and the SameDiff graph. */
 class FastViTTest {
 
     @ParameterizedTest(name = "{0} --pe {1} on {2}")
     @CsvSource({
-            "dinov2_official_w128_reg4_d2.pth, , rocket_224, dinov2_official_d2",
-            "dinov2_official_w128_reg4_d2.pth, , chelsea_280x420, dinov2_official_d2",
-            "timm_w128_reg4_d2.pth, , chelsea_280x420, timm_d2",
-            "alibi_timm_w128_reg4_d2.pth, alibi, rocket_224, alibi_timm_d2",
-            "alibi_timm_w128_reg4_d2.pth, alibi, chelsea_280x420, alibi_timm_d2",
+        "dinov2_official_w128_reg4_d2.pth, , rocket_224, dinov2_official_d2",
+        "dinov2_official_w128_reg4_d2.pth, , chelsea_280x420, dinov2_official_d2",
+        "timm_w128_reg4_d2.pth, , chelsea_280x420, timm_d2",
+        "alibi_timm_w128_reg4_d2.pth, alibi, rocket_224, alibi_timm_d2",
+        "alibi_timm_w128_reg4_d2.pth, alibi, chelsea_280x420, alibi_timm_d2",
     })
     void matchesTheParityFixtures(String weights, String pe, String image, String golden) throws Exception {
-        VisionTransformer m = Checkpoints.load(Fixtures.parity(weights), Pe.parse(pe)).model();
+        VisionTransformer m =
+                Checkpoints.load(Fixtures.parity(weights), Pe.parse(pe)).model();
         var pre = new Preprocessor(m.config().patchSize(), Preprocessor.ResizePolicy.NONE);
         INDArray x = pre.tensor(ImageLoader.read(Fixtures.parity(image + ".png")));
         INDArray expected = Npy.read(Fixtures.parity(golden + "__" + image + ".npy"));
@@ -50,7 +51,18 @@ class FastViTTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"learned", "learned-resampled", "sincos", "rope", "alibi", "alibi-fixed", "alibi-learned", "none", "swiglu", "no-prefix"})
+    @CsvSource({
+        "learned",
+        "learned-resampled",
+        "sincos",
+        "rope",
+        "alibi",
+        "alibi-fixed",
+        "alibi-learned",
+        "none",
+        "swiglu",
+        "no-prefix"
+    })
     void equalsTheSameDiffGraphOnEveryOutput(String kind) {
         PositionalEncoding pe = switch (kind) {
             case "learned", "swiglu", "no-prefix" -> LearnedAbsolute.dinov2(5);
@@ -63,15 +75,27 @@ class FastViTTest {
             default -> new NoPE();
         };
         boolean prefix = !kind.equals("no-prefix");
-        ViTConfig cfg = new ViTConfig(4, 32, 2, 4, kind.equals("swiglu") ? MlpKind.SWIGLU : MlpKind.GELU, 64,
-                true, prefix, prefix ? 2 : 0, 1e-6, true, pe);
+        ViTConfig cfg = new ViTConfig(
+                4,
+                32,
+                2,
+                4,
+                kind.equals("swiglu") ? MlpKind.SWIGLU : MlpKind.GELU,
+                64,
+                true,
+                prefix,
+                prefix ? 2 : 0,
+                1e-6,
+                true,
+                pe);
         ViTWeights w = strong(ViTWeights.random(cfg, 7, 0.5, DataType.FLOAT));
         VisionTransformer m = new VisionTransformer(cfg, w);
-        INDArray images = Nd4j.rand(DataType.FLOAT, 2, 3, 20, 24).subi(0.5).muli(4);   // 5 × 6 patches, batch 2
+        INDArray images = Nd4j.rand(DataType.FLOAT, 2, 3, 20, 24).subi(0.5).muli(4); // 5 × 6 patches, batch 2
         ViTOutput ref = m.forward(images, true), fast = new FastViT(m, 3).forward(images, true);
         assertClose(fast.patchTokens(), ref.patchTokens());
         assertClose(fast.preNorm(), ref.preNorm());
-        for (int i = 0; i < cfg.depth(); i++) assertClose(fast.intermediates().get(i), ref.intermediates().get(i));
+        for (int i = 0; i < cfg.depth(); i++)
+            assertClose(fast.intermediates().get(i), ref.intermediates().get(i));
         if (prefix) {
             assertClose(fast.cls(), ref.cls());
             assertClose(fast.registers(), ref.registers());
@@ -96,7 +120,13 @@ class FastViTTest {
         java.util.Map<String, INDArray> m = new java.util.LinkedHashMap<>();
         w.asMap().forEach((k, v) -> {
             boolean keep = k.contains("norm") || k.endsWith("gamma") || k.endsWith("alibi_slopes");
-            m.put(k, keep ? v : k.endsWith(".bias") ? Nd4j.rand(DataType.FLOAT, v.shape()).subi(0.5f) : v.mul(15));
+            m.put(
+                    k,
+                    keep
+                            ? v
+                            : k.endsWith(".bias")
+                                    ? Nd4j.rand(DataType.FLOAT, v.shape()).subi(0.5f)
+                                    : v.mul(15));
         });
         return new ViTWeights(m);
     }
@@ -104,6 +134,11 @@ class FastViTTest {
     static void assertClose(INDArray got, INDArray want) {
         assertThat(got.shape()).containsExactly(want.shape());
         double scale = Math.max(1e-3, want.amaxNumber().doubleValue());
-        assertThat(got.castTo(DataType.FLOAT).sub(want.castTo(DataType.FLOAT)).amaxNumber().doubleValue() / scale).isLessThan(1e-4);
+        assertThat(got.castTo(DataType.FLOAT)
+                                .sub(want.castTo(DataType.FLOAT))
+                                .amaxNumber()
+                                .doubleValue()
+                        / scale)
+                .isLessThan(1e-4);
     }
 }

@@ -10,8 +10,24 @@ public final class Mutations {
     private Mutations() {}
 
     /** Integers a length, offset or shape field should never be trusted with. */
-    public static final long[] HOSTILE = {0, 1, -1, 0x7f, 0xff, 0x7fff, 0xffff, 0x7fffffffL, 0x80000000L, 0xffffffffL,
-            1L << 40, Long.MAX_VALUE, Long.MIN_VALUE, -2, 65536, 1 << 28};
+    public static final long[] HOSTILE = {
+        0,
+        1,
+        -1,
+        0x7f,
+        0xff,
+        0x7fff,
+        0xffff,
+        0x7fffffffL,
+        0x80000000L,
+        0xffffffffL,
+        1L << 40,
+        Long.MAX_VALUE,
+        Long.MIN_VALUE,
+        -2,
+        65536,
+        1 << 28
+    };
 
     /** {@code n} random bits flipped in {@code [from, to)}. */
     public static byte[] flipBits(byte[] in, Random r, int n, int from, int to) {
@@ -24,7 +40,9 @@ public final class Mutations {
     }
 
     /** The first {@code keep} bytes. */
-    public static byte[] truncate(byte[] in, int keep) { return Arrays.copyOf(in, Math.max(0, Math.min(in.length, keep))); }
+    public static byte[] truncate(byte[] in, int keep) {
+        return Arrays.copyOf(in, Math.max(0, Math.min(in.length, keep)));
+    }
 
     /** {@code value}'s low {@code width} bytes written at {@code at}, little- or big-endian. */
     public static byte[] put(byte[] in, int at, int width, long value, ByteOrder order) {
@@ -36,7 +54,9 @@ public final class Mutations {
         return b;
     }
 
-    public static long hostile(Random r) { return HOSTILE[r.nextInt(HOSTILE.length)]; }
+    public static long hostile(Random r) {
+        return HOSTILE[r.nextInt(HOSTILE.length)];
+    }
 
     /** Index of the first occurrence of {@code needle} at or after {@code from}, or -1. */
     public static int indexOf(byte[] hay, byte[] needle, int from) {

@@ -20,7 +20,8 @@ public final class TorchFiles {
     public static Map<String, byte[]> entries(Path zip) throws IOException {
         Map<String, byte[]> out = new LinkedHashMap<>();
         try (ZipFile z = new ZipFile(zip.toFile())) {
-            for (var e : java.util.Collections.list(z.entries())) out.put(e.getName(), z.getInputStream(e).readAllBytes());
+            for (var e : java.util.Collections.list(z.entries()))
+                out.put(e.getName(), z.getInputStream(e).readAllBytes());
         }
         return out;
     }
@@ -48,16 +49,24 @@ public final class TorchFiles {
 
     /** Name of the pickle entry in a fixture's zip ({@code <archive>/data.pkl}). */
     public static String pickleName(Map<String, byte[]> entries) {
-        return entries.keySet().stream().filter(k -> k.endsWith("data.pkl")).findFirst().orElseThrow();
+        return entries.keySet().stream()
+                .filter(k -> k.endsWith("data.pkl"))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** A protocol-2 pickle written opcode by opcode. */
     public static final class Pickle {
         private final ByteArrayOutputStream b = new ByteArrayOutputStream();
 
-        public Pickle() { op(0x80).op(2); }
+        public Pickle() {
+            op(0x80).op(2);
+        }
 
-        public Pickle op(int code) { b.write(code); return this; }
+        public Pickle op(int code) {
+            b.write(code);
+            return this;
+        }
 
         public Pickle global(String module, String name) {
             op('c');
@@ -73,7 +82,10 @@ public final class TorchFiles {
         }
 
         /** Any long, as LONG1 (8 bytes, two's complement). */
-        public Pickle integer(long v) { op(0x8a).op(8).le(v, 8); return this; }
+        public Pickle integer(long v) {
+            op(0x8a).op(8).le(v, 8);
+            return this;
+        }
 
         public Pickle le(long v, int width) {
             for (int i = 0; i < width; i++) b.write((int) (v >>> (8 * i)));
@@ -86,23 +98,40 @@ public final class TorchFiles {
             return op('t');
         }
 
-        public Pickle orderedDict() { return global("collections", "OrderedDict").op(')').op('R'); }
+        public Pickle orderedDict() {
+            return global("collections", "OrderedDict").op(')').op('R');
+        }
 
         /** A tensor over storage {@code key} of {@code numel} floats. */
         public Pickle tensor(String key, long numel, long offset, long[] shape, long[] stride) {
             global("torch._utils", "_rebuild_tensor_v2").op('(');
-            op('(').str("storage").global("torch", "FloatStorage").str(key).str("cpu").integer(numel).op('t').op('Q');
+            op('(').str("storage")
+                    .global("torch", "FloatStorage")
+                    .str(key)
+                    .str("cpu")
+                    .integer(numel)
+                    .op('t')
+                    .op('Q');
             integer(offset).tuple(shape).tuple(stride).op(0x89).orderedDict();
             return op('t').op('R');
         }
 
-        public byte[] bytes() { return b.toByteArray(); }
+        public byte[] bytes() {
+            return b.toByteArray();
+        }
     }
 
     /** A state dict {@code {name: tensor}} as a torch zip, with the storage's bytes as given. */
-    public static byte[] stateDict(String name, long numel, long offset, long[] shape, long[] stride, byte[] storage, boolean deflate)
+    public static byte[] stateDict(
+            String name, long numel, long offset, long[] shape, long[] stride, byte[] storage, boolean deflate)
             throws IOException {
-        byte[] pkl = new Pickle().orderedDict().str(name).tensor("0", numel, offset, shape, stride).op('s').op('.').bytes();
+        byte[] pkl = new Pickle()
+                .orderedDict()
+                .str(name)
+                .tensor("0", numel, offset, shape, stride)
+                .op('s')
+                .op('.')
+                .bytes();
         Map<String, byte[]> e = new LinkedHashMap<>();
         e.put("archive/data.pkl", pkl);
         e.put("archive/data/0", storage);

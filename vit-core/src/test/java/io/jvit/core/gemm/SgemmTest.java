@@ -1,14 +1,13 @@
 package io.jvit.core.gemm;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SgemmTest {
 
@@ -32,18 +31,18 @@ class SgemmTest {
      */
     @ParameterizedTest(name = "{0}{1} m={2} n={3} k={4} alpha={5} beta={6} threads={7}")
     @CsvSource({
-            "false, false, 1, 1, 1, 1, 0, 1",
-            "false, true, 8, 48, 192, 1, 0, 1",
-            "false, true, 9, 49, 193, 1, 0, 2",
-            "false, false, 7, 47, 191, 1, 1, 1",
-            "true, false, 33, 100, 5, 2, 0.5, 2",
-            "true, true, 257, 130, 400, 1, 1, 2",
-            "false, true, 300, 1, 385, -1, 0, 2",
-            "false, false, 1, 300, 64, 1, 0, 2",
-            "false, true, 600, 97, 64, 1, 0, 2",     // 3 row blocks of 256: rows split over threads
-            "true, false, 520, 200, 200, 0.5, 0, 1",
-            "false, true, 385, 50, 30, 1, 0, 2",     // two row blocks of 192 + 193 → 200 + 185
-            "false, true, 20000, 49, 9, 1, 1, 2",    // 53 row blocks of 384 - rounding: the last block is shorter, none empty
+        "false, false, 1, 1, 1, 1, 0, 1",
+        "false, true, 8, 48, 192, 1, 0, 1",
+        "false, true, 9, 49, 193, 1, 0, 2",
+        "false, false, 7, 47, 191, 1, 1, 1",
+        "true, false, 33, 100, 5, 2, 0.5, 2",
+        "true, true, 257, 130, 400, 1, 1, 2",
+        "false, true, 300, 1, 385, -1, 0, 2",
+        "false, false, 1, 300, 64, 1, 0, 2",
+        "false, true, 600, 97, 64, 1, 0, 2", // 3 row blocks of 256: rows split over threads
+        "true, false, 520, 200, 200, 0.5, 0, 1",
+        "false, true, 385, 50, 30, 1, 0, 2", // two row blocks of 192 + 193 → 200 + 185
+        "false, true, 20000, 49, 9, 1, 1, 2", // 53 row blocks of 384 - rounding: the last block is shorter, none empty
     })
     void equalsTheReference(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, int threads) {
         int aOff = 3, bOff = 5, cOff = 7, pad = 2;
@@ -56,25 +55,39 @@ class SgemmTest {
         double eps = 6e-8 * (k + 2);
         for (Sgemm.Impl impl : implementations()) {
             float[] c = c0.clone();
-            if (beta == 0f) for (int i = 0; i < m; i++) Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, Float.NaN);   // must not leak
+            if (beta == 0f)
+                for (int i = 0; i < m; i++)
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, Float.NaN); // must not leak
             Sgemm.gemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, threads, null, impl);
             for (int i = 0; i < c.length; i++) {
                 int row = (i - cOff) / ldc, col = (i - cOff) % ldc;
                 boolean inside = i >= cOff && row < m && col < n;
-                if (!inside) assertThat(c[i]).as("%s: element %d outside C was written", impl, i).isEqualTo(c0[i]);
-                else assertThat((double) c[i]).as("%s: C[%d][%d]", impl, row, col)
-                        .isCloseTo(ref[i], org.assertj.core.data.Offset.offset(eps * (bound[i] + Math.abs(beta * c0[i])) + 1e-30));
+                if (!inside)
+                    assertThat(c[i])
+                            .as("%s: element %d outside C was written", impl, i)
+                            .isEqualTo(c0[i]);
+                else
+                    assertThat((double) c[i])
+                            .as("%s: C[%d][%d]", impl, row, col)
+                            .isCloseTo(
+                                    ref[i],
+                                    org.assertj.core.data.Offset.offset(
+                                            eps * (bound[i] + Math.abs(beta * c0[i])) + 1e-30));
             }
         }
     }
 
     static Sgemm.Impl[] implementations() {
-        return Sgemm.vectorized() ? new Sgemm.Impl[]{Sgemm.Impl.VECTOR, Sgemm.Impl.SCALAR} : new Sgemm.Impl[]{Sgemm.Impl.SCALAR};
+        return Sgemm.vectorized()
+                ? new Sgemm.Impl[] {Sgemm.Impl.VECTOR, Sgemm.Impl.SCALAR}
+                : new Sgemm.Impl[] {Sgemm.Impl.SCALAR};
     }
 
     @Test
     void theVectorKernelRunsInTests() {
-        assertThat(Sgemm.vectorized()).as("surefire runs with --add-modules jdk.incubator.vector").isTrue();
+        assertThat(Sgemm.vectorized())
+                .as("surefire runs with --add-modules jdk.incubator.vector")
+                .isTrue();
     }
 
     @Test
@@ -88,33 +101,82 @@ class SgemmTest {
 
     @Test
     void theEpilogueSeesEveryFinishedElementOnce() {
-        int m = 37, n = 101, k = 400;                       // edge tiles in both directions, three K blocks
+        int m = 37, n = 101, k = 400; // edge tiles in both directions, three K blocks
         float[] a = gaussian(m * k, 6), b = gaussian(k * n, 7), ref = new float[m * n];
         NaiveSgemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, ref, 0, n);
         for (Sgemm.Impl impl : implementations()) {
             float[] c = new float[m * n];
             int[] seen = new int[m * n];
             // the epilogue squares: it must see the final value (the square of a partial sum would differ)
-            Sgemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, 2, (cc, off, ldc, row, rows, col, cols) -> {
-                for (int i = row; i < row + rows; i++)
-                    for (int j = col; j < col + cols; j++) { seen[i * n + j]++; cc[off + i * ldc + j] *= cc[off + i * ldc + j]; }
-            }, impl);
+            Sgemm.gemm(
+                    false,
+                    false,
+                    m,
+                    n,
+                    k,
+                    1f,
+                    a,
+                    0,
+                    k,
+                    b,
+                    0,
+                    n,
+                    0f,
+                    c,
+                    0,
+                    n,
+                    2,
+                    (cc, off, ldc, row, rows, col, cols) -> {
+                        for (int i = row; i < row + rows; i++)
+                            for (int j = col; j < col + cols; j++) {
+                                seen[i * n + j]++;
+                                cc[off + i * ldc + j] *= cc[off + i * ldc + j];
+                            }
+                    },
+                    impl);
             for (int i = 0; i < m * n; i++) {
                 assertThat(seen[i]).as("%s: element %d", impl, i).isEqualTo(1);
-                assertThat((double) c[i]).isCloseTo((double) ref[i] * ref[i], org.assertj.core.data.Offset.offset(1e-3 * (1 + ref[i] * ref[i])));
+                assertThat((double) c[i])
+                        .isCloseTo(
+                                (double) ref[i] * ref[i],
+                                org.assertj.core.data.Offset.offset(1e-3 * (1 + ref[i] * ref[i])));
             }
         }
     }
 
     @ParameterizedTest(name = "transA={0} transB={1} m={2} n={3} k={4}")
-    @CsvSource({"false, true, 261, 1152, 384", "false, false, 37, 101, 600", "true, true, 9, 49, 193", "false, true, 1, 1, 1"})
+    @CsvSource({
+        "false, true, 261, 1152, 384",
+        "false, false, 37, 101, 600",
+        "true, true, 9, 49, 193",
+        "false, true, 1, 1, 1"
+    })
     void prepackedBGivesTheSameBitsAsPackingPerCall(boolean ta, boolean tb, int m, int n, int k) {
         float[] a = gaussian(m * k, 8), b = gaussian(n * k, 9), bias = gaussian(n, 10);
         int lda = ta ? m : k, ldb = tb ? k : n;
         Sgemm.PackedB packed = Sgemm.pack(tb, k, n, b, 0, ldb);
         for (int threads = 1; threads <= 2; threads++) {
             float[] want = new float[m * n], got = new float[m * n];
-            Sgemm.gemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, want, 0, n, threads, Epilogues.bias(bias), Sgemm.Impl.AUTO);
+            Sgemm.gemm(
+                    ta,
+                    tb,
+                    m,
+                    n,
+                    k,
+                    1f,
+                    a,
+                    0,
+                    lda,
+                    b,
+                    0,
+                    ldb,
+                    0f,
+                    want,
+                    0,
+                    n,
+                    threads,
+                    Epilogues.bias(bias),
+                    Sgemm.Impl.AUTO);
             Sgemm.gemm(ta, m, packed, 1f, a, 0, lda, 0f, got, 0, n, threads, Epilogues.bias(bias));
             assertThat(got).containsExactly(want);
         }
@@ -130,11 +192,15 @@ class SgemmTest {
     @Test
     void badArgumentsAreNamed() {
         float[] x = new float[10];
-        assertThatThrownBy(() -> Sgemm.gemm(false, false, 4, 4, 4, 1f, x, 0, 4, new float[16], 0, 4, 0f, new float[16], 0, 4, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("A: 10 floats cannot hold 4 × 4");
+        assertThatThrownBy(() ->
+                        Sgemm.gemm(false, false, 4, 4, 4, 1f, x, 0, 4, new float[16], 0, 4, 0f, new float[16], 0, 4, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("A: 10 floats cannot hold 4 × 4");
         assertThatThrownBy(() -> Sgemm.gemm(false, false, 2, 2, 2, 1f, x, 0, 1, x, 0, 2, 0f, x, 0, 2, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("A: row stride 1 < 2 columns");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("A: row stride 1 < 2 columns");
         assertThatThrownBy(() -> Sgemm.gemm(false, false, 2, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, x, 0, 2, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("thread count must be >= 1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("thread count must be >= 1");
     }
 }

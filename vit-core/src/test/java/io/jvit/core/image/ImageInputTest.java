@@ -1,24 +1,23 @@
 package io.jvit.core.image;
 
-import io.jvit.core.Fixtures;
-import io.jvit.core.io.Npy;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.jvit.core.Fixtures;
+import io.jvit.core.io.Npy;
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 class ImageInputTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void sixteenBitGreyTiffKeepsFullRangeAndBecomesRgb() throws Exception {
@@ -53,7 +52,8 @@ class ImageInputTest {
     void closestLowerMultipleResizesBilinearly() {
         float[] px = new float[3 * 29 * 31];
         java.util.Arrays.fill(px, 0.25f);
-        Image fitted = new Preprocessor(14, Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE).fit(new Image(px, 3, 29, 31, 8));
+        Image fitted =
+                new Preprocessor(14, Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE).fit(new Image(px, 3, 29, 31, 8));
         assertThat(fitted.height()).isEqualTo(28);
         assertThat(fitted.width()).isEqualTo(28);
         for (float v : fitted.pixels()) assertThat((double) v).isCloseTo(0.25, within(1e-6));
@@ -65,7 +65,9 @@ class ImageInputTest {
     void unreadableImageNamesTheFile() throws Exception {
         Path f = dir.resolve("broken.png");
         Files.writeString(f, "this is not a png");
-        assertThatThrownBy(() -> ImageLoader.read(f)).isInstanceOf(io.jvit.core.io.BadInputException.class).hasMessageStartingWith(f + ": ");
+        assertThatThrownBy(() -> ImageLoader.read(f))
+                .isInstanceOf(io.jvit.core.io.BadInputException.class)
+                .hasMessageStartingWith(f + ": ");
     }
 
     @Test
@@ -80,11 +82,14 @@ class ImageInputTest {
         String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
         String header = dict + " ".repeat(128 - 10 - dict.length() - 1) + "\n";
         ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 16).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length()).put(header.getBytes());
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0})
+                .putShort((short) header.length())
+                .put(header.getBytes());
         b.putDouble(1).putDouble(2);
         Path f = dir.resolve("f64.npy");
         Files.write(f, b.array());
-        assertThatThrownBy(() -> Npy.read(f)).isInstanceOf(io.jvit.core.io.BadInputException.class)
+        assertThatThrownBy(() -> Npy.read(f))
+                .isInstanceOf(io.jvit.core.io.BadInputException.class)
                 .hasMessage(f + ": dtype is '<f8', expected float32 ('<f4')");
     }
 }

@@ -1,14 +1,13 @@
 package io.jvit.core.kernel;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
+import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Proves the reference the fused backward is tested against: {@link NaiveAttention#backward} equals central finite
@@ -18,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FusedAttentionBackwardReferenceTest {
 
     /** out = softmax(q·kᵀ/√d + slope_h·M)·v in double, (B, N, H, d) arrays; M from the bias's rows; lse per (b, h, i). */
-    static double[] forward(double[] q, double[] k, double[] v, double[] slopes, AttentionShape s, AttentionBias bias, double[] lse) {
+    static double[] forward(
+            double[] q, double[] k, double[] v, double[] slopes, AttentionShape s, AttentionBias bias, double[] lse) {
         int n = s.tokens(), d = s.headDim(), hs = s.heads(), w = s.width();
         double[] out = new double[s.batch() * n * w];
         float[] mRow = new float[n];
@@ -30,7 +30,8 @@ class FusedAttentionBackwardReferenceTest {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < n; j++) {
                         double dot = 0;
-                        for (int c = 0; c < d; c++) dot += q[(b * n + i) * w + h * d + c] * k[(b * n + j) * w + h * d + c];
+                        for (int c = 0; c < d; c++)
+                            dot += q[(b * n + i) * w + h * d + c] * k[(b * n + j) * w + h * d + c];
                         logit[j] = dot / Math.sqrt(d) + (bias instanceof AttentionBias.Alibi ? slopes[h] * mRow[j] : 0);
                         max = Math.max(max, logit[j]);
                     }
@@ -38,12 +39,15 @@ class FusedAttentionBackwardReferenceTest {
                     for (int j = 0; j < n; j++) sum += Math.exp(logit[j] - max);
                     if (lse != null) lse[(b * hs + h) * n + i] = max + Math.log(sum);
                     for (int j = 0; j < n; j++)
-                        for (int c = 0; c < d; c++) out[(b * n + i) * w + h * d + c] += Math.exp(logit[j] - max) / sum * v[(b * n + j) * w + h * d + c];
+                        for (int c = 0; c < d; c++)
+                            out[(b * n + i) * w + h * d + c] +=
+                                    Math.exp(logit[j] - max) / sum * v[(b * n + j) * w + h * d + c];
                 }
         return out;
     }
 
-    static double loss(double[] q, double[] k, double[] v, double[] slopes, AttentionShape s, AttentionBias bias, double[] g) {
+    static double loss(
+            double[] q, double[] k, double[] v, double[] slopes, AttentionShape s, AttentionBias bias, double[] g) {
         double[] out = forward(q, k, v, slopes, s, bias, null);
         double l = 0;
         for (int i = 0; i < out.length; i++) l += out[i] * g[i];
@@ -88,20 +92,43 @@ class FusedAttentionBackwardReferenceTest {
         int batch = 2, prefix = 2, gh = 2, gw = 3, n = prefix + gh * gw, heads = 2, d = 3, w = heads * d;
         AttentionShape s = new AttentionShape(batch, n, heads, d);
         Random r = new Random(7);
-        float[] qf = new float[batch * n * w], kf = new float[qf.length], vf = new float[qf.length], gf = new float[qf.length];
-        for (float[] x : new float[][]{qf, kf, vf, gf}) for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        float[] qf = new float[batch * n * w],
+                kf = new float[qf.length],
+                vf = new float[qf.length],
+                gf = new float[qf.length];
+        for (float[] x : new float[][] {qf, kf, vf, gf})
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         float[] slopesF = {0.7f, -0.4f};
         AttentionBias bias = switch (mode) {
             case "alibi" -> AttentionBias.Alibi.of(Alibi2d.paperDefault(), gh, gw, prefix, slopesF);
-            case "alibi-open" -> AttentionBias.Alibi.of(new Alibi2d(AlibiDistance.Metric.MANHATTAN, false, true, AlibiSlopes.FIXED), gh, gw, prefix, slopesF);
+            case "alibi-open" ->
+                AttentionBias.Alibi.of(
+                        new Alibi2d(AlibiDistance.Metric.MANHATTAN, false, true, AlibiSlopes.FIXED),
+                        gh,
+                        gw,
+                        prefix,
+                        slopesF);
             default -> new AttentionBias.None();
         };
         double[] q = toDouble(qf), k = toDouble(kf), v = toDouble(vf), g = toDouble(gf), slopes = toDouble(slopesF);
 
-        float[] dq = new float[qf.length], dk = new float[qf.length], dv = new float[qf.length], dSlopes = {0.5f, 0.25f};
+        float[] dq = new float[qf.length],
+                dk = new float[qf.length],
+                dv = new float[qf.length],
+                dSlopes = {0.5f, 0.25f};
         float[] lse = new float[batch * heads * n];
-        NaiveAttention.backward(Strided.of(qf, w), Strided.of(kf, w), Strided.of(vf, w), Strided.of(gf, w),
-                Strided.of(dq, w), Strided.of(dk, w), Strided.of(dv, w), dSlopes, lse, s, bias);
+        NaiveAttention.backward(
+                Strided.of(qf, w),
+                Strided.of(kf, w),
+                Strided.of(vf, w),
+                Strided.of(gf, w),
+                Strided.of(dq, w),
+                Strided.of(dk, w),
+                Strided.of(dv, w),
+                dSlopes,
+                lse,
+                s,
+                bias);
 
         java.util.function.DoubleSupplier l = () -> loss(q, k, v, slopes, s, bias, g);
         assertThat(relError(dq, numeric(q, l))).as("dq").isLessThan(1e-6);
@@ -109,11 +136,19 @@ class FusedAttentionBackwardReferenceTest {
         assertThat(relError(dv, numeric(v, l))).as("dv").isLessThan(1e-6);
         double[] gSlopes = numeric(slopes, l);
         if (bias instanceof AttentionBias.Alibi) {
-            assertThat(Math.abs(gSlopes[0]) + Math.abs(gSlopes[1])).as("the slopes matter").isGreaterThan(1e-3);
-            assertThat(dSlopes[0] - 0.5).as("dSlopes[0], added to what was there").isCloseTo(gSlopes[0], org.assertj.core.data.Offset.offset(1e-5));
-            assertThat(dSlopes[1] - 0.25).as("dSlopes[1]").isCloseTo(gSlopes[1], org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(Math.abs(gSlopes[0]) + Math.abs(gSlopes[1]))
+                    .as("the slopes matter")
+                    .isGreaterThan(1e-3);
+            assertThat(dSlopes[0] - 0.5)
+                    .as("dSlopes[0], added to what was there")
+                    .isCloseTo(gSlopes[0], org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(dSlopes[1] - 0.25)
+                    .as("dSlopes[1]")
+                    .isCloseTo(gSlopes[1], org.assertj.core.data.Offset.offset(1e-5));
         } else {
-            assertThat(dSlopes).as("no ALiBi: the slopes' gradients are left alone").containsExactly(0.5f, 0.25f);
+            assertThat(dSlopes)
+                    .as("no ALiBi: the slopes' gradients are left alone")
+                    .containsExactly(0.5f, 0.25f);
         }
         double[] lseRef = new double[lse.length];
         forward(q, k, v, slopes, s, bias, lseRef);

@@ -1,5 +1,8 @@
 package io.jvit.core.pe;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import io.jvit.core.Fixtures;
 import io.jvit.core.io.Npy;
 import io.jvit.core.pe.AlibiDistance.Metric;
@@ -8,26 +11,30 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-
 class AlibiDistanceTest {
 
     @Test
     void row0Of4x4WrappedNormalisedEuclideanMatchesDigest() {
         float[] m = AlibiDistance.matrix(4, 4, 0, Metric.EUCLIDEAN, true, true);
-        double[] expected = {0, -.3536, -.7071, -.3536, -.3536, -.5, -.7906, -.5, -.7071, -.7906, -1, -.7906, -.3536, -.5, -.7906, -.5};
-        for (int j = 0; j < 16; j++) assertThat((double) m[j]).as("column %d", j).isCloseTo(expected[j], within(1e-4));
-        for (int i = 0; i < 16; i++) assertThat(m[i * 16 + i]).isZero();           // zero diagonal
+        double[] expected = {
+            0, -.3536, -.7071, -.3536, -.3536, -.5, -.7906, -.5, -.7071, -.7906, -1, -.7906, -.3536, -.5, -.7906, -.5
+        };
+        for (int j = 0; j < 16; j++)
+            assertThat((double) m[j]).as("column %d", j).isCloseTo(expected[j], within(1e-4));
+        for (int i = 0; i < 16; i++) assertThat(m[i * 16 + i]).isZero(); // zero diagonal
     }
 
     @Test
     void twoByFiveFromPatch0ToPatch9() {
         // Digest b.2 / the authors' test_alibi.py: un-normalised, patch 0 = (0,0), patch 9 = (1,4).
-        assertThat(AlibiDistance.matrix(2, 5, 0, Metric.MANHATTAN, false, false)[9]).isEqualTo(-5f);
-        assertThat(AlibiDistance.matrix(2, 5, 0, Metric.MANHATTAN, true, false)[9]).isEqualTo(-2f);
-        assertThat(AlibiDistance.matrix(2, 5, 0, Metric.MANHATTAN, false, true)[9]).isEqualTo(-1f);
-        assertThat((double) AlibiDistance.matrix(2, 5, 0, Metric.EUCLIDEAN, false, false)[9]).isCloseTo(-Math.sqrt(17), within(1e-6));
+        assertThat(AlibiDistance.matrix(2, 5, 0, Metric.MANHATTAN, false, false)[9])
+                .isEqualTo(-5f);
+        assertThat(AlibiDistance.matrix(2, 5, 0, Metric.MANHATTAN, true, false)[9])
+                .isEqualTo(-2f);
+        assertThat(AlibiDistance.matrix(2, 5, 0, Metric.MANHATTAN, false, true)[9])
+                .isEqualTo(-1f);
+        assertThat((double) AlibiDistance.matrix(2, 5, 0, Metric.EUCLIDEAN, false, false)[9])
+                .isCloseTo(-Math.sqrt(17), within(1e-6));
     }
 
     @ParameterizedTest
@@ -38,7 +45,8 @@ class AlibiDistanceTest {
 
     @Test
     void unwrappedMaximumIsTheGridDiagonal() {
-        assertThat(AlibiDistance.maxDistance(3, 5, Metric.EUCLIDEAN, false)).isCloseTo(Math.sqrt(4 + 16), within(1e-12));
+        assertThat(AlibiDistance.maxDistance(3, 5, Metric.EUCLIDEAN, false))
+                .isCloseTo(Math.sqrt(4 + 16), within(1e-12));
         assertThat(AlibiDistance.maxDistance(3, 5, Metric.MANHATTAN, false)).isEqualTo(6.0);
     }
 

@@ -1,10 +1,10 @@
 package io.jvit.core.pe;
 
-import io.jvit.core.Engine;
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jvit.core.Engine;
+import org.junit.jupiter.api.Test;
 
 class PeTest {
 
@@ -21,9 +21,11 @@ class PeTest {
 
     @Test
     void refusalsSpeakOfTheLibrary() {
-        assertThatThrownBy(() -> Pe.parse("xyz")).hasMessage("unknown positional encoding 'xyz' (expected learned, sincos, rope, alibi or none)");
+        assertThatThrownBy(() -> Pe.parse("xyz"))
+                .hasMessage("unknown positional encoding 'xyz' (expected learned, sincos, rope, alibi or none)");
         assertThatThrownBy(() -> Pe.AS_TRAINED.encoding(37)).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> PositionalEncoding.parse("as-trained", 37)).hasMessageContaining("not an encoding of its own");
+        assertThatThrownBy(() -> PositionalEncoding.parse("as-trained", 37))
+                .hasMessageContaining("not an encoding of its own");
         assertThat(Engine.parse(" SameDiff ")).isEqualTo(Engine.SAMEDIFF);
         assertThatThrownBy(() -> Engine.parse("gpu")).hasMessage("engine must be fast or samediff, got 'gpu'");
     }

@@ -1,17 +1,17 @@
 package io.jvit.core.pe;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
 
 /** Slopes, sin-cos and RoPE tables against hand-computed values. */
 class PositionTablesTest {
 
     @Test
     void fixedSlopesForSixAndFourHeads() {
-        assertThat(AlibiSlopes.FIXED.values(6)).containsExactly(
-                new double[]{0.39685, 0.15749, 0.0625, 0.024803, 0.0098431, 0.0039063}, within(1e-5));
+        assertThat(AlibiSlopes.FIXED.values(6))
+                .containsExactly(new double[] {0.39685, 0.15749, 0.0625, 0.024803, 0.0098431, 0.0039063}, within(1e-5));
         assertThat(AlibiSlopes.FIXED.values(4)).containsExactly(1 / 4.0, 1 / 16.0, 1 / 64.0, 1 / 256.0);
         assertThat(AlibiSlopes.CONSTANT.values(3)).containsExactly(1.0, 1.0, 1.0);
     }
@@ -21,8 +21,16 @@ class PositionTablesTest {
         // dim 8 → 2 frequencies ω = (1, 1/100); patch (row 1, column 2) of a 2×3 grid.
         float[] t = new SinCos2d(10000).table(2, 3, 8);
         int o = (1 * 3 + 2) * 8;
-        double[] expected = {Math.sin(1), Math.sin(0.01), Math.cos(1), Math.cos(0.01),
-                Math.sin(2), Math.sin(0.02), Math.cos(2), Math.cos(0.02)};
+        double[] expected = {
+            Math.sin(1),
+            Math.sin(0.01),
+            Math.cos(1),
+            Math.cos(0.01),
+            Math.sin(2),
+            Math.sin(0.02),
+            Math.cos(2),
+            Math.cos(0.02)
+        };
         for (int k = 0; k < 8; k++) assertThat((double) t[o + k]).isCloseTo(expected[k], within(1e-7));
     }
 

@@ -5,8 +5,16 @@ public final class Colormap {
     private Colormap() {}
 
     private static final int[][] VIRIDIS = {
-            {68, 1, 84}, {71, 44, 122}, {59, 81, 139}, {44, 113, 142}, {33, 144, 141},
-            {39, 173, 129}, {92, 200, 99}, {170, 220, 50}, {253, 231, 37}};
+        {68, 1, 84},
+        {71, 44, 122},
+        {59, 81, 139},
+        {44, 113, 142},
+        {33, 144, 141},
+        {39, 173, 129},
+        {92, 200, 99},
+        {170, 220, 50},
+        {253, 231, 37}
+    };
 
     /** Packed 0xRRGGBB for {@code t} in [0, 1] (clamped; NaN is grey). */
     public static int viridis(double t) {

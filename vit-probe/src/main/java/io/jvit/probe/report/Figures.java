@@ -6,8 +6,6 @@ import io.jvit.probe.FeatureMap;
 import io.jvit.probe.Fingerprint;
 import io.jvit.probe.Pca;
 import io.jvit.probe.Ramp;
-
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -16,6 +14,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 
 /**
  * The bias report's pictures, drawn with the JDK alone: ramp predictions beside their targets, the
@@ -24,18 +23,19 @@ import java.util.List;
 public final class Figures {
     private Figures() {}
 
-    private static final int CELL = 8;                // pixels per patch token in the maps
-    private static final int TITLE = 22;              // title band height
+    private static final int CELL = 8; // pixels per patch token in the maps
+    private static final int TITLE = 22; // title band height
 
     /**
      * Targets (left) and the probe's predictions on every token (right), one row per ramp output, on a
      * shared [0, 1] viridis scale. {@code prediction[output][token]}, {@code target[token][output]}.
      */
-    public static BufferedImage rampPrediction(Ramp ramp, double[][] target, double[][] prediction, int h, int w, double r2) {
+    public static BufferedImage rampPrediction(
+            Ramp ramp, double[][] target, double[][] prediction, int h, int w, double r2) {
         int k = ramp.outputs(), pw = w * CELL, ph = h * CELL, gap = 10;
         BufferedImage im = canvas(2 * pw + 3 * gap, k * (ph + TITLE + gap) + gap);
         Graphics2D g = graphics(im);
-        String[] names = ramp == Ramp.LR_UD ? new String[]{"lr", "ud"} : new String[]{ramp.key};
+        String[] names = ramp == Ramp.LR_UD ? new String[] {"lr", "ud"} : new String[] {ramp.key};
         for (int o = 0; o < k; o++) {
             int y0 = gap + o * (ph + TITLE + gap);
             double[] t = new double[h * w];
@@ -43,7 +43,7 @@ public final class Figures {
             paintMap(im, t, h, w, gap, y0 + TITLE, 0, 1);
             paintMap(im, prediction[o], h, w, 2 * gap + pw, y0 + TITLE, 0, 1);
             text(g, names[o] + " target", gap, y0 + 15);
-            text(g, String.format("prediction, R² %.3f", r2), 2 * gap + pw, y0 + 15);   // R² of all outputs together
+            text(g, String.format("prediction, R² %.3f", r2), 2 * gap + pw, y0 + 15); // R² of all outputs together
         }
         g.dispose();
         return im;
@@ -58,7 +58,8 @@ public final class Figures {
         for (int l = 0; l < layers; l++)
             for (int ch = 0; ch < c; ch++) {
                 int rgb = Colormap.viridis(fp.r2()[l][ch] / 0.5);
-                for (int y = 0; y < rh - 1; y++) for (int x = 0; x < cw; x++) im.setRGB(left + ch * cw + x, top + l * rh + y, rgb);
+                for (int y = 0; y < rh - 1; y++)
+                    for (int x = 0; x < cw; x++) im.setRGB(left + ch * cw + x, top + l * rh + y, rgb);
             }
         int barY = top + layers * rh + 8;
         for (int x = 0; x < c * cw; x++) {
@@ -66,7 +67,13 @@ public final class Figures {
             for (int y = 0; y < bar; y++) im.setRGB(left + x, barY + y, rgb);
         }
         Graphics2D g = graphics(im);
-        text(g, String.format("positional fingerprint: per-channel R² (%s ramp), mean of %d probes", fp.ramp().key, fp.probes()), left, 18);
+        text(
+                g,
+                String.format(
+                        "positional fingerprint: per-channel R² (%s ramp), mean of %d probes",
+                        fp.ramp().key, fp.probes()),
+                left,
+                18);
         for (int l = 0; l < layers; l++) text(g, fp.layers().get(l), 4, top + l * rh + 13);
         text(g, "0", left, barY + bar + 14);
         text(g, "≥ 0.5", left + c * cw - 30, barY + bar + 14);
@@ -79,7 +86,8 @@ public final class Figures {
     }
 
     /** One row per image: the input (left) and its features' first 3 principal components as RGB (right). */
-    public static BufferedImage pca(List<Image> images, List<FeatureMap> features, List<String> names, boolean standardise) {
+    public static BufferedImage pca(
+            List<Image> images, List<FeatureMap> features, List<String> names, boolean standardise) {
         int n = images.size(), side = 256, gap = 10;
         BufferedImage im = canvas(2 * side + 3 * gap, n * (side + TITLE + gap) + gap);
         Graphics2D g = graphics(im);
@@ -92,7 +100,8 @@ public final class Figures {
                 for (int x = 0; x < side; x++) {
                     int sy = y * src.height() / side, sx = x * src.width() / side, plane = src.height() * src.width();
                     int rgb = 0;
-                    for (int ch = 0; ch < 3; ch++) rgb = (rgb << 8) | to8(src.pixels()[ch * plane + sy * src.width() + sx]);
+                    for (int ch = 0; ch < 3; ch++)
+                        rgb = (rgb << 8) | to8(src.pixels()[ch * plane + sy * src.width() + sx]);
                     im.setRGB(gap + x, y0 + TITLE + y, rgb);
                     double[] t = pc[(y * f.h() / side) * f.w() + x * f.w() / side];
                     int p = 0;
@@ -117,11 +126,14 @@ public final class Figures {
         for (int i = 0; i < h; i++)
             for (int j = 0; j < w; j++) {
                 int rgb = Colormap.viridis((v[i * w + j] - lo) / (hi - lo));
-                for (int y = 0; y < CELL; y++) for (int x = 0; x < CELL; x++) im.setRGB(x0 + j * CELL + x, y0 + i * CELL + y, rgb);
+                for (int y = 0; y < CELL; y++)
+                    for (int x = 0; x < CELL; x++) im.setRGB(x0 + j * CELL + x, y0 + i * CELL + y, rgb);
             }
     }
 
-    private static int to8(double v) { return (int) Math.round(Math.min(1, Math.max(0, v)) * 255); }
+    private static int to8(double v) {
+        return (int) Math.round(Math.min(1, Math.max(0, v)) * 255);
+    }
 
     private static BufferedImage canvas(int w, int h) {
         BufferedImage im = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);

@@ -7,7 +7,6 @@ import io.jvit.probe.FeatureMap;
 import io.jvit.probe.LayerFeatures;
 import io.jvit.probe.RidgeClassifier;
 import io.jvit.probe.synthetic.Microstructure;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,18 +23,33 @@ public final class Retention {
      * @param teacherAccuracy k-NN accuracy of the teacher's pooled features (the retention's reference)
      * @param teacherLinear   accuracy of a linear classifier (a ridge classifier, α = 1) on them
      */
-    public record Result(double meanPatchCosine, double teacherAccuracy, double studentAccuracy,
-                         double teacherLinear, double studentLinear, int trainImages, int testImages) {
+    public record Result(
+            double meanPatchCosine,
+            double teacherAccuracy,
+            double studentAccuracy,
+            double teacherLinear,
+            double studentLinear,
+            int trainImages,
+            int testImages) {
         /** Student k-NN accuracy / teacher k-NN accuracy. */
-        public double retention() { return teacherAccuracy == 0 ? Double.NaN : studentAccuracy / teacherAccuracy; }
-        public double linearRetention() { return teacherLinear == 0 ? Double.NaN : studentLinear / teacherLinear; }
+        public double retention() {
+            return teacherAccuracy == 0 ? Double.NaN : studentAccuracy / teacherAccuracy;
+        }
+
+        public double linearRetention() {
+            return teacherLinear == 0 ? Double.NaN : studentLinear / teacherLinear;
+        }
     }
 
-    public static Result measure(FastViT teacher, FastViT student, int size, int perClassTrain, int perClassTest, int k) {
+    public static Result measure(
+            FastViT teacher, FastViT student, int size, int perClassTrain, int perClassTest, int k) {
         int patch = teacher.model().config().patchSize();
         var pre = new Preprocessor(patch, Preprocessor.ResizePolicy.CLOSEST_LOWER_MULTIPLE);
         Microstructure[] kinds = Microstructure.values();
-        List<float[]> trT = new ArrayList<>(), trS = new ArrayList<>(), teT = new ArrayList<>(), teS = new ArrayList<>();
+        List<float[]> trT = new ArrayList<>(),
+                trS = new ArrayList<>(),
+                teT = new ArrayList<>(),
+                teS = new ArrayList<>();
         List<Integer> trY = new ArrayList<>(), teY = new ArrayList<>();
         double cosSum = 0;
         long cosN = 0;
@@ -47,13 +61,23 @@ public final class Retention {
                 FeatureMap fs = LayerFeatures.finalFeatures(student.forward(pre.tensor(im)), 0, true);
                 if (test) {
                     for (int t = 0; t < ft.tokens(); t++, cosN++) cosSum += cosine(ft, fs, t);
-                    teT.add(pool(ft)); teS.add(pool(fs)); teY.add(c);
+                    teT.add(pool(ft));
+                    teS.add(pool(fs));
+                    teY.add(c);
                 } else {
-                    trT.add(pool(ft)); trS.add(pool(fs)); trY.add(c);
+                    trT.add(pool(ft));
+                    trS.add(pool(fs));
+                    trY.add(c);
                 }
             }
-        return new Result(cosSum / cosN, knn(trT, trY, teT, teY, k), knn(trS, trY, teS, teY, k),
-                linear(trT, trY, teT, teY, kinds.length), linear(trS, trY, teS, teY, kinds.length), trY.size(), teY.size());
+        return new Result(
+                cosSum / cosN,
+                knn(trT, trY, teT, teY, k),
+                knn(trS, trY, teS, teY, k),
+                linear(trT, trY, teT, teY, kinds.length),
+                linear(trS, trY, teS, teY, kinds.length),
+                trY.size(),
+                teY.size());
     }
 
     static double cosine(FeatureMap a, FeatureMap b, int t) {
@@ -61,7 +85,9 @@ public final class Retention {
         double dot = 0, na = 0, nb = 0;
         for (int j = 0; j < c; j++) {
             double x = a.data()[t * c + j], y = b.data()[t * c + j];
-            dot += x * y; na += x * x; nb += y * y;
+            dot += x * y;
+            na += x * x;
+            nb += y * y;
         }
         return dot / Math.sqrt(na * nb + 1e-24);
     }
@@ -108,7 +134,10 @@ public final class Retention {
         for (int j = 0; j < c; j++) {
             double mu = 0, var = 0;
             for (int t = 0; t < n; t++) mu += f.data()[t * c + j] / (double) n;
-            for (int t = 0; t < n; t++) { double d = f.data()[t * c + j] - mu; var += d * d / n; }
+            for (int t = 0; t < n; t++) {
+                double d = f.data()[t * c + j] - mu;
+                var += d * d / n;
+            }
             double sd = var > 0 ? Math.sqrt(var) : 1;
             for (int t = 0; t < n; t++) x[t][j] = (f.data()[t * c + j] - mu) / sd;
         }
@@ -119,12 +148,16 @@ public final class Retention {
             double[][] centres = new double[k][];
             centres[0] = x[r.nextInt(n)].clone();
             double[] d2 = new double[n];
-            for (int q = 1; q < k; q++) {                             // k-means++ seeding
+            for (int q = 1; q < k; q++) { // k-means++ seeding
                 double sum = 0;
-                for (int t = 0; t < n; t++) { d2[t] = Double.MAX_VALUE; for (int p = 0; p < q; p++) d2[t] = Math.min(d2[t], dist(x[t], centres[p])); sum += d2[t]; }
+                for (int t = 0; t < n; t++) {
+                    d2[t] = Double.MAX_VALUE;
+                    for (int p = 0; p < q; p++) d2[t] = Math.min(d2[t], dist(x[t], centres[p]));
+                    sum += d2[t];
+                }
                 double u = r.nextDouble() * sum;
                 int pick = 0;
-                for (; pick < n - 1 && (u -= d2[pick]) > 0; pick++) { }
+                for (; pick < n - 1 && (u -= d2[pick]) > 0; pick++) {}
                 centres[q] = x[pick].clone();
             }
             int[] labels = new int[n];
@@ -135,31 +168,52 @@ public final class Retention {
                 for (int t = 0; t < n; t++) {
                     int bestC = 0;
                     double bd = Double.MAX_VALUE;
-                    for (int q = 0; q < k; q++) { double d = dist(x[t], centres[q]); if (d < bd) { bd = d; bestC = q; } }
+                    for (int q = 0; q < k; q++) {
+                        double d = dist(x[t], centres[q]);
+                        if (d < bd) {
+                            bd = d;
+                            bestC = q;
+                        }
+                    }
                     if (labels[t] != bestC) changed = true;
                     labels[t] = bestC;
                     inertia += bd;
                 }
                 double[][] sum = new double[k][c];
                 int[] cnt = new int[k];
-                for (int t = 0; t < n; t++) { cnt[labels[t]]++; for (int j = 0; j < c; j++) sum[labels[t]][j] += x[t][j]; }
-                for (int q = 0; q < k; q++) if (cnt[q] > 0) for (int j = 0; j < c; j++) centres[q][j] = sum[q][j] / cnt[q];
+                for (int t = 0; t < n; t++) {
+                    cnt[labels[t]]++;
+                    for (int j = 0; j < c; j++) sum[labels[t]][j] += x[t][j];
+                }
+                for (int q = 0; q < k; q++)
+                    if (cnt[q] > 0) for (int j = 0; j < c; j++) centres[q][j] = sum[q][j] / cnt[q];
                 if (!changed && it > 0) break;
             }
-            if (inertia < bestInertia) { bestInertia = inertia; bestLabels = labels; }
+            if (inertia < bestInertia) {
+                bestInertia = inertia;
+                bestLabels = labels;
+            }
         }
         return bestLabels;
     }
 
     private static double dist(double[] a, double[] b) {
         double s = 0;
-        for (int j = 0; j < a.length; j++) { double d = a[j] - b[j]; s += d * d; }
+        for (int j = 0; j < a.length; j++) {
+            double d = a[j] - b[j];
+            s += d * d;
+        }
         return s;
     }
 
     /** Accuracy of a linear probe (scikit-learn's {@code RidgeClassifier}, α = 1) trained on {@code train}. */
-    static double linear(List<float[]> train, List<Integer> trainY, List<float[]> test, List<Integer> testY, int classes) {
-        var clf = RidgeClassifier.fit(train.toArray(new float[0][]), trainY.stream().mapToInt(Integer::intValue).toArray(), classes, 1.0);
+    static double linear(
+            List<float[]> train, List<Integer> trainY, List<float[]> test, List<Integer> testY, int classes) {
+        var clf = RidgeClassifier.fit(
+                train.toArray(new float[0][]),
+                trainY.stream().mapToInt(Integer::intValue).toArray(),
+                classes,
+                1.0);
         int correct = 0;
         for (int i = 0; i < test.size(); i++) if (clf.predict(test.get(i)) == testY.get(i)) correct++;
         return (double) correct / test.size();

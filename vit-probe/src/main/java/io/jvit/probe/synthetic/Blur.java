@@ -12,7 +12,7 @@ final class Blur {
         for (int i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-0.5 * i * i / (sigma * sigma));
         for (int i = 0; i < k.length; i++) k[i] /= sum;
         float[] line = new float[Math.max(h, w)];
-        for (int y = 0; y < h; y++) {                                  // rows
+        for (int y = 0; y < h; y++) { // rows
             for (int x = 0; x < w; x++) {
                 double s = 0;
                 for (int i = -r; i <= r; i++) s += k[i + r] * f[y * w + Math.floorMod(x + i, w)];
@@ -20,7 +20,7 @@ final class Blur {
             }
             System.arraycopy(line, 0, f, y * w, w);
         }
-        for (int x = 0; x < w; x++) {                                  // columns
+        for (int x = 0; x < w; x++) { // columns
             for (int y = 0; y < h; y++) {
                 double s = 0;
                 for (int i = -r; i <= r; i++) s += k[i + r] * f[Math.floorMod(y + i, h) * w + x];

@@ -1,7 +1,6 @@
 package io.jvit.probe.synthetic;
 
 import io.jvit.core.image.Image;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -26,21 +25,31 @@ public final class HardMicrograph {
 
     /** A generated micrograph: the image (8-bit grey), its dense truth and its scribbles (row-major, classes 1…K, 0 = none). */
     public record Sample(Image image, int[] truth, int[] scribbles, int classes) {
-        public int height() { return image.height(); }
-        public int width() { return image.width(); }
+        public int height() {
+            return image.height();
+        }
+
+        public int width() {
+            return image.width();
+        }
         /** The minority phase's class number (the last). */
-        public int minorityClass() { return classes; }
+        public int minorityClass() {
+            return classes;
+        }
     }
 
     public static final double MINORITY_FRACTION = 0.035;
     private static final double[] TURNS = {0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5};
 
     /** A three-phase sample. */
-    public static Sample generate(int h, int w, long seed) { return generate(h, w, 3, seed); }
+    public static Sample generate(int h, int w, long seed) {
+        return generate(h, w, 3, seed);
+    }
 
     /** A sample with {@code phases} phases (3 to 6), the last the minority. */
     public static Sample generate(int h, int w, int phases, long seed) {
-        if (h < 32 || w < 32) throw new IllegalArgumentException("hard micrographs need at least 32×32 pixels, got " + h + "×" + w);
+        if (h < 32 || w < 32)
+            throw new IllegalArgumentException("hard micrographs need at least 32×32 pixels, got " + h + "×" + w);
         if (phases < 3 || phases > 6) throw new IllegalArgumentException("phases must be 3 to 6, got " + phases);
         SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 0x4A4D);
         int n = h * w, majors = phases - 1;
@@ -58,7 +67,7 @@ public final class HardMicrograph {
             truth[i] = k + 1;
         }
         // minority: small bright particles until they cover MINORITY_FRACTION of the image
-        List<int[]> particles = new ArrayList<>();                        // (cy, cx, r·100)
+        List<int[]> particles = new ArrayList<>(); // (cy, cx, r·100)
         long covered = 0, target = Math.round(MINORITY_FRACTION * n);
         while (covered < target) {
             double r = Math.max(1.2, 2.6 * Math.exp(0.3 * rnd.nextGaussian()));
@@ -66,11 +75,12 @@ public final class HardMicrograph {
             for (int dy = -ri; dy <= ri; dy++)
                 for (int dx = -ri; dx <= ri; dx++) {
                     int y = cy + dy, x = cx + dx;
-                    if (y < 0 || y >= h || x < 0 || x >= w || dy * dy + dx * dx > r * r || truth[y * w + x] == phases) continue;
+                    if (y < 0 || y >= h || x < 0 || x >= w || dy * dy + dx * dx > r * r || truth[y * w + x] == phases)
+                        continue;
                     truth[y * w + x] = phases;
                     covered++;
                 }
-            particles.add(new int[]{cy, cx, (int) Math.round(r * 100)});
+            particles.add(new int[] {cy, cx, (int) Math.round(r * 100)});
         }
         // grey levels with a faint texture per phase
         float[] texture = gaussian(n, rnd);
@@ -84,7 +94,9 @@ public final class HardMicrograph {
         }
         Blur.periodic(img, h, w, 1.3);
         // uneven illumination: a corner-to-corner gradient and a slow wave
-        double phi = rnd.nextDouble() * 2 * Math.PI, ky = 2 * Math.PI * (0.7 + 0.6 * rnd.nextDouble()) / h, kx = 2 * Math.PI * (0.7 + 0.6 * rnd.nextDouble()) / w;
+        double phi = rnd.nextDouble() * 2 * Math.PI,
+                ky = 2 * Math.PI * (0.7 + 0.6 * rnd.nextDouble()) / h,
+                kx = 2 * Math.PI * (0.7 + 0.6 * rnd.nextDouble()) / w;
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 double g = 0.8 + 0.4 * (0.5 * y / (h - 1) + 0.5 * x / (w - 1));
@@ -117,10 +129,11 @@ public final class HardMicrograph {
                     paint(s, h, w, (int) Math.round(py), (int) Math.round(px), k, truth);
                     theta += 0.2 * rnd.nextGaussian();
                     boolean moved = false;
-                    for (double turn : TURNS) {                          // follow the phase: turn away from its border
+                    for (double turn : TURNS) { // follow the phase: turn away from its border
                         double ny = py + Math.sin(theta + turn), nx = px + Math.cos(theta + turn);
                         int iy = (int) Math.round(ny), ix = (int) Math.round(nx);
-                        if (iy < 0 || iy >= h || ix < 0 || ix >= w || !inside[iy * w + ix] || truth[iy * w + ix] != k) continue;
+                        if (iy < 0 || iy >= h || ix < 0 || ix >= w || !inside[iy * w + ix] || truth[iy * w + ix] != k)
+                            continue;
                         theta += turn;
                         py = ny;
                         px = nx;
@@ -136,14 +149,15 @@ public final class HardMicrograph {
         for (int attempt = 0; dabs < 5 && attempt < 5000; attempt++) {
             int[] p = particles.get(rnd.nextInt(particles.size()));
             boolean corner = p[0] < h / 3 && p[1] < w / 3;
-            if (!corner && rnd.nextDouble() < 0.7) continue;                     // most dabs in the corner
-            double r = p[2] / 100.0 - 1;                                         // the interior, 1 px from the edge
+            if (!corner && rnd.nextDouble() < 0.7) continue; // most dabs in the corner
+            double r = p[2] / 100.0 - 1; // the interior, 1 px from the edge
             if (r < 0.5) continue;
             int ri = (int) Math.ceil(r), painted = 0;
             for (int dy = -ri; dy <= ri; dy++)
                 for (int dx = -ri; dx <= ri; dx++) {
                     int y = p[0] + dy, x = p[1] + dx;
-                    if (y < 0 || y >= h || x < 0 || x >= w || dy * dy + dx * dx > r * r || truth[y * w + x] != phases) continue;
+                    if (y < 0 || y >= h || x < 0 || x >= w || dy * dy + dx * dx > r * r || truth[y * w + x] != phases)
+                        continue;
                     s[y * w + x] = phases;
                     painted++;
                 }

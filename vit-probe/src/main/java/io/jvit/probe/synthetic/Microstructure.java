@@ -1,7 +1,6 @@
 package io.jvit.probe.synthetic;
 
 import io.jvit.core.image.Image;
-
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -26,11 +25,14 @@ public enum Microstructure {
 
     public final String key;
 
-    Microstructure(String key) { this.key = key; }
+    Microstructure(String key) {
+        this.key = key;
+    }
 
     public static Microstructure parse(String s) {
         for (Microstructure m : values()) if (m.key.equals(s.toLowerCase(Locale.ROOT))) return m;
-        throw new IllegalArgumentException("unknown microstructure '" + s + "' (expected grf, voronoi, particles, spinodal, noise or all)");
+        throw new IllegalArgumentException(
+                "unknown microstructure '" + s + "' (expected grf, voronoi, particles, spinodal, noise or all)");
     }
 
     /** An h × w image (grey, or RGB for noise) from {@code seed}. */
@@ -53,7 +55,7 @@ public enum Microstructure {
         Blur.periodic(f, h, w, 6.0);
         float median = median(f);
         for (int i = 0; i < f.length; i++) f[i] = f[i] > median ? 0.75f : 0.25f;
-        Blur.periodic(f, h, w, 0.8);                                 // soft phase boundaries, as imaged
+        Blur.periodic(f, h, w, 0.8); // soft phase boundaries, as imaged
         addNoise(f, 0.03, rnd);
         return f;
     }
@@ -74,10 +76,14 @@ public enum Microstructure {
                 int nearest = 0;
                 for (int k = 0; k < n; k++) {
                     double dy = Math.abs(y - sy[k]), dx = Math.abs(x - sx[k]);
-                    dy = Math.min(dy, h - dy);                       // periodic: the image tiles without seams
+                    dy = Math.min(dy, h - dy); // periodic: the image tiles without seams
                     dx = Math.min(dx, w - dx);
                     double d = dy * dy + dx * dx;
-                    if (d < d1) { d2 = d1; d1 = d; nearest = k; } else if (d < d2) d2 = d;
+                    if (d < d1) {
+                        d2 = d1;
+                        d1 = d;
+                        nearest = k;
+                    } else if (d < d2) d2 = d;
                 }
                 // distance to the bisector between the two nearest seeds ≈ (d2 − d1) / (2·|s2 − s1|) ~ (√d2 − √d1)
                 f[y * w + x] = Math.sqrt(d2) - Math.sqrt(d1) < 1.5 ? 0.1f : grey[nearest];
@@ -98,7 +104,8 @@ public enum Microstructure {
             for (int dy = -ri; dy <= ri; dy++)
                 for (int dx = -ri; dx <= ri; dx++) {
                     if (dy * dy + dx * dx > r * r) continue;
-                    int y = Math.floorMod((int) Math.floor(cy) + dy, h), x = Math.floorMod((int) Math.floor(cx) + dx, w);
+                    int y = Math.floorMod((int) Math.floor(cy) + dy, h),
+                            x = Math.floorMod((int) Math.floor(cx) + dx, w);
                     f[y * w + x] = 0.8f;
                 }
             covered += Math.PI * r * r;
@@ -113,13 +120,13 @@ public enum Microstructure {
         double k = 2 * Math.PI / 28.0;
         double[] ky = new double[waves], kx = new double[waves], phase = new double[waves];
         for (int q = 0; q < waves; q++) {
-            double theta = rnd.nextDouble() * Math.PI;               // isotropic: directions uniform on the half circle
+            double theta = rnd.nextDouble() * Math.PI; // isotropic: directions uniform on the half circle
             ky[q] = k * Math.sin(theta);
             kx[q] = k * Math.cos(theta);
             phase[q] = rnd.nextDouble() * 2 * Math.PI;
         }
         float[] f = new float[h * w];
-        double norm = Math.sqrt(2.0 / waves);                        // unit variance
+        double norm = Math.sqrt(2.0 / waves); // unit variance
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 double s = 0;

@@ -1,9 +1,9 @@
 package io.jvit.probe.synthetic;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
 
 class HardMicrographTest {
 
@@ -43,10 +43,13 @@ class HardMicrographTest {
                 total++;
                 if (i / w < h / 3 && i % w < w / 3) corner++;
             }
-            for (int k = 1; k <= 3; k++) assertThat(per[k]).as("class %d scribbled (seed %d)", k, seed).isPositive();
+            for (int k = 1; k <= 3; k++)
+                assertThat(per[k]).as("class %d scribbled (seed %d)", k, seed).isPositive();
             assertThat(per[3]).as("the minority has few scribbled pixels").isLessThan(200);
             assertThat(total).as("scribbles are sparse").isLessThan(h * w / 50);
-            assertThat(corner / (double) total).as("the top-left ninth is over-represented").isGreaterThan(0.25);
+            assertThat(corner / (double) total)
+                    .as("the top-left ninth is over-represented")
+                    .isGreaterThan(0.25);
         }
     }
 
@@ -64,7 +67,9 @@ class HardMicrographTest {
                 sum[q] += s.image().pixels()[i];
                 cnt[q]++;
             }
-        assertThat(sum[1] / cnt[1]).as("the same phase is brighter at the far corner").isGreaterThan(1.2 * sum[0] / cnt[0]);
+        assertThat(sum[1] / cnt[1])
+                .as("the same phase is brighter at the far corner")
+                .isGreaterThan(1.2 * sum[0] / cnt[0]);
     }
 
     @Test

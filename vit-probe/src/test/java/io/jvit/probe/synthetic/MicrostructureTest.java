@@ -1,13 +1,13 @@
 package io.jvit.probe.synthetic;
 
-import io.jvit.core.image.Image;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import io.jvit.core.image.Image;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class MicrostructureTest {
 
@@ -31,7 +31,11 @@ class MicrostructureTest {
             int y0 = (q / 2) * 200, x0 = (q % 2) * 200;
             double s = 0, s2 = 0;
             for (int y = y0; y < y0 + 200; y++)
-                for (int x = x0; x < x0 + 200; x++) { double v = big.pixels()[y * 400 + x]; s += v; s2 += v * v; }
+                for (int x = x0; x < x0 + 200; x++) {
+                    double v = big.pixels()[y * 400 + x];
+                    s += v;
+                    s2 += v * v;
+                }
             mean[q] = s / 40000;
             sd[q] = Math.sqrt(s2 / 40000 - mean[q] * mean[q]);
         }
@@ -45,7 +49,8 @@ class MicrostructureTest {
     @Test
     void twoPhaseFractionsAreTheDocumentedOnes() {
         assertThat(fractionAbove(Microstructure.GRF.generate(300, 300, 1), 0.5)).isCloseTo(0.5, within(0.03));
-        assertThat(fractionAbove(Microstructure.PARTICLES.generate(300, 300, 1), 0.5)).isBetween(0.12, 0.22);
+        assertThat(fractionAbove(Microstructure.PARTICLES.generate(300, 300, 1), 0.5))
+                .isBetween(0.12, 0.22);
     }
 
     @Test
@@ -62,7 +67,8 @@ class MicrostructureTest {
 
     @Test
     void badInput() {
-        assertThatThrownBy(() -> Microstructure.parse("lamellae")).hasMessageContaining("unknown microstructure 'lamellae'");
+        assertThatThrownBy(() -> Microstructure.parse("lamellae"))
+                .hasMessageContaining("unknown microstructure 'lamellae'");
         assertThatThrownBy(() -> Microstructure.VORONOI.generate(0, 5, 1)).hasMessageContaining("positive");
     }
 

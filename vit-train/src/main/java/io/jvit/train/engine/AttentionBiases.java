@@ -12,7 +12,8 @@ final class AttentionBiases {
     static AttentionBias of(ViTConfig c, Params p, int block, int gridH, int gridW) {
         if (!(c.pe() instanceof Alibi2d a)) return new AttentionBias.None();
         float[] slopes = new float[c.numHeads()];
-        if (a.slopes() == AlibiSlopes.LEARNED) slopes = p.get(Alibi2d.slopeParam(block)).clone();
+        if (a.slopes() == AlibiSlopes.LEARNED)
+            slopes = p.get(Alibi2d.slopeParam(block)).clone();
         else {
             double[] v = a.slopes().values(c.numHeads());
             for (int h = 0; h < slopes.length; h++) slopes[h] = (float) v[h];
@@ -22,6 +23,8 @@ final class AttentionBiases {
 
     /** The gradient buffer of block i's learned slopes; null when the slopes are not parameters. */
     static float[] slopeGradient(ViTConfig c, Params grads, int block) {
-        return c.pe() instanceof Alibi2d a && a.slopes() == AlibiSlopes.LEARNED ? grads.get(Alibi2d.slopeParam(block)) : null;
+        return c.pe() instanceof Alibi2d a && a.slopes() == AlibiSlopes.LEARNED
+                ? grads.get(Alibi2d.slopeParam(block))
+                : null;
     }
 }

@@ -7,15 +7,15 @@ package io.jvit.train.engine;
  * two LayerNorms' μ and σ⁻¹, and attention's log-sum-exp.
  */
 final class BlockTape {
-    final float[] ln1Mean, ln1Rstd, normed1;   // (rows), (rows), (rows, C)
-    final float[] qkv;                         // (rows, 3C): q and k already rotated (RoPE), as attention saw them
-    final float[] att, lse;                    // attention output (rows, C) before proj; log-sum-exp (B·H·N)
-    final float[] branch1;                     // proj output (rows, C): LayerScale's dγ needs it
-    final float[] mid;                         // x + γ1·branch1 (rows, C): LayerNorm 2's input
+    final float[] ln1Mean, ln1Rstd, normed1; // (rows), (rows), (rows, C)
+    final float[] qkv; // (rows, 3C): q and k already rotated (RoPE), as attention saw them
+    final float[] att, lse; // attention output (rows, C) before proj; log-sum-exp (B·H·N)
+    final float[] branch1; // proj output (rows, C): LayerScale's dγ needs it
+    final float[] mid; // x + γ1·branch1 (rows, C): LayerNorm 2's input
     final float[] ln2Mean, ln2Rstd, normed2;
-    final float[] pre;                         // fc1 output (rows, fc1)
-    final float[] act;                         // GELU(pre) or SwiGLU(pre) (rows, hidden)
-    final float[] branch2;                     // fc2 output (rows, C)
+    final float[] pre; // fc1 output (rows, fc1)
+    final float[] act; // GELU(pre) or SwiGLU(pre) (rows, hidden)
+    final float[] branch2; // fc2 output (rows, C)
 
     BlockTape(Sizes s) {
         int rows = s.rows(), c = s.dim();
@@ -37,7 +37,19 @@ final class BlockTape {
 
     /** Floats held, for the memory formula's test. */
     long floats() {
-        return (long) ln1Mean.length + ln1Rstd.length + normed1.length + qkv.length + att.length + lse.length + branch1.length
-                + mid.length + ln2Mean.length + ln2Rstd.length + normed2.length + pre.length + act.length + branch2.length;
+        return (long) ln1Mean.length
+                + ln1Rstd.length
+                + normed1.length
+                + qkv.length
+                + att.length
+                + lse.length
+                + branch1.length
+                + mid.length
+                + ln2Mean.length
+                + ln2Rstd.length
+                + normed2.length
+                + pre.length
+                + act.length
+                + branch2.length;
     }
 }

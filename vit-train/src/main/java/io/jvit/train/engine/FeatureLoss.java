@@ -10,11 +10,15 @@ import java.util.Locale;
  * to the full batch's loss and gradient.
  */
 public enum FeatureLoss {
-    COSINE, MSE;
+    COSINE,
+    MSE;
 
     public static FeatureLoss parse(String s) {
-        try { return valueOf(s.toUpperCase(Locale.ROOT)); }
-        catch (IllegalArgumentException e) { throw new IllegalArgumentException("loss must be cosine or mse, got '" + s + "'"); }
+        try {
+            return valueOf(s.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("loss must be cosine or mse, got '" + s + "'");
+        }
     }
 
     /**
@@ -26,8 +30,16 @@ public enum FeatureLoss {
      * @param dNormed     receives ∂L/∂normed (count·N, C), overwritten (0 on prefix tokens)
      * @return Σ over this sub-batch's tokens of the per-token loss, divided by the step's token (cosine) or element (MSE) count
      */
-    public double forwardBackward(float[] normed, int count, int prefix, int patches, int dim, float[] targets, int first,
-                                  int totalImages, float[] dNormed) {
+    public double forwardBackward(
+            float[] normed,
+            int count,
+            int prefix,
+            int patches,
+            int dim,
+            float[] targets,
+            int first,
+            int totalImages,
+            float[] dNormed) {
         int n = prefix + patches;
         java.util.Arrays.fill(dNormed, 0, count * n * dim, 0f);
         double loss = 0;
@@ -47,7 +59,8 @@ public enum FeatureLoss {
                     loss += (1 - dot / den) * perToken;
                     // ∂(1 − dot/den)/∂s = −t/den + dot·nt·s/(ns·den²)
                     double a = -perToken / den, bcoef = ns == 0 ? 0 : perToken * dot * nt / (ns * den * den);
-                    for (int c = 0; c < dim; c++) dNormed[so + c] = (float) (a * targets[to + c] + bcoef * normed[so + c]);
+                    for (int c = 0; c < dim; c++)
+                        dNormed[so + c] = (float) (a * targets[to + c] + bcoef * normed[so + c]);
                 } else {
                     double sum = 0;
                     for (int c = 0; c < dim; c++) {

@@ -20,6 +20,7 @@ final class Gelu {
 
     /** dx = dy·GELU'(x), GELU'(x) = Φ(x) + x·φ(x); overwrites dx. */
     static void backward(float[] dy, float[] x, float[] dx, int rows, int width, int threads) {
-        Rows.forEach(rows, width, threads, (w, from, to) -> ScalarMath.geluBackward(dy, x, dx, from * width, to * width));
+        Rows.forEach(
+                rows, width, threads, (w, from, to) -> ScalarMath.geluBackward(dy, x, dx, from * width, to * width));
     }
 }

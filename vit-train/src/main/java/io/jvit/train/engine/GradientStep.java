@@ -26,7 +26,7 @@ public final class GradientStep {
     private final TrainableViT model;
     private final int threads, microBatch;
     private final Params[] workerGrads;
-    private final Tape[] workerTapes;         // each worker's activations, reused by the next step of the same sizes
+    private final Tape[] workerTapes; // each worker's activations, reused by the next step of the same sizes
     private final double[] workerLoss;
 
     public GradientStep(TrainableViT model, int threads, int microBatch) {
@@ -40,18 +40,28 @@ public final class GradientStep {
         this.workerLoss = new double[threads];
     }
 
-    public TrainableViT model() { return model; }
-    public int threads() { return threads; }
-    public int microBatch() { return microBatch; }
+    public TrainableViT model() {
+        return model;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    public int microBatch() {
+        return microBatch;
+    }
 
     /**
      * Runs the batch {@code images} (B, 3, H, W) and writes the batch's ∂L/∂θ into {@code grads} (overwritten).
      * @return the batch's loss (the objective's mean over the whole batch)
      */
-    public synchronized double run(float[] images, int batch, int height, int width, Objective objective, Params grads) {
+    public synchronized double run(
+            float[] images, int batch, int height, int width, Objective objective, Params grads) {
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         if (images.length != (long) batch * 3 * height * width)
-            throw new IllegalArgumentException(images.length + " floats are not " + batch + " images of 3×" + height + "×" + width);
+            throw new IllegalArgumentException(
+                    images.length + " floats are not " + batch + " images of 3×" + height + "×" + width);
         int pixels = 3 * height * width;
         int used = Math.min(threads, Math.min(batch, microBatch));
         for (int w = 0; w < used; w++) {
@@ -64,11 +74,14 @@ public final class GradientStep {
             int kernelThreads = Math.max(1, threads / workers);
             List<Runnable> tasks = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
-                int wk = w, a = chunk0 + (int) ((long) w * size / workers), b = chunk0 + (int) ((long) (w + 1) * size / workers);
+                int wk = w,
+                        a = chunk0 + (int) ((long) w * size / workers),
+                        b = chunk0 + (int) ((long) (w + 1) * size / workers);
                 if (a == b) continue;
                 tasks.add(() -> {
                     float[] sub = Arrays.copyOfRange(images, a * pixels, b * pixels);
-                    Tape tape = workerTapes[wk] = model.forward(sub, b - a, height, width, kernelThreads, workerTapes[wk]);
+                    Tape tape =
+                            workerTapes[wk] = model.forward(sub, b - a, height, width, kernelThreads, workerTapes[wk]);
                     float[] dNormed = new float[tape.normed().length];
                     workerLoss[wk] += objective.lossAndGradient(tape, a, batch, dNormed);
                     model.backward(tape, dNormed, workerGrads[wk], kernelThreads);
@@ -89,12 +102,17 @@ public final class GradientStep {
 
     /** Runs the tasks concurrently, the first on the calling thread; rethrows the first failure. */
     private static void runAll(List<Runnable> tasks) {
-        if (tasks.size() == 1) { tasks.get(0).run(); return; }
-        ExecutorService pool = POOLS.computeIfAbsent(tasks.size() - 1, k -> Executors.newFixedThreadPool(k, r -> {
-            Thread t = new Thread(r, "jvit-train-worker");
-            t.setDaemon(true);
-            return t;
-        }));
+        if (tasks.size() == 1) {
+            tasks.get(0).run();
+            return;
+        }
+        ExecutorService pool = POOLS.computeIfAbsent(
+                tasks.size() - 1,
+                k -> Executors.newFixedThreadPool(k, r -> {
+                    Thread t = new Thread(r, "jvit-train-worker");
+                    t.setDaemon(true);
+                    return t;
+                }));
         List<Future<?>> futures = new ArrayList<>();
         for (Runnable t : tasks.subList(1, tasks.size())) futures.add(pool.submit(t));
         RuntimeException first = null;
@@ -110,7 +128,8 @@ public final class GradientStep {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
             } catch (ExecutionException e) {
-                if (first == null) first = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                if (first == null)
+                    first = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
             }
         }
         if (first != null) throw first;

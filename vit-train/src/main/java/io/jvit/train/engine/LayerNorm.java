@@ -9,14 +9,27 @@ final class LayerNorm {
     private LayerNorm() {}
 
     /** x, y (rows, dim); mean and rstd (rows) receive μ and 1/√(σ² + eps). */
-    static void forward(float[] x, int rows, int dim, float[] g, float[] b, double eps, float[] y, float[] mean, float[] rstd, int threads) {
+    static void forward(
+            float[] x,
+            int rows,
+            int dim,
+            float[] g,
+            float[] b,
+            double eps,
+            float[] y,
+            float[] mean,
+            float[] rstd,
+            int threads) {
         Rows.forEach(rows, dim, threads, (w, from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * dim;
                 double mu = 0, var = 0;
                 for (int c = 0; c < dim; c++) mu += x[o + c];
                 mu /= dim;
-                for (int c = 0; c < dim; c++) { double d = x[o + c] - mu; var += d * d; }
+                for (int c = 0; c < dim; c++) {
+                    double d = x[o + c] - mu;
+                    var += d * d;
+                }
                 float inv = (float) (1 / Math.sqrt(var / dim + eps)), m = (float) mu;
                 for (int c = 0; c < dim; c++) y[o + c] = (x[o + c] - m) * inv * g[c] + b[c];
                 mean[r] = m;
@@ -30,8 +43,18 @@ final class LayerNorm {
      * written: dx is the residual stream's gradient, which also flows around the norm); dg += Σ_rows dy·x̂, db += Σ_rows dy
      * (each worker sums its rows, the workers' sums are added in worker order).
      */
-    static void backward(float[] dy, float[] x, float[] mean, float[] rstd, float[] g, int rows, int dim,
-                         float[] dx, float[] dg, float[] db, int threads) {
+    static void backward(
+            float[] dy,
+            float[] x,
+            float[] mean,
+            float[] rstd,
+            float[] g,
+            int rows,
+            int dim,
+            float[] dx,
+            float[] dg,
+            float[] db,
+            int threads) {
         int t = Rows.workers(rows, dim, threads);
         float[][] dgs = new float[t][], dbs = new float[t][];
         Rows.forEach(rows, dim, threads, (w, from, to) -> {

@@ -23,7 +23,17 @@ final class Linear {
      * From dy (rows, out): dx (rows, in) = dy·W, overwritten (skipped when dx is null, as for the patch pixels);
      * dW (out, in) += dyᵀ·x and db (out) += Σ_rows dy, accumulated (micro-batches add into the same buffers).
      */
-    static void backward(float[] dy, float[] x, int rows, int in, int out, float[] w, float[] dx, float[] dw, float[] db, int threads) {
+    static void backward(
+            float[] dy,
+            float[] x,
+            int rows,
+            int in,
+            int out,
+            float[] w,
+            float[] dx,
+            float[] dw,
+            float[] db,
+            int threads) {
         if (dx != null) Sgemm.gemm(false, false, rows, in, out, 1f, dy, 0, out, w, 0, in, 0f, dx, 0, in, threads);
         Sgemm.gemm(true, false, out, in, rows, 1f, dy, 0, out, x, 0, in, 1f, dw, 0, in, threads);
         if (db != null)

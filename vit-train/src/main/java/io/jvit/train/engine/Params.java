@@ -2,15 +2,14 @@ package io.jvit.train.engine;
 
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.ViTWeights;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A model's parameters, or their gradients, or an optimiser's moments: one flat float array per tensor, keyed by
@@ -53,7 +52,8 @@ public final class Params {
         Map<String, float[]> arrays = new LinkedHashMap<>(a.arrays);
         Map<String, long[]> shapes = new LinkedHashMap<>(a.shapes);
         for (String k : b.arrays.keySet())
-            if (arrays.put(k, b.arrays.get(k)) != null) throw new IllegalArgumentException("both parameter sets have '" + k + "'");
+            if (arrays.put(k, b.arrays.get(k)) != null)
+                throw new IllegalArgumentException("both parameter sets have '" + k + "'");
         shapes.putAll(b.shapes);
         return new Params(arrays, shapes);
     }
@@ -63,7 +63,8 @@ public final class Params {
         for (var e : arrays.entrySet()) {
             long[] s = shapes.get(e.getKey());
             if (s == null || java.util.Arrays.stream(s).reduce(1, (x, y) -> x * y) != e.getValue().length)
-                throw new IllegalArgumentException("'" + e.getKey() + "': " + e.getValue().length + " values for shape " + Arrays.toString(s));
+                throw new IllegalArgumentException(
+                        "'" + e.getKey() + "': " + e.getValue().length + " values for shape " + Arrays.toString(s));
         }
         return new Params(new LinkedHashMap<>(arrays), new LinkedHashMap<>(shapes));
     }
@@ -72,8 +73,13 @@ public final class Params {
     public Params subset(Set<String> names) {
         Map<String, float[]> a = new LinkedHashMap<>();
         Map<String, long[]> s = new LinkedHashMap<>();
-        for (String k : arrays.keySet()) if (names.contains(k)) { a.put(k, arrays.get(k)); s.put(k, shapes.get(k)); }
-        if (a.size() != names.size()) throw new IllegalArgumentException("not every name of " + names + " is a parameter");
+        for (String k : arrays.keySet())
+            if (names.contains(k)) {
+                a.put(k, arrays.get(k));
+                s.put(k, shapes.get(k));
+            }
+        if (a.size() != names.size())
+            throw new IllegalArgumentException("not every name of " + names + " is a parameter");
         return new Params(a, s);
     }
 
@@ -84,18 +90,30 @@ public final class Params {
     }
 
     /** The array of {@code name}, or null when the model has no such parameter (qkv bias off, no registers, …). */
-    public float[] getOrNull(String name) { return arrays.get(name); }
+    public float[] getOrNull(String name) {
+        return arrays.get(name);
+    }
 
-    public boolean has(String name) { return arrays.containsKey(name); }
+    public boolean has(String name) {
+        return arrays.containsKey(name);
+    }
 
-    public Set<String> names() { return Collections.unmodifiableSet(arrays.keySet()); }
+    public Set<String> names() {
+        return Collections.unmodifiableSet(arrays.keySet());
+    }
 
-    public long[] shape(String name) { return shapes.get(name).clone(); }
+    public long[] shape(String name) {
+        return shapes.get(name).clone();
+    }
 
     /** Number of floats over all tensors. */
-    public long size() { return arrays.values().stream().mapToLong(a -> a.length).sum(); }
+    public long size() {
+        return arrays.values().stream().mapToLong(a -> a.length).sum();
+    }
 
-    public void zero() { for (float[] a : arrays.values()) Arrays.fill(a, 0f); }
+    public void zero() {
+        for (float[] a : arrays.values()) Arrays.fill(a, 0f);
+    }
 
     /** this += other, tensor by tensor, element by element (a fixed order: reductions are reproducible). */
     public void add(Params other) {
@@ -107,7 +125,8 @@ public final class Params {
 
     /** Copies every array of {@code other} into this one's (same names and sizes). */
     public void copyFrom(Params other) {
-        for (var e : arrays.entrySet()) System.arraycopy(other.get(e.getKey()), 0, e.getValue(), 0, e.getValue().length);
+        for (var e : arrays.entrySet())
+            System.arraycopy(other.get(e.getKey()), 0, e.getValue(), 0, e.getValue().length);
     }
 
     /** A deep copy. */
@@ -125,7 +144,9 @@ public final class Params {
     }
 
     /** The parameters as {@link ViTWeights} (copies), for {@code new VisionTransformer(config, …)} and checkpoints. */
-    public ViTWeights toWeights() { return new ViTWeights(toArrays()); }
+    public ViTWeights toWeights() {
+        return new ViTWeights(toArrays());
+    }
 
     /** Overwrites one tensor from an array of the same number of elements. */
     public void assign(String name, INDArray value) {

@@ -18,14 +18,29 @@ final class PatchEmbedding {
                     int row = ((b * gh + i) * gw + j) * kdim;
                     for (int ch = 0; ch < 3; ch++)
                         for (int y = 0; y < p; y++)
-                            System.arraycopy(images, ((b * 3 + ch) * H + i * p + y) * W + j * p, unfolded, row + (ch * p + y) * p, p);
+                            System.arraycopy(
+                                    images,
+                                    ((b * 3 + ch) * H + i * p + y) * W + j * p,
+                                    unfolded,
+                                    row + (ch * p + y) * p,
+                                    p);
                 }
-        Linear.forward(unfolded, s.batch() * s.patches(), kdim, s.dim(), params.get(WEIGHT), params.get(BIAS), emb, threads);
+        Linear.forward(
+                unfolded, s.batch() * s.patches(), kdim, s.dim(), params.get(WEIGHT), params.get(BIAS), emb, threads);
     }
 
     /** From dEmb (B·h·w, C): dW += dEmbᵀ·unfolded, db += Σ dEmb. No gradient for the pixels. */
     static void backward(Params params, Params grads, float[] dEmb, float[] unfolded, Sizes s, int p, int threads) {
-        Linear.backward(dEmb, unfolded, s.batch() * s.patches(), 3 * p * p, s.dim(), params.get(WEIGHT), null,
-                grads.get(WEIGHT), grads.get(BIAS), threads);
+        Linear.backward(
+                dEmb,
+                unfolded,
+                s.batch() * s.patches(),
+                3 * p * p,
+                s.dim(),
+                params.get(WEIGHT),
+                null,
+                grads.get(WEIGHT),
+                grads.get(BIAS),
+                threads);
     }
 }

@@ -15,7 +15,9 @@ final class RopeRotation {
     private RopeRotation() {}
 
     /** In place, vit-core's forward (the inference engine's numbers). */
-    static void forward(Strided x, AttentionShape s, int prefix, RopeTables t) { Rope.apply(x, s, prefix, t); }
+    static void forward(Strided x, AttentionShape s, int prefix, RopeTables t) {
+        Rope.apply(x, s, prefix, t);
+    }
 
     /** In place: dx = Rᵀ·dy for every patch token and head. */
     static void backward(Strided g, AttentionShape s, int prefix, RopeTables t) {
@@ -28,7 +30,9 @@ final class RopeRotation {
                     // y_c = x_c·cos_c − x_{c+h}·sin_c (c < h),  y_c = x_c·cos_c + x_{c−h}·sin_c (c ≥ h)
                     for (int c = 0; c < d; c++)
                         tmp[c] = data[o + c] * cos[to + c]
-                                + (c < half ? data[o + c + half] * sin[to + c + half] : -data[o + c - half] * sin[to + c - half]);
+                                + (c < half
+                                        ? data[o + c + half] * sin[to + c + half]
+                                        : -data[o + c - half] * sin[to + c - half]);
                     System.arraycopy(tmp, 0, data, o, d);
                 }
     }

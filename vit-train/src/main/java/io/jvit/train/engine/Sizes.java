@@ -23,13 +23,21 @@ record Sizes(int batch, int gridH, int gridW, int prefix, int dim, int heads, in
         return new Sizes(batch, gridH, gridW, c.numPrefixTokens(), c.embedDim(), c.numHeads(), c.mlpHidden(), fc1);
     }
 
-    int patches() { return gridH * gridW; }
+    int patches() {
+        return gridH * gridW;
+    }
 
     /** Tokens per image N = prefix + h·w. */
-    int tokens() { return prefix + gridH * gridW; }
+    int tokens() {
+        return prefix + gridH * gridW;
+    }
 
     /** Token rows of the whole pass, B·N: every activation is (rows, something). */
-    int rows() { return batch * tokens(); }
+    int rows() {
+        return batch * tokens();
+    }
 
-    AttentionShape attention() { return new AttentionShape(batch, tokens(), heads, dim / heads); }
+    AttentionShape attention() {
+        return new AttentionShape(batch, tokens(), heads, dim / heads);
+    }
 }

@@ -17,8 +17,14 @@ final class Tokens {
         float[] cls = p.getOrNull(CLS), reg = p.getOrNull(REG);
         for (int b = 0; b < s.batch(); b++) {
             int o = b * n * dim;
-            if (cls != null) { System.arraycopy(cls, 0, x, o, dim); o += dim; }
-            if (reg != null) { System.arraycopy(reg, 0, x, o, reg.length); o += reg.length; }
+            if (cls != null) {
+                System.arraycopy(cls, 0, x, o, dim);
+                o += dim;
+            }
+            if (reg != null) {
+                System.arraycopy(reg, 0, x, o, reg.length);
+                o += reg.length;
+            }
             System.arraycopy(emb, b * hw * dim, x, o, hw * dim);
             if (pe != null) for (int t = 0; t < hw * dim; t++) x[o + t] += pe[t];
         }
@@ -31,8 +37,14 @@ final class Tokens {
         if (dPe != null) java.util.Arrays.fill(dPe, 0f);
         for (int b = 0; b < s.batch(); b++) {
             int o = b * n * dim;
-            if (dCls != null) { for (int i = 0; i < dim; i++) dCls[i] += dx[o + i]; o += dim; }
-            if (dReg != null) { for (int i = 0; i < dReg.length; i++) dReg[i] += dx[o + i]; o += dReg.length; }
+            if (dCls != null) {
+                for (int i = 0; i < dim; i++) dCls[i] += dx[o + i];
+                o += dim;
+            }
+            if (dReg != null) {
+                for (int i = 0; i < dReg.length; i++) dReg[i] += dx[o + i];
+                o += dReg.length;
+            }
             System.arraycopy(dx, o, dEmb, b * hw * dim, hw * dim);
             if (dPe != null) for (int t = 0; t < hw * dim; t++) dPe[t] += dx[o + t];
         }

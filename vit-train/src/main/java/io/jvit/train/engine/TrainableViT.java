@@ -42,24 +42,37 @@ public final class TrainableViT {
      */
     public TrainableViT(ViTConfig config, Params params, boolean recompute) {
         for (String k : ViTWeights.expectedShapes(config).keySet())
-            if (!params.has(k)) throw new IllegalArgumentException("parameters lack '" + k + "' for this configuration");
+            if (!params.has(k))
+                throw new IllegalArgumentException("parameters lack '" + k + "' for this configuration");
         this.config = config;
         this.params = params;
         this.recompute = recompute;
         this.positions = new PositionTable(config);
     }
 
-    public ViTConfig config() { return config; }
-    public Params params() { return params; }
-    public boolean recompute() { return recompute; }
+    public ViTConfig config() {
+        return config;
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    public boolean recompute() {
+        return recompute;
+    }
 
     /** Bytes one tape holds for B images of an h × w grid (the formula in the class comment). */
     public static long tapeBytes(ViTConfig c, int batch, int gridH, int gridW, boolean recompute) {
         Sizes s = Sizes.of(c, batch, gridH, gridW);
         long r = s.rows(), C = s.dim(), p = c.patchSize();
         long perBlock = r * (9 * C + s.fc1() + s.hidden() + 4) + (long) batch * s.heads() * s.tokens();
-        return 4 * ((c.depth() + 1) * r * C + r * C + 2 * r + (long) batch * s.patches() * 3 * p * p
-                + (recompute ? 1 : c.depth()) * perBlock);
+        return 4
+                * ((c.depth() + 1) * r * C
+                        + r * C
+                        + 2 * r
+                        + (long) batch * s.patches() * 3 * p * p
+                        + (recompute ? 1 : c.depth()) * perBlock);
     }
 
     /**
@@ -80,9 +93,11 @@ public final class TrainableViT {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         if (height % p != 0 || width % p != 0 || height < p || width < p)
-            throw new IllegalArgumentException("image size " + height + "×" + width + " is not a positive multiple of the patch size " + p);
+            throw new IllegalArgumentException(
+                    "image size " + height + "×" + width + " is not a positive multiple of the patch size " + p);
         if (images.length != batch * 3 * height * width)
-            throw new IllegalArgumentException(images.length + " floats are not " + batch + " images of 3×" + height + "×" + width);
+            throw new IllegalArgumentException(
+                    images.length + " floats are not " + batch + " images of 3×" + height + "×" + width);
         int gh = height / p, gw = width / p;
         Sizes s = Sizes.of(config, batch, gh, gw);
         AttentionBias[] biases = new AttentionBias[config.depth()];
@@ -99,9 +114,29 @@ public final class TrainableViT {
         PatchEmbedding.forward(params, images, s, p, t.unfolded, emb, threads);
         Tokens.forward(config, params, s, emb, positions.forward(params, gh, gw, threads), t.streams[0]);
         for (int i = 0; i < config.depth(); i++)
-            Block.forward(config, params, i, s, t.streams[i], t.streams[i + 1], t.block(i), biases[i], rope, t.workspace, threads);
-        LayerNorm.forward(t.streams[config.depth()], s.rows(), s.dim(), params.get("norm.weight"), params.get("norm.bias"),
-                config.layerNormEps(), t.normed, t.finalMean, t.finalRstd, threads);
+            Block.forward(
+                    config,
+                    params,
+                    i,
+                    s,
+                    t.streams[i],
+                    t.streams[i + 1],
+                    t.block(i),
+                    biases[i],
+                    rope,
+                    t.workspace,
+                    threads);
+        LayerNorm.forward(
+                t.streams[config.depth()],
+                s.rows(),
+                s.dim(),
+                params.get("norm.weight"),
+                params.get("norm.bias"),
+                config.layerNormEps(),
+                t.normed,
+                t.finalMean,
+                t.finalRstd,
+                threads);
         return t;
     }
 
@@ -114,15 +149,50 @@ public final class TrainableViT {
         Sizes s = t.sizes;
         int rows = s.rows(), dim = s.dim(), depth = config.depth();
         if (dNormed.length != rows * dim)
-            throw new IllegalArgumentException("dNormed has " + dNormed.length + " floats, the tape's tokens " + rows + " × " + dim);
-        float[] dx = new float[rows * dim];                                    // ∂L/∂stream, carried down through the blocks
-        LayerNorm.backward(dNormed, t.streams[depth], t.finalMean, t.finalRstd, params.get("norm.weight"), rows, dim, dx,
-                grads.get("norm.weight"), grads.get("norm.bias"), threads);
+            throw new IllegalArgumentException(
+                    "dNormed has " + dNormed.length + " floats, the tape's tokens " + rows + " × " + dim);
+        float[] dx = new float[rows * dim]; // ∂L/∂stream, carried down through the blocks
+        LayerNorm.backward(
+                dNormed,
+                t.streams[depth],
+                t.finalMean,
+                t.finalRstd,
+                params.get("norm.weight"),
+                rows,
+                dim,
+                dx,
+                grads.get("norm.weight"),
+                grads.get("norm.bias"),
+                threads);
         BackwardScratch sc = t.scratch == null ? (t.scratch = new BackwardScratch(s)) : t.scratch;
         for (int i = depth - 1; i >= 0; i--) {
             if (recompute)
-                Block.forward(config, params, i, s, t.streams[i], t.streams[i + 1], t.block(i), t.biases[i], t.rope, t.workspace, threads);
-            Block.backward(config, params, grads, i, s, t.streams[i], dx, t.block(i), t.biases[i], t.rope, sc, t.workspace, threads);
+                Block.forward(
+                        config,
+                        params,
+                        i,
+                        s,
+                        t.streams[i],
+                        t.streams[i + 1],
+                        t.block(i),
+                        t.biases[i],
+                        t.rope,
+                        t.workspace,
+                        threads);
+            Block.backward(
+                    config,
+                    params,
+                    grads,
+                    i,
+                    s,
+                    t.streams[i],
+                    dx,
+                    t.block(i),
+                    t.biases[i],
+                    t.rope,
+                    sc,
+                    t.workspace,
+                    threads);
         }
         float[] dEmb = new float[s.batch() * s.patches() * dim];
         float[] dPe = positions.additive() ? new float[s.patches() * dim] : null;
@@ -132,5 +202,7 @@ public final class TrainableViT {
     }
 
     /** A zeroed gradient buffer for this model's parameters. */
-    public Params newGradients() { return Params.zerosLike(params); }
+    public Params newGradients() {
+        return Params.zerosLike(params);
+    }
 }

@@ -26,16 +26,37 @@ public final class AdamW {
         this.weightDecay = weightDecay;
     }
 
-    public double lr() { return lr; }
-    public double beta1() { return beta1; }
-    public double beta2() { return beta2; }
-    public double eps() { return eps; }
-    public double weightDecay() { return weightDecay; }
-    public long step() { return step; }
+    public double lr() {
+        return lr;
+    }
+
+    public double beta1() {
+        return beta1;
+    }
+
+    public double beta2() {
+        return beta2;
+    }
+
+    public double eps() {
+        return eps;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    public long step() {
+        return step;
+    }
     /** First moments, null before the first update. Live arrays. */
-    public Params m() { return m; }
+    public Params m() {
+        return m;
+    }
     /** Second moments, null before the first update. Live arrays. */
-    public Params v() { return v; }
+    public Params v() {
+        return v;
+    }
 
     /** Restores a saved state (moments may be null: no update yet). */
     public void restore(Params m, Params v, long step) {
@@ -58,7 +79,8 @@ public final class AdamW {
         float decay = (float) (1 - lr * weightDecay), rate = (float) lr, e = (float) eps;
         for (String k : params.names()) {
             float[] p = params.get(k), g = grads.get(k), mk = m.get(k), vk = v.get(k);
-            if (g.length != p.length) throw new IllegalArgumentException("gradient of " + k + " has " + g.length + " values for " + p.length);
+            if (g.length != p.length)
+                throw new IllegalArgumentException("gradient of " + k + " has " + g.length + " values for " + p.length);
             for (int i = 0; i < p.length; i++) {
                 mk[i] = mk[i] * b1 + g[i] * ob1;
                 vk[i] = vk[i] * b2 + g[i] * g[i] * ob2;

@@ -5,13 +5,12 @@ import io.jvit.train.engine.GradientStep;
 import io.jvit.train.engine.Params;
 import io.jvit.train.engine.TrainableViT;
 import io.jvit.train.optim.AdamW;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * SimMIM pre-training on the training engine, the counterpart of {@code io.jvit.train.samediff.SimMim}: patches are
@@ -38,8 +37,10 @@ public final class FastSimMim {
     public FastSimMim(VisionTransformer model, int side, double maskRatio, AdamW optimizer, long seed, int threads) {
         if (model.dataType() != DataType.FLOAT) throw new IllegalArgumentException("pre-training runs in float32");
         this.patch = model.config().patchSize();
-        if (side % patch != 0 || side < patch) throw new IllegalArgumentException("side " + side + " is not a multiple of the patch size " + patch);
-        if (!(maskRatio > 0 && maskRatio < 1)) throw new IllegalArgumentException("mask ratio must be in (0, 1), got " + maskRatio);
+        if (side % patch != 0 || side < patch)
+            throw new IllegalArgumentException("side " + side + " is not a multiple of the patch size " + patch);
+        if (!(maskRatio > 0 && maskRatio < 1))
+            throw new IllegalArgumentException("mask ratio must be in (0, 1), got " + maskRatio);
         this.model = model;
         this.side = side;
         this.grid = side / patch;
@@ -54,10 +55,11 @@ public final class FastSimMim {
         Map<String, float[]> h = new LinkedHashMap<>();
         h.put(HEAD_W, w);
         h.put(HEAD_B, new float[out]);
-        this.head = Params.of(h, Map.of(HEAD_W, new long[]{c, out}, HEAD_B, new long[]{out}));
+        this.head = Params.of(h, Map.of(HEAD_W, new long[] {c, out}, HEAD_B, new long[] {out}));
         this.backbone = Params.of(model.config(), model.weights());
         this.all = Params.join(backbone, head);
-        this.gradients = new GradientStep(new TrainableViT(model.config(), backbone, false), threads, Integer.MAX_VALUE);
+        this.gradients =
+                new GradientStep(new TrainableViT(model.config(), backbone, false), threads, Integer.MAX_VALUE);
     }
 
     /** One step with a fresh random mask (each patch masked with probability maskRatio); returns the loss. */
@@ -72,9 +74,12 @@ public final class FastSimMim {
     public double step(INDArray images, boolean[] mask) {
         long[] s = images.shape();
         if (s.length != 4 || s[1] != 3 || s[2] != side || s[3] != side)
-            throw new IllegalArgumentException("images must be (B, 3, " + side + ", " + side + "), got " + Arrays.toString(s));
+            throw new IllegalArgumentException(
+                    "images must be (B, 3, " + side + ", " + side + "), got " + Arrays.toString(s));
         int batch = (int) s[0], tokens = grid * grid, plane = side * side;
-        if (mask.length != batch * tokens) throw new IllegalArgumentException(mask.length + " mask entries for " + batch + " × " + tokens + " patches");
+        if (mask.length != batch * tokens)
+            throw new IllegalArgumentException(
+                    mask.length + " mask entries for " + batch + " × " + tokens + " patches");
         float[] px = images.castTo(DataType.FLOAT).dup('c').data().asFloat(), masked = px.clone();
         float[] target = new float[batch * tokens * out], m = new float[batch * tokens];
         for (int b = 0; b < batch; b++)
@@ -98,8 +103,12 @@ public final class FastSimMim {
     }
 
     /** The head's parameters (live arrays): weight (C, 3p²), bias (3p²). */
-    public Params head() { return head; }
+    public Params head() {
+        return head;
+    }
 
     /** The backbone with its trained weights (a copy; the head dropped). */
-    public VisionTransformer backbone() { return new VisionTransformer(model.config(), backbone.toWeights()); }
+    public VisionTransformer backbone() {
+        return new VisionTransformer(model.config(), backbone.toWeights());
+    }
 }

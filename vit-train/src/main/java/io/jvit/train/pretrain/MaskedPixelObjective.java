@@ -2,9 +2,7 @@ package io.jvit.train.pretrain;
 
 import io.jvit.core.gemm.Sgemm;
 import io.jvit.train.engine.Objective;
-import io.jvit.train.engine.Params;
 import io.jvit.train.engine.Tape;
-
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -16,8 +14,8 @@ import java.util.TreeMap;
  * {@link #headGradients}, so the step stays reproducible however the batch was split over threads.
  */
 final class MaskedPixelObjective implements Objective {
-    private final float[] headW, headB;        // (C, out), (out)
-    private final float[] target, mask;         // (B·h·w, out) pixels of every patch, (B·h·w) 1 = masked
+    private final float[] headW, headB; // (C, out), (out)
+    private final float[] target, mask; // (B·h·w, out) pixels of every patch, (B·h·w) 1 = masked
     private final int out;
     private final double denominator;
     private final Map<Integer, float[][]> headGrads = new TreeMap<>();
@@ -33,15 +31,16 @@ final class MaskedPixelObjective implements Objective {
         this.denominator = m * out + 1e-6;
     }
 
-    @Override public double lossAndGradient(Tape t, int first, int totalImages, float[] dNormed) {
+    @Override
+    public double lossAndGradient(Tape t, int first, int totalImages, float[] dNormed) {
         int c = t.width(), hw = t.gridH() * t.gridW(), rows = t.batch() * hw, n = t.tokens();
-        float[] tokens = t.patchTokens();                                     // (rows, C)
+        float[] tokens = t.patchTokens(); // (rows, C)
         float[] pred = new float[rows * out];
         Sgemm.gemm(false, false, rows, out, c, 1f, tokens, 0, c, headW, 0, out, 0f, pred, 0, out, 1);
         double loss = 0;
         float[] dPred = new float[rows * out], dB = new float[out];
         for (int r = 0; r < rows; r++) {
-            int g = first * hw + r;                                           // the patch's row in the whole batch
+            int g = first * hw + r; // the patch's row in the whole batch
             if (mask[g] == 0) continue;
             for (int j = 0; j < out; j++) {
                 double e = pred[r * out + j] + headB[j] - target[g * out + j];
@@ -51,12 +50,14 @@ final class MaskedPixelObjective implements Objective {
             }
         }
         float[] dW = new float[c * out], dTokens = new float[rows * c];
-        Sgemm.gemm(true, false, c, out, rows, 1f, tokens, 0, c, dPred, 0, out, 0f, dW, 0, out, 1);        // tokensᵀ·dPred
-        Sgemm.gemm(false, true, rows, c, out, 1f, dPred, 0, out, headW, 0, out, 0f, dTokens, 0, c, 1);    // dPred·Wᵀ
+        Sgemm.gemm(true, false, c, out, rows, 1f, tokens, 0, c, dPred, 0, out, 0f, dW, 0, out, 1); // tokensᵀ·dPred
+        Sgemm.gemm(false, true, rows, c, out, 1f, dPred, 0, out, headW, 0, out, 0f, dTokens, 0, c, 1); // dPred·Wᵀ
         java.util.Arrays.fill(dNormed, 0f);
         for (int b = 0; b < t.batch(); b++)
             System.arraycopy(dTokens, b * hw * c, dNormed, (b * n + t.prefixTokens()) * c, hw * c);
-        synchronized (headGrads) { headGrads.put(first, new float[][]{dW, dB}); }
+        synchronized (headGrads) {
+            headGrads.put(first, new float[][] {dW, dB});
+        }
         return loss;
     }
 

@@ -1,11 +1,10 @@
 package io.jvit.train.retrofit;
 
 import io.jvit.core.model.VisionTransformer;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * What the retrofit job needs of a distiller, whichever engine runs it ({@link FastDistiller} on the training engine,

@@ -12,10 +12,6 @@ import io.jvit.train.engine.Params;
 import io.jvit.train.engine.Tape;
 import io.jvit.train.engine.TrainableViT;
 import io.jvit.train.optim.AdamW;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +21,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Feature distillation on the training engine, the drop-in for {@code io.jvit.train.samediff.SameDiffDistiller}: the frozen
@@ -49,18 +48,31 @@ public final class FastDistiller implements Distiller {
     private GradientStep gradients;
     private Params grads;
 
-    public FastDistiller(VisionTransformer teacher, VisionTransformer student, int gridH, int gridW, FeatureLoss loss,
-                         int[] blankChannels, AdamW optimizer, int threads) {
+    public FastDistiller(
+            VisionTransformer teacher,
+            VisionTransformer student,
+            int gridH,
+            int gridW,
+            FeatureLoss loss,
+            int[] blankChannels,
+            AdamW optimizer,
+            int threads) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
-        if (gridH < 1 || gridW < 1) throw new IllegalArgumentException("grid must be positive, got " + gridH + "×" + gridW);
+        if (gridH < 1 || gridW < 1)
+            throw new IllegalArgumentException("grid must be positive, got " + gridH + "×" + gridW);
         if (student.dataType() != DataType.FLOAT) throw new IllegalArgumentException("students train in float32");
         if (teacher.config().embedDim() != student.config().embedDim())
-            throw new IllegalArgumentException("teacher width " + teacher.config().embedDim() + " ≠ student width " + student.config().embedDim());
+            throw new IllegalArgumentException(
+                    "teacher width " + teacher.config().embedDim() + " ≠ student width "
+                            + student.config().embedDim());
         if (teacher.config().patchSize() != student.config().patchSize())
-            throw new IllegalArgumentException("teacher patch " + teacher.config().patchSize() + " ≠ student patch " + student.config().patchSize());
+            throw new IllegalArgumentException(
+                    "teacher patch " + teacher.config().patchSize() + " ≠ student patch "
+                            + student.config().patchSize());
         for (int c : blankChannels)
             if (c < 0 || c >= teacher.config().embedDim())
-                throw new IllegalArgumentException("blank channel " + c + " is outside 0…" + (teacher.config().embedDim() - 1));
+                throw new IllegalArgumentException("blank channel " + c + " is outside 0…"
+                        + (teacher.config().embedDim() - 1));
         this.teacher = teacher;
         this.teacherEngine = new FastViT(teacher, threads);
         this.studentConfig = student.config();
@@ -88,17 +100,32 @@ public final class FastDistiller implements Distiller {
         return this;
     }
 
-    public VisionTransformer teacher() { return teacher; }
-    public AdamW optimizer() { return optimizer; }
-    public int gridH() { return gridH; }
-    public int gridW() { return gridW; }
+    public VisionTransformer teacher() {
+        return teacher;
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    public int gridH() {
+        return gridH;
+    }
+
+    public int gridW() {
+        return gridW;
+    }
 
     /** The student's parameters, the live arrays the optimiser updates. */
-    public Params parameters() { return params; }
+    public Params parameters() {
+        return params;
+    }
 
     /** The student as a model with a copy of the current weights (for probes, validation on other engines, checkpoints). */
     @Override
-    public VisionTransformer student() { return new VisionTransformer(studentConfig, params.toWeights()); }
+    public VisionTransformer student() {
+        return new VisionTransformer(studentConfig, params.toWeights());
+    }
 
     /** The teacher's final patch features (B, h, w, C) with the blanked channels set to 0, row-major. */
     public float[] targets(INDArray images) {
@@ -120,7 +147,9 @@ public final class FastDistiller implements Distiller {
     }
 
     /** One step on images given one by one, each (3, H, W) or (1, 3, H, W); all must have the same size. */
-    public double step(List<INDArray> images) { return step(stack(images)); }
+    public double step(List<INDArray> images) {
+        return step(stack(images));
+    }
 
     /** The loss on a batch, no update. */
     @Override
@@ -140,12 +169,14 @@ public final class FastDistiller implements Distiller {
     public double epoch(List<INDArray> data, int batchSize, int epoch, long seed) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         if (batchSize > data.size())
-            throw new IllegalArgumentException("a batch of " + batchSize + " images is larger than the data (" + data.size() + " images)");
+            throw new IllegalArgumentException(
+                    "a batch of " + batchSize + " images is larger than the data (" + data.size() + " images)");
         List<INDArray> order = new ArrayList<>(data);
         Collections.shuffle(order, new Random(seed * 31 + epoch));
         double sum = 0;
         int steps = 0;
-        for (int i = 0; i < order.size(); i += batchSize, steps++) sum += step(order.subList(i, Math.min(order.size(), i + batchSize)));
+        for (int i = 0; i < order.size(); i += batchSize, steps++)
+            sum += step(order.subList(i, Math.min(order.size(), i + batchSize)));
         return sum / steps;
     }
 
@@ -153,14 +184,17 @@ public final class FastDistiller implements Distiller {
     private int[] check(INDArray images) {
         long[] s = images.shape();
         int p = studentConfig.patchSize();
-        if (s.length != 4 || s[1] != 3) throw new IllegalArgumentException("images must be (B, 3, H, W), got " + Arrays.toString(s));
+        if (s.length != 4 || s[1] != 3)
+            throw new IllegalArgumentException("images must be (B, 3, H, W), got " + Arrays.toString(s));
         if (s[2] != (long) gridH * p || s[3] != (long) gridW * p)
-            throw new IllegalArgumentException("images are " + s[2] + "×" + s[3] + " px; this distiller trains on a " + gridH + "×" + gridW
-                    + " grid of " + p + " px patches (" + gridH * p + "×" + gridW * p + " px)");
-        return new int[]{(int) s[0], (int) s[2], (int) s[3]};
+            throw new IllegalArgumentException("images are " + s[2] + "×" + s[3] + " px; this distiller trains on a "
+                    + gridH + "×" + gridW + " grid of " + p + " px patches (" + gridH * p + "×" + gridW * p + " px)");
+        return new int[] {(int) s[0], (int) s[2], (int) s[3]};
     }
 
-    private static float[] pixels(INDArray images) { return images.castTo(DataType.FLOAT).dup('c').data().asFloat(); }
+    private static float[] pixels(INDArray images) {
+        return images.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    }
 
     /** Images one by one → (B, 3, H, W); refuses images of different sizes. */
     static INDArray stack(List<INDArray> images) {
@@ -171,23 +205,24 @@ public final class FastDistiller implements Distiller {
         for (int i = 0; i < images.size(); i++) {
             long[] s = chw(images.get(i), i);
             if (!Arrays.equals(s, first))
-                throw new IllegalArgumentException("images of different sizes in one batch: image 0 is " + first[0] + "×" + first[1] + "×" + first[2]
-                        + ", image " + i + " is " + s[0] + "×" + s[1] + "×" + s[2]);
+                throw new IllegalArgumentException("images of different sizes in one batch: image 0 is " + first[0]
+                        + "×" + first[1] + "×" + first[2] + ", image " + i + " is " + s[0] + "×" + s[1] + "×" + s[2]);
             float[] x = pixels(images.get(i));
             System.arraycopy(x, 0, all, o, x.length);
             o += x.length;
         }
-        return Nd4j.create(all, new long[]{images.size(), first[0], first[1], first[2]});
+        return Nd4j.create(all, new long[] {images.size(), first[0], first[1], first[2]});
     }
 
     private static long[] chw(INDArray a, int i) {
         long[] s = a.shape();
-        if (s.length == 4 && s[0] == 1) s = new long[]{s[1], s[2], s[3]};
-        if (s.length != 3 || s[0] != 3) throw new IllegalArgumentException("image " + i + " must be (3, H, W), got " + Arrays.toString(a.shape()));
+        if (s.length == 4 && s[0] == 1) s = new long[] {s[1], s[2], s[3]};
+        if (s.length != 3 || s[0] != 3)
+            throw new IllegalArgumentException("image " + i + " must be (3, H, W), got " + Arrays.toString(a.shape()));
         return s;
     }
 
-    // ---- training state: the SameDiffDistiller's file (student weights + AdamW moments + step), written atomically ----
+    // ---- training state: the SameDiffDistiller's file (student weights + AdamW moments + step), saved atomically
 
     /** Saves everything a resumed run needs; {@code extra} (epoch, best validation loss, …) goes into the metadata. */
     @Override
@@ -210,10 +245,12 @@ public final class FastDistiller implements Distiller {
     public Map<String, String> loadState(Path file) {
         Safetensors.Contents c = Safetensors.read(file);
         if (!FORMAT.equals(c.metadata().get("format")))
-            throw new IllegalArgumentException(file + ": not a retrofit state (use a last.state.safetensors written by ./vit retrofit)");
+            throw new IllegalArgumentException(
+                    file + ": not a retrofit state (use a last.state.safetensors written by ./vit retrofit)");
         String cfg = c.metadata().get(Checkpoints.CONFIG_KEY), mine = ConfigJson.write(studentConfig);
         if (!mine.equals(cfg))
-            throw new IllegalArgumentException(file + ": the state is for another student configuration\n  state: " + cfg + "\n  this run: " + mine);
+            throw new IllegalArgumentException(file + ": the state is for another student configuration\n  state: "
+                    + cfg + "\n  this run: " + mine);
         for (String k : params.names())
             if (!c.tensors().containsKey(P + k)) throw new IllegalArgumentException(file + ": no tensor " + P + k);
         for (String k : params.names()) params.assign(k, c.tensors().get(P + k));

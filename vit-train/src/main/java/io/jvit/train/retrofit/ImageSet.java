@@ -5,14 +5,13 @@ import io.jvit.core.image.ImageLoader;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.BadInputException;
 import io.jvit.core.util.Resampler;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A folder of training images: split once (seeded) into training and held-out validation files; each
@@ -31,7 +30,7 @@ public final class ImageSet {
         if (size < 1) throw new IllegalArgumentException("image size must be positive, got " + size);
         this.folder = folder;
         List<Path> listed = ImageLoader.listImages(folder);
-        // every header read now, before a long run starts: a folder of files that are not images fails here, not as NaN losses
+        // every header read now, before a long run: a folder of files that are not images fails here, not as NaN losses
         List<Path> files = new ArrayList<>();
         BadInputException first = null;
         for (Path f : listed) {
@@ -44,8 +43,11 @@ public final class ImageSet {
             }
         }
         if (files.size() < 2)
-            throw new BadInputException(folder, "needs at least 2 readable images (training + validation), found " + files.size()
-                    + (listed.isEmpty() ? "" : " of " + listed.size()) + (first == null ? "" : "; " + first.getMessage()));
+            throw new BadInputException(
+                    folder,
+                    "needs at least 2 readable images (training + validation), found " + files.size()
+                            + (listed.isEmpty() ? "" : " of " + listed.size())
+                            + (first == null ? "" : "; " + first.getMessage()));
         Collections.shuffle(files, new Random(seed));
         int nVal = Math.max(1, (int) Math.round(valFraction * files.size()));
         if (nVal >= files.size()) nVal = files.size() - 1;
@@ -54,10 +56,21 @@ public final class ImageSet {
         this.size = size;
     }
 
-    public List<Path> train() { return train; }
-    public List<Path> validation() { return validation; }
-    public int skipped() { return skipped; }
-    public Path folder() { return folder; }
+    public List<Path> train() {
+        return train;
+    }
+
+    public List<Path> validation() {
+        return validation;
+    }
+
+    public int skipped() {
+        return skipped;
+    }
+
+    public Path folder() {
+        return folder;
+    }
 
     /** The files of epoch {@code epoch} in their training order (seeded, so a resumed run sees the same order). */
     public List<Path> epochOrder(int epoch, long seed) {
@@ -84,12 +97,18 @@ public final class ImageSet {
     static Image square(Image im, int size) {
         double s = (double) size / Math.min(im.height(), im.width());
         int h = Math.max(size, (int) Math.round(im.height() * s)), w = Math.max(size, (int) Math.round(im.width() * s));
-        float[] r = Resampler.apply(im.pixels(), im.channels(), im.height(), im.width(),
-                Resampler.antialiased(im.height(), h, Resampler.Filter.BILINEAR), Resampler.antialiased(im.width(), w, Resampler.Filter.BILINEAR));
+        float[] r = Resampler.apply(
+                im.pixels(),
+                im.channels(),
+                im.height(),
+                im.width(),
+                Resampler.antialiased(im.height(), h, Resampler.Filter.BILINEAR),
+                Resampler.antialiased(im.width(), w, Resampler.Filter.BILINEAR));
         int y0 = (h - size) / 2, x0 = (w - size) / 2;
         float[] out = new float[im.channels() * size * size];
         for (int c = 0; c < im.channels(); c++)
-            for (int y = 0; y < size; y++) System.arraycopy(r, (c * h + y0 + y) * w + x0, out, (c * size + y) * size, size);
+            for (int y = 0; y < size; y++)
+                System.arraycopy(r, (c * h + y0 + y) * w + x0, out, (c * size + y) * size, size);
         return new Image(out, im.channels(), size, size, im.bitDepth());
     }
 }

@@ -1,5 +1,6 @@
 package io.jvit.train.retrofit;
 
+import io.jvit.core.Engine;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.Preprocessor;
@@ -11,12 +12,9 @@ import io.jvit.probe.FeatureMap;
 import io.jvit.probe.LayerFeatures;
 import io.jvit.probe.Ramp;
 import io.jvit.probe.synthetic.Microstructure;
-import io.jvit.core.Engine;
 import io.jvit.train.engine.FeatureLoss;
 import io.jvit.train.samediff.DistillationLoss;
 import io.jvit.train.samediff.SameDiffDistiller;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The ALiBi retrofit as a training run (digest d): student = teacher with its PE replaced, distilled on a
@@ -46,30 +45,53 @@ public final class Retrofit {
      * @param recompute recompute each block's activations in the backward pass (fast engine only: memory of one block's
      *                  activations instead of all, about one more forward pass of time)
      */
-    public record Options(PositionalEncoding pe, FeatureLoss loss, double lr, double weightDecay, int batchSize, int epochs,
-                          int imageSize, int[] blankChannels, double valFraction, long seed, int threads, boolean probe, int microBatch,
-                          Engine engine, boolean recompute) {
+    public record Options(
+            PositionalEncoding pe,
+            FeatureLoss loss,
+            double lr,
+            double weightDecay,
+            int batchSize,
+            int epochs,
+            int imageSize,
+            int[] blankChannels,
+            double valFraction,
+            long seed,
+            int threads,
+            boolean probe,
+            int microBatch,
+            Engine engine,
+            boolean recompute) {
         public Options {
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
             if (microBatch < 1) throw new IllegalArgumentException("micro-batch must be >= 1, got " + microBatch);
-            if (!(valFraction > 0 && valFraction < 1)) throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + valFraction);
+            if (!(valFraction > 0 && valFraction < 1))
+                throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + valFraction);
             if (engine == null) throw new IllegalArgumentException("no engine");
-            if (recompute && engine != Engine.FAST) throw new IllegalArgumentException("recompute needs Engine.FAST (the SameDiff graph keeps every activation)");
+            if (recompute && engine != Engine.FAST)
+                throw new IllegalArgumentException(
+                        "recompute needs Engine.FAST (the SameDiff graph keeps every activation)");
         }
-
     }
 
     /** One row of metrics.csv. */
     public record Epoch(int epoch, double trainLoss, double valLoss, double probeR2, double seconds, boolean best) {
         String csv() {
-            return String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.1f,%b", epoch, trainLoss, valLoss,
-                    Double.isNaN(probeR2) ? "" : String.format(Locale.ROOT, "%.4f", probeR2), seconds, best);
+            return String.format(
+                    Locale.ROOT,
+                    "%d,%.6f,%.6f,%s,%.1f,%b",
+                    epoch,
+                    trainLoss,
+                    valLoss,
+                    Double.isNaN(probeR2) ? "" : String.format(Locale.ROOT, "%.4f", probeR2),
+                    seconds,
+                    best);
         }
     }
 
     public interface Listener {
         void step(int epoch, int step, int steps, double loss);
+
         void epoch(Epoch e);
     }
 
@@ -80,12 +102,22 @@ public final class Retrofit {
      * Runs (or, with {@code resume}, continues) a retrofit. {@code init} is the starting student (null: the
      * teacher with its PE swapped for {@code o.pe()}); a multiscale stage passes the previous stage's best.
      */
-    public static List<Epoch> run(VisionTransformer teacher, VisionTransformer init, ImageSet data, Options o, Path out,
-                                  Path resume, Listener listener) throws IOException {
+    public static List<Epoch> run(
+            VisionTransformer teacher,
+            VisionTransformer init,
+            ImageSet data,
+            Options o,
+            Path out,
+            Path resume,
+            Listener listener)
+            throws IOException {
         int p = teacher.config().patchSize();
-        if (o.imageSize() < p) throw new IllegalArgumentException("image size " + o.imageSize() + " is smaller than one " + p + " px patch");
+        if (o.imageSize() < p)
+            throw new IllegalArgumentException(
+                    "image size " + o.imageSize() + " is smaller than one " + p + " px patch");
         VisionTransformer student = init != null ? init : Students.of(teacher, o.pe());
-        int grid = o.imageSize() / p;          // the remainder is dropped, as the patch convolution does (518 px at p = 16: 32 × 32)
+        int grid = o.imageSize()
+                / p; // the remainder is dropped, as the patch convolution does (518 px at p = 16: 32 × 32)
         Distiller d = distiller(teacher, student, grid, o);
         Files.createDirectories(out);
         List<Epoch> rows = new ArrayList<>();
@@ -104,7 +136,9 @@ public final class Retrofit {
             double sum = 0;
             int n = 0;
             for (int s = 0; s < steps; s++) {
-                INDArray batch = cropToGrid(data.batch(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize()))), grid * p);
+                INDArray batch = cropToGrid(
+                        data.batch(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize()))),
+                        grid * p);
                 if (batch == null) continue;
                 double loss = d.step(batch);
                 sum += loss;
@@ -114,11 +148,13 @@ public final class Retrofit {
             double val = validate(d, data, o.batchSize(), grid * p);
             // checked before anything of this epoch is written: NaN losses must not pass for a result
             if (n == 0 || Double.isNaN(val))
-                throw new io.jvit.core.io.BadInputException(data.folder(), "no " + (n == 0 ? "training" : "validation")
-                        + " image could be decoded in epoch " + e + " (" + data.skipped() + " unreadable image loads)");
+                throw new io.jvit.core.io.BadInputException(
+                        data.folder(),
+                        "no " + (n == 0 ? "training" : "validation") + " image could be decoded in epoch " + e + " ("
+                                + data.skipped() + " unreadable image loads)");
             if (!Double.isFinite(sum / n) || !Double.isFinite(val))
-                throw new IllegalArgumentException("the loss is " + (sum / n) + " (validation " + val + ") in epoch " + e
-                        + ": training diverged; try a lower --lr");
+                throw new IllegalArgumentException("the loss is " + (sum / n) + " (validation " + val + ") in epoch "
+                        + e + ": training diverged; try a lower --lr");
             double r2 = o.probe() ? probe(d.student(), o, p) : Double.NaN;
             boolean improved = val < best;
             if (improved) best = val;
@@ -129,7 +165,7 @@ public final class Retrofit {
             meta.put("epoch", Integer.toString(e));
             meta.put("best_val", Double.toString(best));
             meta.put("teacher_config", io.jvit.core.config.ConfigJson.write(teacher.config()));
-            meta.put("engine", o.engine().label());                   // informative: either engine resumes the state
+            meta.put("engine", o.engine().label()); // informative: either engine resumes the state
             d.saveState(out.resolve(STATE), meta);
             writeMetrics(out.resolve(METRICS), rows);
             if (listener != null) listener.epoch(row);
@@ -140,19 +176,41 @@ public final class Retrofit {
     /** The distiller of {@code o.engine()}: AdamW(lr, 0.9, 0.999, 1e-8, weight decay), micro-batches, recomputation. */
     public static Distiller distiller(VisionTransformer teacher, VisionTransformer student, int grid, Options o) {
         return switch (o.engine()) {
-            case FAST -> new FastDistiller(teacher, student, grid, grid, o.loss(), o.blankChannels(),
-                    new io.jvit.train.optim.AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()), o.threads())
-                    .microBatch(o.microBatch()).recompute(o.recompute());
-            case SAMEDIFF -> new SameDiffDistiller(teacher, student, grid, grid, DistillationLoss.valueOf(o.loss().name()), o.blankChannels(),
-                    new io.jvit.train.samediff.AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()), o.threads()).microBatch(o.microBatch());
+            case FAST ->
+                new FastDistiller(
+                                teacher,
+                                student,
+                                grid,
+                                grid,
+                                o.loss(),
+                                o.blankChannels(),
+                                new io.jvit.train.optim.AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()),
+                                o.threads())
+                        .microBatch(o.microBatch())
+                        .recompute(o.recompute());
+            case SAMEDIFF ->
+                new SameDiffDistiller(
+                                teacher,
+                                student,
+                                grid,
+                                grid,
+                                DistillationLoss.valueOf(o.loss().name()),
+                                o.blankChannels(),
+                                new io.jvit.train.samediff.AdamW(o.lr(), 0.9, 0.999, 1e-8, o.weightDecay()),
+                                o.threads())
+                        .microBatch(o.microBatch());
         };
     }
 
     /** The top-left side × side pixels of a (B, 3, S, S) batch (S ≥ side): what a stride-p patch embedding reads. */
     static INDArray cropToGrid(INDArray batch, int side) {
         if (batch == null || (batch.size(2) == side && batch.size(3) == side)) return batch;
-        return batch.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, side), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, side)).dup('c');
+        return batch.get(
+                        org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, side),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, side))
+                .dup('c');
     }
 
     static double validate(Distiller d, ImageSet data, int batchSize, int side) {
@@ -174,8 +232,16 @@ public final class Retrofit {
         var pre = new Preprocessor(patch, Preprocessor.ResizePolicy.NONE);
         List<FeatureMap> maps = new ArrayList<>();
         for (int i = 0; i < 3; i++)
-            maps.add(LayerFeatures.finalFeatures(f.forward(pre.tensor(Microstructure.GRF.generate(o.imageSize(), o.imageSize(), 100 + i))), 0, true));
-        BiasProbe bp = new BiasProbe(Ramp.LR_UD, new io.jvit.probe.SampleMask(true, Math.max(1, Math.min(6, o.imageSize() / patch / 3)), 1.0), 2, 1.0, 100001);
+            maps.add(LayerFeatures.finalFeatures(
+                    f.forward(pre.tensor(Microstructure.GRF.generate(o.imageSize(), o.imageSize(), 100 + i))),
+                    0,
+                    true));
+        BiasProbe bp = new BiasProbe(
+                Ramp.LR_UD,
+                new io.jvit.probe.SampleMask(true, Math.max(1, Math.min(6, o.imageSize() / patch / 3)), 1.0),
+                2,
+                1.0,
+                100001);
         return bp.run(maps).mean();
     }
 
@@ -195,8 +261,13 @@ public final class Retrofit {
             String[] f = line.split(",", -1);
             int e = Integer.parseInt(f[0]);
             if (e < upTo)
-                rows.add(new Epoch(e, Double.parseDouble(f[1]), Double.parseDouble(f[2]), f[3].isEmpty() ? Double.NaN : Double.parseDouble(f[3]),
-                        Double.parseDouble(f[4]), Boolean.parseBoolean(f[5])));
+                rows.add(new Epoch(
+                        e,
+                        Double.parseDouble(f[1]),
+                        Double.parseDouble(f[2]),
+                        f[3].isEmpty() ? Double.NaN : Double.parseDouble(f[3]),
+                        Double.parseDouble(f[4]),
+                        Boolean.parseBoolean(f[5])));
         }
         return rows;
     }

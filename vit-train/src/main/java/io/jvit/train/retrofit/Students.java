@@ -1,16 +1,15 @@
 package io.jvit.train.retrofit;
 
 import io.jvit.core.config.ViTConfig;
-import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTWeights;
+import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiSlopes;
 import io.jvit.core.pe.PositionalEncoding;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The paper's student (digest d.1): a copy of the teacher whose positional encoding is replaced. The
@@ -28,9 +27,11 @@ public final class Students {
             if (want.containsKey(e.getKey())) w.put(e.getKey(), e.getValue().dup());
         if (pe instanceof Alibi2d a && a.slopes() == AlibiSlopes.LEARNED)
             for (int b = 0; b < cfg.depth(); b++)
-                w.put(Alibi2d.slopeParam(b), Nd4j.valueArrayOf(new long[]{cfg.numHeads()}, 1.0, teacher.dataType()));
+                w.put(Alibi2d.slopeParam(b), Nd4j.valueArrayOf(new long[] {cfg.numHeads()}, 1.0, teacher.dataType()));
         for (String k : want.keySet())
-            if (!w.containsKey(k)) throw new IllegalArgumentException("the student's PE needs parameter '" + k + "' that the teacher lacks");
+            if (!w.containsKey(k))
+                throw new IllegalArgumentException(
+                        "the student's PE needs parameter '" + k + "' that the teacher lacks");
         return new VisionTransformer(cfg, new ViTWeights(w));
     }
 }

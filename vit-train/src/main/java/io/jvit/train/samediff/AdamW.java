@@ -1,10 +1,9 @@
 package io.jvit.train.samediff;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * AdamW (Loshchilov &amp; Hutter; PyTorch's {@code torch.optim.AdamW} update, decoupled weight decay) on
@@ -33,7 +32,8 @@ public final class AdamW {
             String k = e.getKey();
             INDArray p = e.getValue(), g = grads.get(k);
             if (g == null) throw new IllegalStateException("no gradient for " + k);
-            INDArray mk = m.computeIfAbsent(k, x -> p.ulike().assign(0)), vk = v.computeIfAbsent(k, x -> p.ulike().assign(0));
+            INDArray mk = m.computeIfAbsent(k, x -> p.ulike().assign(0)),
+                    vk = v.computeIfAbsent(k, x -> p.ulike().assign(0));
             mk.muli(beta1).addi(g.mul(1 - beta1));
             vk.muli(beta2).addi(g.mul(g).muli(1 - beta2));
             if (lr == 0) continue;

@@ -1,11 +1,10 @@
 package io.jvit.train.samediff;
 
 import io.jvit.core.model.ViTGraph;
+import java.util.Locale;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
-
-import java.util.Locale;
 
 /**
  * The distillation loss on a student's training graph (digest d.1): the student's final-normed patch
@@ -14,13 +13,16 @@ import java.util.Locale;
  * keep-dims mean over −1 has a wrong gradient).
  */
 public enum DistillationLoss {
-    COSINE, MSE;
-
+    COSINE,
+    MSE;
     public static final String TARGET = "distill_target", LOSS = "distill_loss";
 
     public static DistillationLoss parse(String s) {
-        try { return valueOf(s.toUpperCase(Locale.ROOT)); }
-        catch (IllegalArgumentException e) { throw new IllegalArgumentException("loss must be cosine or mse, got '" + s + "'"); }
+        try {
+            return valueOf(s.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("loss must be cosine or mse, got '" + s + "'");
+        }
     }
 
     /** Adds the target placeholder and the scalar loss to {@code graph}; returns the loss variable. */
@@ -32,7 +34,10 @@ public enum DistillationLoss {
         SDVariable loss;
         if (this == COSINE) {
             SDVariable dot = s.mul(t).sum(3);
-            SDVariable norms = sd.math.sqrt(s.mul(s).sum(3)).mul(sd.math.sqrt(t.mul(t).sum(3))).add(1e-8);
+            SDVariable norms = sd.math
+                    .sqrt(s.mul(s).sum(3))
+                    .mul(sd.math.sqrt(t.mul(t).sum(3)))
+                    .add(1e-8);
             loss = dot.div(norms).rsub(1.0).mean();
         } else {
             SDVariable d = s.sub(t);

@@ -1,11 +1,5 @@
 package io.jvit.train.samediff;
 
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -15,6 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** What every training loop on a SameDiff graph needs: its trainable names, their arrays, loss and gradients. */
 public final class GraphTraining {
@@ -40,7 +39,8 @@ public final class GraphTraining {
      * The loss and the gradients of {@code names}. ND4J M2.1 prints one "Added differentiated op" line per
      * op to stdout while it builds a graph's backward pass: that first call runs with stdout silenced.
      */
-    public static synchronized OutAndGrad lossAndGradients(SameDiff sd, Map<String, INDArray> placeholders, String loss, List<String> names) {
+    public static synchronized OutAndGrad lossAndGradients(
+            SameDiff sd, Map<String, INDArray> placeholders, String loss, List<String> names) {
         if (BUILT.contains(sd)) return sd.calculateGradientsAndOutputs(placeholders, List.of(loss), names);
         PrintStream out = System.out;
         System.setOut(new PrintStream(OutputStream.nullOutputStream()));

@@ -4,15 +4,10 @@ import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.checkpoint.Safetensors;
 import io.jvit.core.config.ConfigJson;
 import io.jvit.core.fast.FastViT;
-import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTGraph;
 import io.jvit.core.model.ViTWeights;
+import io.jvit.core.model.VisionTransformer;
 import io.jvit.train.retrofit.Distiller;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Feature distillation of a student into its frozen teacher (digest d.1): the teacher (fast engine)
@@ -38,14 +37,24 @@ public final class SameDiffDistiller implements Distiller {
     private final List<String> trainable = new ArrayList<>();
     private final VisionTransformer student;
 
-    public SameDiffDistiller(VisionTransformer teacher, VisionTransformer student, int gridH, int gridW, DistillationLoss loss,
-                     int[] blankChannels, AdamW optimizer, int threads) {
+    public SameDiffDistiller(
+            VisionTransformer teacher,
+            VisionTransformer student,
+            int gridH,
+            int gridW,
+            DistillationLoss loss,
+            int[] blankChannels,
+            AdamW optimizer,
+            int threads) {
         if (student.dataType() != DataType.FLOAT) throw new IllegalArgumentException("students train in float32");
         if (teacher.config().embedDim() != student.config().embedDim())
-            throw new IllegalArgumentException("teacher width " + teacher.config().embedDim() + " ≠ student width " + student.config().embedDim());
+            throw new IllegalArgumentException(
+                    "teacher width " + teacher.config().embedDim() + " ≠ student width "
+                            + student.config().embedDim());
         for (int c : blankChannels)
             if (c < 0 || c >= teacher.config().embedDim())
-                throw new IllegalArgumentException("blank channel " + c + " is outside 0…" + (teacher.config().embedDim() - 1));
+                throw new IllegalArgumentException("blank channel " + c + " is outside 0…"
+                        + (teacher.config().embedDim() - 1));
         this.teacher = teacher;
         this.student = student;
         this.teacherEngine = new FastViT(teacher, threads);
@@ -57,13 +66,20 @@ public final class SameDiffDistiller implements Distiller {
         trainable.addAll(GraphTraining.trainable(graph.sameDiff()));
     }
 
-    public VisionTransformer teacher() { return teacher; }
-    public AdamW optimizer() { return optimizer; }
+    public VisionTransformer teacher() {
+        return teacher;
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
 
     /** The teacher's final patch features (B, h, w, C) with the blanked channels set to 0. */
     public INDArray targets(INDArray images) {
         INDArray t = teacherEngine.forward(images).patchTokens();
-        for (int c : blankChannels) t.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(c)).assign(0);
+        for (int c : blankChannels)
+            t.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(c))
+                    .assign(0);
         return t;
     }
 
@@ -89,16 +105,22 @@ public final class SameDiffDistiller implements Distiller {
         double loss = 0;
         for (long i = 0; i < b; i += microBatch) {
             long j = Math.min(b, i + microBatch);
-            INDArray chunk = b <= microBatch ? images : images.get(NDArrayIndex.interval(i, j)).dup();
+            INDArray chunk = b <= microBatch
+                    ? images
+                    : images.get(NDArrayIndex.interval(i, j)).dup();
             Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, chunk, DistillationLoss.TARGET, targets(chunk));
             var og = GraphTraining.lossAndGradients(sd, ph, DistillationLoss.LOSS, trainable);
-            double w = (double) (j - i) / b;                          // the loss is a mean over images
+            double w = (double) (j - i) / b; // the loss is a mean over images
             loss += w * og.getOutputs().get(DistillationLoss.LOSS).getDouble(0);
             if (grads == null) {
                 grads = new LinkedHashMap<>();
-                for (var e : og.getGradients().entrySet()) grads.put(e.getKey(), b <= microBatch ? e.getValue() : e.getValue().mul(w));
+                for (var e : og.getGradients().entrySet())
+                    grads.put(
+                            e.getKey(),
+                            b <= microBatch ? e.getValue() : e.getValue().mul(w));
             } else
-                for (var e : og.getGradients().entrySet()) grads.get(e.getKey()).addi(e.getValue().mul(w));
+                for (var e : og.getGradients().entrySet())
+                    grads.get(e.getKey()).addi(e.getValue().mul(w));
         }
         optimizer.update(parameters(), grads);
         return loss;
@@ -108,15 +130,22 @@ public final class SameDiffDistiller implements Distiller {
     @Override
     public double loss(INDArray images) {
         Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, images, DistillationLoss.TARGET, targets(images));
-        return graph.sameDiff().output(ph, DistillationLoss.LOSS).get(DistillationLoss.LOSS).getDouble(0);
+        return graph.sameDiff()
+                .output(ph, DistillationLoss.LOSS)
+                .get(DistillationLoss.LOSS)
+                .getDouble(0);
     }
 
     /** The student's parameters as the graph holds them (updated in place by the optimiser). */
-    public Map<String, INDArray> parameters() { return GraphTraining.parameters(graph.sameDiff(), trainable); }
+    public Map<String, INDArray> parameters() {
+        return GraphTraining.parameters(graph.sameDiff(), trainable);
+    }
 
     /** The student as a model with the current weights (shared arrays). */
     @Override
-    public VisionTransformer student() { return new VisionTransformer(student.config(), new ViTWeights(parameters())); }
+    public VisionTransformer student() {
+        return new VisionTransformer(student.config(), new ViTWeights(parameters()));
+    }
 
     // ---- training state: student weights + AdamW moments + counters, one safetensors file, written atomically ----
 
@@ -141,10 +170,12 @@ public final class SameDiffDistiller implements Distiller {
     public Map<String, String> loadState(Path file) {
         Safetensors.Contents c = Safetensors.read(file);
         if (!"jvit-retrofit-state".equals(c.metadata().get("format")))
-            throw new IllegalArgumentException(file + ": not a retrofit state (use a last.state.safetensors written by ./vit retrofit)");
+            throw new IllegalArgumentException(
+                    file + ": not a retrofit state (use a last.state.safetensors written by ./vit retrofit)");
         String cfg = c.metadata().get(Checkpoints.CONFIG_KEY), mine = ConfigJson.write(student.config());
         if (!mine.equals(cfg))
-            throw new IllegalArgumentException(file + ": the state is for another student configuration\n  state: " + cfg + "\n  this run: " + mine);
+            throw new IllegalArgumentException(file + ": the state is for another student configuration\n  state: "
+                    + cfg + "\n  this run: " + mine);
         Map<String, INDArray> params = parameters();
         for (var e : params.entrySet()) {
             INDArray saved = c.tensors().get(P + e.getKey());

@@ -2,22 +2,21 @@ package io.jvit.train.samediff;
 
 import io.jvit.core.image.Image;
 import io.jvit.core.image.Preprocessor;
-import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.model.ViTGraph;
 import io.jvit.core.model.ViTWeights;
+import io.jvit.core.model.VisionTransformer;
 import io.jvit.probe.synthetic.Microstructure;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Self-supervised pre-training by masked image modelling (SimMIM: mask patches in pixel space, predict
@@ -42,18 +41,22 @@ public final class SimMim {
         this.patch = model.config().patchSize();
         this.side = side;
         this.grid = side / patch;
-        if (side % patch != 0) throw new IllegalArgumentException("side " + side + " is not a multiple of the patch size " + patch);
+        if (side % patch != 0)
+            throw new IllegalArgumentException("side " + side + " is not a multiple of the patch size " + patch);
         this.maskRatio = maskRatio;
         this.optimizer = optimizer;
         this.rnd = new Random(seed);
         this.graph = model.trainingGraph(grid, grid, Set.of());
         SameDiff sd = graph.sameDiff();
         int c = model.config().embedDim(), out = 3 * patch * patch;
-        SDVariable w = sd.var("mim.head.weight", Nd4j.randn(seed, new long[]{c, out}).castTo(DataType.FLOAT).muli(0.02));
+        SDVariable w = sd.var(
+                "mim.head.weight",
+                Nd4j.randn(seed, new long[] {c, out}).castTo(DataType.FLOAT).muli(0.02));
         SDVariable b = sd.var("mim.head.bias", Nd4j.zeros(DataType.FLOAT, out));
-        SDVariable tokens = sd.getVariable(ViTGraph.PATCH_TOKENS).reshape(-1, c);                  // (B·h·w, C)
-        SDVariable pred = tokens.mmul(w).add(b);                                                   // (B·h·w, 3p²)
-        SDVariable target = sd.placeHolder(TARGET, DataType.FLOAT, -1, out), mask = sd.placeHolder(MASK, DataType.FLOAT, -1, 1);
+        SDVariable tokens = sd.getVariable(ViTGraph.PATCH_TOKENS).reshape(-1, c); // (B·h·w, C)
+        SDVariable pred = tokens.mmul(w).add(b); // (B·h·w, 3p²)
+        SDVariable target = sd.placeHolder(TARGET, DataType.FLOAT, -1, out),
+                mask = sd.placeHolder(MASK, DataType.FLOAT, -1, 1);
         SDVariable err = pred.sub(target);
         SDVariable loss = err.mul(err).mul(mask).sum().div(mask.sum().mul(out).add(1e-6));
         sd.setLossVariables(sd.identity(LOSS, loss));
@@ -62,7 +65,7 @@ public final class SimMim {
 
     /** One step on a fresh batch of generated microstructures (random kind, seed and contrast); returns the loss. */
     public double step(int batch) {
-        INDArray x = microstructures(rnd, batch, side, patch);                                       // (B, 3, S, S)
+        INDArray x = microstructures(rnd, batch, side, patch); // (B, 3, S, S)
         float[] px = x.dup('c').data().asFloat();
         int out = 3 * patch * patch, tokens = grid * grid, plane = side * side;
         float[] target = new float[batch * tokens * out], mask = new float[batch * tokens];
@@ -80,8 +83,13 @@ public final class SimMim {
                             if (m) masked[src] = 0f;
                         }
             }
-        Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, Nd4j.create(masked, x.shape()),
-                TARGET, Nd4j.create(target, new long[]{(long) batch * tokens, out}), MASK, Nd4j.create(mask, new long[]{(long) batch * tokens, 1}));
+        Map<String, INDArray> ph = Map.of(
+                ViTGraph.IMAGES,
+                Nd4j.create(masked, x.shape()),
+                TARGET,
+                Nd4j.create(target, new long[] {(long) batch * tokens, out}),
+                MASK,
+                Nd4j.create(mask, new long[] {(long) batch * tokens, 1}));
         SameDiff sd = graph.sameDiff();
         var og = GraphTraining.lossAndGradients(sd, ph, LOSS, trainable);
         optimizer.update(GraphTraining.parameters(sd, trainable), og.getGradients());
@@ -104,7 +112,8 @@ public final class SimMim {
     /** The backbone with its trained weights (the head dropped). */
     public VisionTransformer backbone() {
         Map<String, INDArray> w = new LinkedHashMap<>();
-        for (String n : ViTWeights.expectedShapes(model.config()).keySet()) w.put(n, graph.sameDiff().getVariable(n).getArr().dup());
+        for (String n : ViTWeights.expectedShapes(model.config()).keySet())
+            w.put(n, graph.sameDiff().getVariable(n).getArr().dup());
         return new VisionTransformer(model.config(), new ViTWeights(w));
     }
 }

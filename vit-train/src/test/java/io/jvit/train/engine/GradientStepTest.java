@@ -1,5 +1,9 @@
 package io.jvit.train.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
 import io.jvit.core.config.MlpKind;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.ViTWeights;
@@ -10,13 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.api.buffer.DataType;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
-
 /** Data parallelism and gradient accumulation: the same step as one pass over the batch, and reproducible bit for bit. */
 class GradientStepTest {
-    final ViTConfig c = Fixtures.config(new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED), 2, 1, MlpKind.GELU);
+    final ViTConfig c = Fixtures.config(
+            new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED), 2, 1, MlpKind.GELU);
     final ViTWeights w = Fixtures.weights(c, 8, DataType.FLOAT);
     final int batch = 5;
     final float[] images = Fixtures.gaussian(batch * 3 * 12 * 20, 2, 1.0);
@@ -30,18 +31,24 @@ class GradientStepTest {
     @Test
     void splittingTheBatchOverThreadsAndMicroBatchesGivesTheSameGradients() {
         Params one = Params.zerosLike(Params.of(c, w)), split = Params.zerosLike(one);
-        Fixtures.Result whole = Fixtures.engine(c, w, images, batch, 3, 5,
-                ((DistillationObjective) objective).targets(), FeatureLoss.COSINE, false);
+        Fixtures.Result whole = Fixtures.engine(
+                c, w, images, batch, 3, 5, ((DistillationObjective) objective).targets(), FeatureLoss.COSINE, false);
         double l1 = run(1, Integer.MAX_VALUE, one);
         assertThat(l1).isEqualTo(whole.loss());
-        for (String k : one.names()) assertThat(one.get(k)).as(k).containsExactly(whole.grads().get(k));  // 1 thread, 1 micro-batch: the plain pass
+        for (String k : one.names())
+            assertThat(one.get(k))
+                    .as(k)
+                    .containsExactly(whole.grads().get(k)); // 1 thread, 1 micro-batch: the plain pass
 
-        double l2 = run(2, 2, split);                 // micro-batches 2 + 2 + 1, each split over 2 threads (1 + 1, 1)
+        double l2 = run(2, 2, split); // micro-batches 2 + 2 + 1, each split over 2 threads (1 + 1, 1)
         assertThat(l2).isCloseTo(l1, within(1e-6 * l1));
         for (String k : one.names()) {
             float[] a = one.get(k), b = split.get(k);
             double scale = 0, diff = 0;
-            for (int i = 0; i < a.length; i++) { scale = Math.max(scale, Math.abs(a[i])); diff = Math.max(diff, Math.abs(a[i] - b[i])); }
+            for (int i = 0; i < a.length; i++) {
+                scale = Math.max(scale, Math.abs(a[i]));
+                diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            }
             assertThat(diff).as(k).isLessThanOrEqualTo(1e-5 * scale);
             assertThat(scale).as(k).isGreaterThan(0);
         }
@@ -59,19 +66,23 @@ class GradientStepTest {
     @Test
     void reusedActivationsGiveTheSameBitsAsFreshOnes() {
         float[] other = Fixtures.gaussian(batch * 3 * 12 * 20, 9, 2.0);
-        for (boolean recompute : new boolean[]{false, true}) {
+        for (boolean recompute : new boolean[] {false, true}) {
             TrainableViT m = new TrainableViT(c, Params.of(c, w), recompute);
-            GradientStep reused = new GradientStep(m, 2, 3);                  // micro-batches 3 + 2: tapes of two sizes
-            Params first = Params.zerosLike(m.params()), again = Params.zerosLike(first), fresh = Params.zerosLike(first);
+            GradientStep reused = new GradientStep(m, 2, 3); // micro-batches 3 + 2: tapes of two sizes
+            Params first = Params.zerosLike(m.params()),
+                    again = Params.zerosLike(first),
+                    fresh = Params.zerosLike(first);
             reused.run(other, batch, 12, 20, objective, first);
-            for (String k : m.params().names()) {                           // the weights move between steps, as in training
+            for (String k : m.params().names()) { // the weights move between steps, as in training
                 float[] p = m.params().get(k);
                 for (int i = 0; i < p.length; i++) p[i] += 1e-3f * first.get(k)[i];
             }
             double l = reused.run(images, batch, 12, 20, objective, again);
-            double lf = new GradientStep(new TrainableViT(c, m.params(), recompute), 2, 3).run(images, batch, 12, 20, objective, fresh);
+            double lf = new GradientStep(new TrainableViT(c, m.params(), recompute), 2, 3)
+                    .run(images, batch, 12, 20, objective, fresh);
             assertThat(l).as("recompute %s", recompute).isEqualTo(lf);
-            for (String k : fresh.names()) assertThat(again.get(k)).as("%s, recompute %s", k, recompute).containsExactly(fresh.get(k));
+            for (String k : fresh.names())
+                assertThat(again.get(k)).as("%s, recompute %s", k, recompute).containsExactly(fresh.get(k));
         }
     }
 
@@ -85,7 +96,10 @@ class GradientStepTest {
         for (String k : one.names()) {
             float[] a = one.get(k), b = four.get(k);
             double scale = 0, diff = 0;
-            for (int i = 0; i < a.length; i++) { scale = Math.max(scale, Math.abs(a[i])); diff = Math.max(diff, Math.abs(a[i] - b[i])); }
+            for (int i = 0; i < a.length; i++) {
+                scale = Math.max(scale, Math.abs(a[i]));
+                diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            }
             assertThat(diff).as(k).isLessThanOrEqualTo(1e-5 * scale);
         }
     }

@@ -1,5 +1,8 @@
 package io.jvit.train.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.jvit.core.config.MlpKind;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.ViTWeights;
@@ -9,11 +12,9 @@ import io.jvit.core.pe.AlibiSlopes;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 class RecomputeAndMemoryTest {
-    final ViTConfig c = Fixtures.config(new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED), 3, 2, MlpKind.SWIGLU);
+    final ViTConfig c = Fixtures.config(
+            new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED), 3, 2, MlpKind.SWIGLU);
 
     @Test
     void recomputingBlocksGivesBitIdenticalGradients() {
@@ -22,13 +23,14 @@ class RecomputeAndMemoryTest {
         Fixtures.Result plain = Fixtures.engine(c, w, images, 2, 3, 5, targets, FeatureLoss.COSINE, false);
         Fixtures.Result again = Fixtures.engine(c, w, images, 2, 3, 5, targets, FeatureLoss.COSINE, true);
         assertThat(again.loss()).isEqualTo(plain.loss());
-        for (String k : plain.grads().names()) assertThat(again.grads().get(k)).as(k).containsExactly(plain.grads().get(k));
+        for (String k : plain.grads().names())
+            assertThat(again.grads().get(k)).as(k).containsExactly(plain.grads().get(k));
     }
 
     @Test
     void tapeBytesIsWhatTheTapeHolds() {
         Params p = Params.of(c, Fixtures.weights(c, 4, DataType.FLOAT));
-        for (boolean recompute : new boolean[]{false, true}) {
+        for (boolean recompute : new boolean[] {false, true}) {
             Tape t = new TrainableViT(c, p, recompute).forward(Fixtures.gaussian(3 * 3 * 12 * 20, 1, 1), 3, 12, 20, 1);
             assertThat(TrainableViT.tapeBytes(c, 3, 3, 5, recompute)).isEqualTo(4 * t.floats());
         }
@@ -41,8 +43,11 @@ class RecomputeAndMemoryTest {
     @Test
     void badInput() {
         TrainableViT m = new TrainableViT(c, Params.of(c, Fixtures.weights(c, 4, DataType.FLOAT)), false);
-        assertThatThrownBy(() -> m.forward(new float[3 * 12 * 20], 1, 12, 18, 1)).hasMessageContaining("not a positive multiple of the patch size 4");
-        assertThatThrownBy(() -> m.forward(new float[3 * 12 * 20], 2, 12, 20, 1)).hasMessageContaining("are not 2 images of 3×12×20");
-        assertThatThrownBy(() -> m.forward(new float[3 * 12 * 20], 1, 12, 20, 0)).hasMessageContaining("thread count must be >= 1");
+        assertThatThrownBy(() -> m.forward(new float[3 * 12 * 20], 1, 12, 18, 1))
+                .hasMessageContaining("not a positive multiple of the patch size 4");
+        assertThatThrownBy(() -> m.forward(new float[3 * 12 * 20], 2, 12, 20, 1))
+                .hasMessageContaining("are not 2 images of 3×12×20");
+        assertThatThrownBy(() -> m.forward(new float[3 * 12 * 20], 1, 12, 20, 0))
+                .hasMessageContaining("thread count must be >= 1");
     }
 }

@@ -1,15 +1,15 @@
 package io.jvit.train.retrofit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.jvit.core.Engine;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
-import io.jvit.core.Engine;
 import io.jvit.train.engine.FeatureLoss;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,14 +17,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The retrofit job on both engines: one job, the same losses, files either engine resumes. */
 class RetrofitEnginesTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static final Alibi2d LEARNED = new Alibi2d(AlibiDistance.Metric.EUCLIDEAN, true, true, AlibiSlopes.LEARNED);
 
@@ -41,15 +41,36 @@ class RetrofitEnginesTest {
     }
 
     static Retrofit.Options options(Engine e, boolean recompute, int epochs) {
-        return new Retrofit.Options(LEARNED, FeatureLoss.COSINE, 3e-3, 0.05, 3, epochs, 12, new int[]{5}, 0.25, 7, 1, false, 2, e, recompute);
+        return new Retrofit.Options(
+                LEARNED,
+                FeatureLoss.COSINE,
+                3e-3,
+                0.05,
+                3,
+                epochs,
+                12,
+                new int[] {5},
+                0.25,
+                7,
+                1,
+                false,
+                2,
+                e,
+                recompute);
     }
 
     /** Every step's loss, in order. */
-    static List<Double> run(VisionTransformer t, ImageSet data, Retrofit.Options o, Path out, Path resume) throws IOException {
+    static List<Double> run(VisionTransformer t, ImageSet data, Retrofit.Options o, Path out, Path resume)
+            throws IOException {
         List<Double> losses = new ArrayList<>();
         Retrofit.run(t, null, data, o, out, resume, new Retrofit.Listener() {
-            @Override public void step(int epoch, int step, int steps, double loss) { losses.add(loss); }
-            @Override public void epoch(Retrofit.Epoch e) {}
+            @Override
+            public void step(int epoch, int step, int steps, double loss) {
+                losses.add(loss);
+            }
+
+            @Override
+            public void epoch(Retrofit.Epoch e) {}
         });
         return losses;
     }
@@ -72,8 +93,10 @@ class RetrofitEnginesTest {
         assertThat(a).hasSize(4).first().isEqualTo(b.get(0));
         for (int r = 1; r < 4; r++) {
             String[] x = a.get(r).split(","), y = b.get(r).split(",");
-            assertThat(Double.parseDouble(x[2])).as("val loss, epoch %d", r - 1).isCloseTo(Double.parseDouble(y[2]), within(1e-4));
-            assertThat(x[5]).isEqualTo(y[5]);                               // the same epochs were best
+            assertThat(Double.parseDouble(x[2]))
+                    .as("val loss, epoch %d", r - 1)
+                    .isCloseTo(Double.parseDouble(y[2]), within(1e-4));
+            assertThat(x[5]).isEqualTo(y[5]); // the same epochs were best
         }
     }
 
@@ -91,7 +114,8 @@ class RetrofitEnginesTest {
         mixed.addAll(rest);
         mixed.addAll(last);
         assertThat(mixed).hasSize(straight.size());
-        for (int i = 0; i < mixed.size(); i++) assertThat(mixed.get(i)).as("step %d", i).isCloseTo(straight.get(i), within(1e-4));
+        for (int i = 0; i < mixed.size(); i++)
+            assertThat(mixed.get(i)).as("step %d", i).isCloseTo(straight.get(i), within(1e-4));
         assertThat(Files.readAllLines(out.resolve(Retrofit.METRICS))).hasSize(4);
     }
 
