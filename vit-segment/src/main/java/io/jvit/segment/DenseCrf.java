@@ -34,6 +34,12 @@ public final class DenseCrf {
             double guideSigma) {
         public static final Params PAPER = new Params(1, 10, 30, 13, 10, 10, 0);
 
+        /**
+         * {@code ./vit segment}'s and {@code ./vit serve}'s default: the paper's kernels with compat 3 and 5 and a σ 1
+         * guide (the paper's compat 10 erases small particles: docs/segmentation.md).
+         */
+        public static final Params DEFAULT = new Params(1, 3, 30, 13, 5, 10, 1);
+
         /** With the raw image as guide. */
         public Params(
                 double gaussianSxy,

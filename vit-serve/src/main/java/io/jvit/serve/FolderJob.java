@@ -2,6 +2,7 @@ package io.jvit.serve;
 
 import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.ImageLoader;
+import io.jvit.segment.DenseCrf;
 import io.jvit.segment.Segmenter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,19 @@ final class FolderJob implements Runnable {
     final AtomicInteger processed = new AtomicInteger();
     final AtomicBoolean finished = new AtomicBoolean();
 
-    FolderJob(String id, Segmenter segmenter, FastViT vit, List<Path> images, Path out) {
+    private final DenseCrf.Params crf; // null: no CRF
+    private final int threads;
+
+    FolderJob(
+            String id,
+            Segmenter segmenter,
+            FastViT vit,
+            DenseCrf.Params crf,
+            int threads,
+            List<Path> images,
+            Path out) {
+        this.crf = crf;
+        this.threads = threads;
         this.id = id;
         this.segmenter = segmenter;
         this.vit = vit;
@@ -46,9 +59,11 @@ final class FolderJob implements Runnable {
                 Path f = images.get(i), target = out.resolve(i + ".png");
                 try {
                     Segmenter.Result r;
+                    io.jvit.core.image.Image image = ImageLoader.read(f);
                     synchronized (segmenter) {
-                        r = segmenter.apply(ImageLoader.read(f), vit);
+                        r = segmenter.apply(image, vit);
                     } // one classifier, one caller at a time
+                    if (crf != null) r = DenseCrf.refine(r, image, crf, threads); // as ./vit segment --apply-to
                     Files.write(target, Pngs.labels(r.labels(), r.height(), r.width()));
                     done.add(new Done(f.getFileName().toString(), target, null));
                 } catch (RuntimeException | java.io.IOException e) { // one bad image does not stop the folder

@@ -10,11 +10,17 @@ import java.util.Set;
 /**
  * The options of {@code POST /api/images/{id}/segment}, checked before any work; the names and defaults are
  * {@code ./vit segment}'s ({@code features}: both when a ViT source is served, else classical; {@code classifier}
- * xgboost; {@code pca} 9; {@code seed} 0), {@code source} picks the served ViT (default: the first).
+ * xgboost; {@code pca} 9; {@code seed} 0; {@code class_weights} none; {@code crf} true), {@code source} picks the served ViT (default: the first).
  */
 record SegmentRequest(
-        Segmenter.FeatureSet features, String source, PixelClassifier.Kind classifier, int pca, long seed) {
-    static final Set<String> FIELDS = Set.of("features", "source", "classifier", "pca", "seed");
+        Segmenter.FeatureSet features,
+        String source,
+        PixelClassifier.Kind classifier,
+        int pca,
+        long seed,
+        boolean balanced,
+        boolean crf) {
+    static final Set<String> FIELDS = Set.of("features", "source", "classifier", "pca", "seed", "class_weights", "crf");
 
     static SegmentRequest parse(JsonNode o, Map<String, ?> sources) {
         if (o == null || o.isMissingNode() || o.isNull())
@@ -23,8 +29,8 @@ record SegmentRequest(
         for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!FIELDS.contains(f))
-                throw ApiException.badRequest(
-                        "unknown option \"" + f + "\" (known: features, source, classifier, pca, seed)");
+                throw ApiException.badRequest("unknown option \"" + f
+                        + "\" (known: features, source, classifier, pca, seed, class_weights, crf)");
         }
         Segmenter.FeatureSet set = sources.isEmpty() ? Segmenter.FeatureSet.CLASSICAL : Segmenter.FeatureSet.BOTH;
         if (o.has("features")) set = parse(o, "features", Segmenter.FeatureSet::parse);
@@ -60,11 +66,24 @@ record SegmentRequest(
                 throw ApiException.badRequest("\"seed\" must be an integer, got " + v);
             seed = v.asLong();
         }
-        return new SegmentRequest(set, source, kind, pca, seed);
+        boolean balanced = false; // ./vit segment's --class-weights none
+        if (o.has("class_weights")) {
+            String w = text(o, "class_weights");
+            if (!w.equals("balanced") && !w.equals("none"))
+                throw ApiException.badRequest("\"class_weights\" must be \"balanced\" or \"none\", got \"" + w + "\"");
+            balanced = w.equals("balanced");
+        }
+        boolean crf = true; // ./vit segment's default: refined by the dense CRF (DenseCrf.Params.DEFAULT)
+        if (o.has("crf")) {
+            JsonNode v = o.get("crf");
+            if (!v.isBoolean()) throw ApiException.badRequest("\"crf\" must be true or false, got " + v);
+            crf = v.asBoolean();
+        }
+        return new SegmentRequest(set, source, kind, pca, seed, balanced, crf);
     }
 
     Segmenter.Options options(int threads) {
-        return new Segmenter.Options(features, classifier, pca, threads, seed);
+        return new Segmenter.Options(features, classifier, pca, threads, seed, balanced);
     }
 
     static String name(Enum<?> e) {

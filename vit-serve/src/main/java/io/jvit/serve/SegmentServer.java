@@ -10,6 +10,7 @@ import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.core.io.BadInputException;
+import io.jvit.segment.DenseCrf;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.Metrics;
 import io.jvit.segment.PixelClassifier;
@@ -293,12 +294,16 @@ public final class SegmentServer implements AutoCloseable {
             long t1 = System.nanoTime();
             Segmenter seg = Segmenter.train(prepared, lab, opts);
             Segmenter.Result r = seg.apply(s.image, vit);
+            float[] uncertainty = ImageSession.uncertainty(r); // the classifier's, as ./vit segment --uncertainty
+            if (req.crf()) r = DenseCrf.refine(r, s.image, DenseCrf.Params.DEFAULT, config.threads());
             long t2 = System.nanoTime();
-            s.outcome(new ImageSession.Outcome(seg, r, req, ImageSession.uncertainty(r)));
+            s.outcome(new ImageSession.Outcome(seg, r, req, uncertainty));
             ObjectNode o = JSON.createObjectNode();
             o.put("features", SegmentRequest.name(req.features()))
                     .put("source", req.source())
                     .put("classifier", SegmentRequest.name(req.classifier()))
+                    .put("class_weights", req.balanced() ? "balanced" : "none")
+                    .put("crf", req.crf())
                     .put("feature_count", seg.featureCount())
                     .put("cached", cached)
                     .put("feature_seconds", (t1 - t0) / 1e9)
@@ -386,7 +391,13 @@ public final class SegmentServer implements AutoCloseable {
         List<Path> files = folderImages();
         String id = UUID.randomUUID().toString();
         FolderJob job = new FolderJob(
-                id, o.segmenter(), config.sources().get(o.request().source()), files, temp.resolve("job-" + id));
+                id,
+                o.segmenter(),
+                config.sources().get(o.request().source()),
+                o.request().crf() ? DenseCrf.Params.DEFAULT : null,
+                config.threads(),
+                files,
+                temp.resolve("job-" + id));
         folderJobs.put(id, job);
         jobs.submit(job);
         return JSON.createObjectNode().put("job", id).put("total", job.total());

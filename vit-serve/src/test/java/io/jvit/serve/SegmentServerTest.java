@@ -165,14 +165,18 @@ class SegmentServerTest {
                 .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(classes.get(0).get("position_r2").asDouble()).isBetween(0.0, 1.0);
 
-        // the labels equal Segmenter's for the same image, scribbles and options (what ./vit segment runs)
+        // the labels equal what ./vit segment runs by default for the same image and scribbles: unweighted classes,
+        // then the dense CRF with its default parameters
         Image img = ImageLoader.fromBuffered(image(0));
-        Segmenter.Result expected = Segmenter.train(
+        Segmenter.Result classifier = Segmenter.train(
                         img,
                         new LabelImage(scribbles(), H, W),
-                        new Segmenter.Options(Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.XGBOOST, 9, 1, 0),
+                        new Segmenter.Options(
+                                Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.XGBOOST, 9, 1, 0, false),
                         null)
                 .apply(img, null);
+        Segmenter.Result expected =
+                io.jvit.segment.DenseCrf.refine(classifier, img, io.jvit.segment.DenseCrf.Params.DEFAULT, 1);
         HttpResponse<byte[]> labels = call("GET", "/api/images/" + id + "/segmentation.png", null, null);
         assertThat(labels.headers().firstValue("Content-Type")).contains("image/png");
         int[] got = decodeLabels(labels.body());
@@ -188,18 +192,20 @@ class SegmentServerTest {
         BufferedImage unc =
                 ImageIO.read(new ByteArrayInputStream(call("GET", "/api/images/" + id + "/uncertainty.png", null, null)
                         .body()));
-        float p0 = expected.probability(0)[2 * W + 60], p1 = expected.probability(1)[2 * W + 60];
+        // the uncertainty is the classifier's, before the CRF (as ./vit segment --uncertainty)
+        float p0 = classifier.probability(0)[2 * W + 60], p1 = classifier.probability(1)[2 * W + 60];
         assertThat(unc.getRaster().getSample(60, 2, 0)).isEqualTo(Math.round((1 - Math.abs(p0 - p1)) * 255));
         BufferedImage shown = ImageIO.read(new ByteArrayInputStream(
                 call("GET", "/api/images/" + id + "/image.png", null, null).body()));
         assertThat(shown.getWidth()).isEqualTo(W);
 
-        // model.json is what --load-model reads, and it segments alike
+        // model.json is what --load-model reads, and it segments alike (the classifier's labels: the CRF is applied
+        // after)
         HttpResponse<byte[]> model = call("GET", "/api/images/" + id + "/model.json", null, null);
         assertThat(model.statusCode()).isEqualTo(200);
         Path saved = dir.resolve("m.json");
         Files.write(saved, model.body());
-        assertThat(Segmenter.load(saved, 1).apply(img, null).labels()).isEqualTo(expected.labels());
+        assertThat(Segmenter.load(saved, 1).apply(img, null).labels()).isEqualTo(classifier.labels());
 
         // retraining reuses the cached features
         assertThat(json(call("POST", "/api/images/" + id + "/segment", "application/json", new byte[0]))
