@@ -13,11 +13,20 @@ final class Pngs {
 
     /** Grey values as stored: 8-bit while they fit, else 16-bit (as the command's label images). */
     static byte[] labels(int[] v, int h, int w) {
+        return encode(labelImage(v, h, w), "png");
+    }
+
+    /** The same label image as a TIFF (what Fiji and ilastik users often keep). */
+    static byte[] labelsTiff(int[] v, int h, int w) {
+        return encode(labelImage(v, h, w), "tiff");
+    }
+
+    private static BufferedImage labelImage(int[] v, int h, int w) {
         int max = java.util.Arrays.stream(v).max().orElse(0);
         BufferedImage im =
                 new BufferedImage(w, h, max > 255 ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
         im.getRaster().setPixels(0, 0, w, h, v);
-        return encode(im);
+        return im;
     }
 
     /** Values in [0, 1] as 8-bit grey (as the command's probability maps). */
@@ -51,9 +60,13 @@ final class Pngs {
     }
 
     private static byte[] encode(BufferedImage im) {
+        return encode(im, "png");
+    }
+
+    private static byte[] encode(BufferedImage im, String format) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(im, "png", out);
+            if (!ImageIO.write(im, format, out)) throw new IOException("no ImageIO writer for " + format);
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -179,6 +179,11 @@ public final class SegmentServer implements AutoCloseable {
                 var r = outcome(s).result();
                 send(ex, 200, "image/png", Pngs.labels(r.labels(), r.height(), r.width()));
             }
+            case "segmentation.tif" -> {
+                only(method, "GET");
+                var r = outcome(s).result();
+                send(ex, 200, "image/tiff", Pngs.labelsTiff(r.labels(), r.height(), r.width()));
+            }
             case "uncertainty.png" -> {
                 only(method, "GET");
                 var o = outcome(s);

@@ -183,6 +183,13 @@ class SegmentServerTest {
         assertThat(got).isEqualTo(expected.labels());
         assertThat(got[24 * W + 30]).isEqualTo(BRIGHT); // the disc's centre
         assertThat(got[2 * W + 60]).isEqualTo(DARK); // a far corner
+        HttpResponse<byte[]> tiff = call("GET", "/api/images/" + id + "/segmentation.tif", null, null);
+        assertThat(tiff.headers().firstValue("Content-Type")).contains("image/tiff");
+        Path tif = dir.resolve("labels.tif");
+        Files.write(tif, tiff.body());
+        assertThat(LabelImage.read(tif).values())
+                .as("the TIFF holds the same labels")
+                .isEqualTo(got);
 
         BufferedImage prob = ImageIO.read(new ByteArrayInputStream(
                 call("GET", "/api/images/" + id + "/probabilities/" + BRIGHT + ".png", null, null)

@@ -470,6 +470,7 @@ async function init() {
   $('show-scribbles').onchange = () => redrawScribbles();
   $('download-scribbles').onclick = guard(async () => state.labels && download(await greyPng(state.labels, state.width, state.height), 'scribbles.png'));
   $('download-labels').onclick = () => downloadResult('segmentation.png', 'labels.png');
+  $('download-labels-tiff').onclick = () => downloadResult('segmentation.tif', 'labels.tif');
   $('download-model').onclick = () => downloadResult('model.json', 'model.json');
   $('apply').onclick = applyToFolder;
   for (const v of views()) installPointer(v.querySelector('.viewport'));
