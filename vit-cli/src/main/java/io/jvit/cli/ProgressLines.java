@@ -28,6 +28,10 @@ final class ProgressLines implements ProgressBarRenderer, ProgressBarConsumer {
     @Override
     public String render(ProgressState s, int maxLength) {
         state = s;
+        return line(s, !s.isAlive());
+    }
+
+    private String line(ProgressState s, boolean done) {
         return line(
                 s.getTaskName(),
                 s.getStart(),
@@ -36,7 +40,7 @@ final class ProgressLines implements ProgressBarRenderer, ProgressBarConsumer {
                 s.getTotalElapsed().toNanos(),
                 s.getElapsedAfterStart().toNanos(),
                 s.getExtraMessage(),
-                !s.isAlive());
+                done);
     }
 
     /**
@@ -103,16 +107,7 @@ final class ProgressLines implements ProgressBarRenderer, ProgressBarConsumer {
     @Override
     public void close() {
         ProgressState s = state;
-        if (s != null)
-            accept(line(
-                    s.getTaskName(),
-                    s.getStart(),
-                    s.getCurrent(),
-                    s.getMax(),
-                    s.getTotalElapsed().toNanos(),
-                    s.getElapsedAfterStart().toNanos(),
-                    s.getExtraMessage(),
-                    true));
+        if (s != null) accept(line(s, true));
         out.flush();
     }
 }

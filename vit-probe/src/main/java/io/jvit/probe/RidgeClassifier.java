@@ -2,8 +2,8 @@ package io.jvit.probe;
 
 /**
  * A linear classifier for probing features: scikit-learn's {@code RidgeClassifier(alpha)}. Each class is a ridge
- * regression onto ±1 targets (unpenalised intercept); a sample gets the class of the largest decision value. In double
- * precision, through the normal equations (features × features), so meant for probe sizes (hundreds of features).
+ * regression onto ±1 targets (unpenalised intercept); a sample gets the class of the largest decision value. In
+ * double precision, with the positional probe's ridge solver ({@code LinearProbe.ridge}), so meant for probe sizes.
  */
 public final class RidgeClassifier {
     private final double[][] coef; // [class][feature]
@@ -23,23 +23,14 @@ public final class RidgeClassifier {
         for (float[] row : x) for (int j = 0; j < p; j++) xMean[j] += row[j] / (double) n;
         double[][] xc = new double[n][p];
         for (int a = 0; a < n; a++) for (int j = 0; j < p; j++) xc[a][j] = x[a][j] - xMean[j];
-        double[][] gram = new double[p][p]; // XcᵀXc + αI
-        for (double[] row : xc) for (int i = 0; i < p; i++) for (int j = 0; j <= i; j++) gram[i][j] += row[i] * row[j];
-        for (int i = 0; i < p; i++) {
-            gram[i][i] += alpha;
-            for (int j = 0; j < i; j++) gram[j][i] = gram[i][j];
-        }
         double[][] coef = new double[classes][];
         double[] intercept = new double[classes];
         for (int c = 0; c < classes; c++) {
             double yMean = 0;
             for (int label : y) yMean += (label == c ? 1.0 : -1.0) / n;
-            double[] rhs = new double[p];
-            for (int a = 0; a < n; a++) {
-                double t = (y[a] == c ? 1.0 : -1.0) - yMean;
-                for (int j = 0; j < p; j++) rhs[j] += xc[a][j] * t;
-            }
-            coef[c] = Cholesky.solve(gram, rhs);
+            double[] yc = new double[n];
+            for (int a = 0; a < n; a++) yc[a] = (y[a] == c ? 1.0 : -1.0) - yMean;
+            coef[c] = LinearProbe.ridge(xc, yc, alpha); // the probe's ridge (its dual form when samples < features)
             double b = yMean;
             for (int j = 0; j < p; j++) b -= xMean[j] * coef[c][j];
             intercept[c] = b;

@@ -41,25 +41,4 @@ final class ImageSession {
     void outcome(Outcome o) {
         outcome = o;
     }
-
-    /**
-     * 1 − (p₁ − p₂), the margin between the two likeliest classes (as ilastik's uncertainty): 0 where the classifier is
-     * sure, 1 where the two likeliest classes tie.
-     */
-    static float[] uncertainty(Segmenter.Result r) {
-        int n = r.height() * r.width(), k = r.classValues().length;
-        float[] p = r.probabilities(), u = new float[n];
-        for (int i = 0; i < n; i++) {
-            float a = -1, b = -1;
-            for (int c = 0; c < k; c++) {
-                float v = p[c * n + i];
-                if (v > a) {
-                    b = a;
-                    a = v;
-                } else if (v > b) b = v;
-            }
-            u[i] = 1 - (a - Math.max(b, 0));
-        }
-        return u;
-    }
 }

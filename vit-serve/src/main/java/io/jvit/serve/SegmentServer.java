@@ -299,7 +299,7 @@ public final class SegmentServer implements AutoCloseable {
             long t1 = System.nanoTime();
             Segmenter seg = Segmenter.train(prepared, lab, opts);
             Segmenter.Result r = seg.apply(s.image, vit);
-            float[] uncertainty = ImageSession.uncertainty(r); // the classifier's, as ./vit segment --uncertainty
+            float[] uncertainty = r.uncertainty(); // the classifier's, as ./vit segment --uncertainty
             if (req.crf()) r = DenseCrf.refine(r, s.image, DenseCrf.Params.DEFAULT, config.threads());
             long t2 = System.nanoTime();
             s.outcome(new ImageSession.Outcome(seg, r, req, uncertainty));
