@@ -14,7 +14,6 @@ import io.jvit.train.retrofit.Students;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.*;
 import org.openjdk.jmh.infra.Blackhole;
@@ -67,7 +66,7 @@ public class DistillationStepBench {
     public boolean recompute;
 
     Distiller distiller;
-    INDArray images;
+    io.jvit.core.image.Preprocessor.Pixels images;
 
     @Setup
     public void setup() {
@@ -92,7 +91,8 @@ public class DistillationStepBench {
                 Engine.parse(engine),
                 recompute);
         distiller = Retrofit.distiller(teacher, Students.of(teacher, Alibi2d.paperDefault()), grid, o);
-        images = Nd4j.rand(DataType.FLOAT, batch, 3, size, size);
+        images = new io.jvit.core.image.Preprocessor.Pixels(
+                Nd4j.rand(DataType.FLOAT, batch, 3, size, size).data().asFloat(), batch, size, size);
         ViTConfig student = cfg.withPe(Alibi2d.paperDefault());
         System.err.printf(
                 Locale.ROOT,

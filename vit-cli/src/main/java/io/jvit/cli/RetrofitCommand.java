@@ -3,7 +3,6 @@ package io.jvit.cli;
 import io.jvit.core.Engine;
 import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.fast.FastViT;
-import io.jvit.core.model.VisionTransformer;
 import io.jvit.core.pe.Alibi2d;
 import io.jvit.core.pe.AlibiDistance;
 import io.jvit.core.pe.AlibiSlopes;
@@ -12,6 +11,7 @@ import io.jvit.core.pe.PositionalEncoding;
 import io.jvit.probe.retrofit.Retention;
 import io.jvit.train.engine.FeatureLoss;
 import io.jvit.train.engine.TrainableViT;
+import io.jvit.train.retrofit.FloatModels;
 import io.jvit.train.retrofit.ImageSet;
 import io.jvit.train.retrofit.Retrofit;
 import java.nio.charset.StandardCharsets;
@@ -167,7 +167,10 @@ final class RetrofitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        threads = threadsOption.configure();
+        // the fast engine never initialises ND4J (whose threads configure() sets): float arrays end to end
+        threads = Flags.parse("--engine", engine, Engine::parse) == Engine.FAST
+                ? threadsOption.count()
+                : threadsOption.configure();
         PositionalEncoding studentPe = switch (pe.toLowerCase(Locale.ROOT)) {
             case "alibi" ->
                 new Alibi2d(
@@ -195,11 +198,8 @@ final class RetrofitCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out))
             throw new io.jvit.core.io.BadInputException(out, "exists and is not a folder");
         if (resume && !Files.exists(state)) throw new io.jvit.core.io.BadInputException(state, "nothing to resume");
-        VisionTransformer t = Checkpoints.load(teacher, Pe.parse(teacherPe), null, nonFinite.allow)
-                .model();
-        VisionTransformer start = init == null
-                ? null
-                : Checkpoints.load(init, Pe.AS_TRAINED, null, nonFinite.allow).model();
+        Checkpoints.FloatModel t = FloatModels.load(teacher, Pe.parse(teacherPe), nonFinite.allow);
+        Checkpoints.FloatModel start = init == null ? null : FloatModels.load(init, Pe.AS_TRAINED, nonFinite.allow);
         ImageSet data = new ImageSet(images, size, val, seed);
         var opts = new Retrofit.Options(
                 studentPe,
@@ -270,9 +270,14 @@ final class RetrofitCommand implements Callable<Integer> {
         if (data.skipped() > 0) System.out.printf("skipped %d unreadable image loads%n", data.skipped());
         if (Files.exists(out.resolve(Retrofit.BEST))) System.out.println("student: " + out.resolve(Retrofit.BEST));
         if (retention) {
-            VisionTransformer best =
-                    Checkpoints.load(out.resolve(Retrofit.BEST)).model();
-            Retention.Result r = Retention.measure(new FastViT(t, threads), new FastViT(best, threads), size, 6, 4, 5);
+            Checkpoints.FloatModel best = FloatModels.load(out.resolve(Retrofit.BEST), Pe.AS_TRAINED, false);
+            Retention.Result r = Retention.measure(
+                    new FastViT(t.config(), t.weights(), threads),
+                    new FastViT(best.config(), best.weights(), threads),
+                    size,
+                    6,
+                    4,
+                    5);
             String json = String.format(
                     Locale.ROOT,
                     "{\"patch_cosine\": %.4f, \"teacher_knn\": %.4f, \"student_knn\": %.4f, \"retention\": %.4f}%n",

@@ -380,6 +380,24 @@ public final class Checkpoints {
         return a;
     }
 
+    /**
+     * {@link #save} for a model held as float arrays (the canonical names of {@link ViTWeights#expectedShapes}), without
+     * ND4J: the same file as {@link #save} of the same weights, what {@link #loadFloats} reads back.
+     */
+    public static void saveFloats(Path file, FloatModel model) throws IOException {
+        Map<String, long[]> shapes = ViTWeights.expectedShapes(model.config());
+        Map<String, float[]> ordered = new LinkedHashMap<>();
+        for (String k : shapes.keySet()) {
+            float[] w = model.weights().get(k);
+            if (w == null) throw new IllegalArgumentException("no weight '" + k + "' for this configuration");
+            ordered.put(k, w);
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(CONFIG_KEY, ConfigJson.write(model.config()));
+        meta.put("format", "pt");
+        Safetensors.writeFloats(file, ordered, shapes, meta);
+    }
+
     /** Saves a model as {@code .safetensors} with its config in the metadata, atomically. */
     public static void save(Path file, VisionTransformer model) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();

@@ -234,15 +234,9 @@ public final class Safetensors {
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
-        byte[] hdr = JSON.writeValueAsBytes(header);
-        int pad = (8 - hdr.length % 8) % 8; // align the data to 8 bytes, with spaces as the spec allows
-        byte[] padded = new byte[hdr.length + pad];
-        System.arraycopy(hdr, 0, padded, 0, hdr.length);
-        for (int i = hdr.length; i < padded.length; i++) padded[i] = ' ';
+        byte[] padded = padded(header);
         AtomicFiles.write(file, out -> {
-            ByteBuffer len =
-                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
-            out.write(len.array());
+            out.write(length(padded));
             out.write(padded);
             for (INDArray c : dense.values()) {
                 ByteBuffer b = ByteBuffer.allocate(
@@ -254,5 +248,66 @@ public final class Safetensors {
                 out.write(b.array());
             }
         });
+    }
+    /**
+     * {@link #write} for float tensors held as arrays (row-major, {@code shapes} giving each one's shape), without ND4J:
+     * the same bytes as {@link #write} of the same tensors as float INDArrays. Written in {@code tensors}' order, atomically.
+     */
+    public static void writeFloats(
+            Path file, Map<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> metadata)
+            throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode m = header.putObject("__metadata__");
+            metadata.forEach(m::put);
+        }
+        long offset = 0;
+        for (var e : tensors.entrySet()) {
+            long[] s = shapes.get(e.getKey());
+            long n = 1;
+            if (s != null) for (long d : s) n *= d;
+            if (s == null || n != e.getValue().length)
+                throw new IllegalArgumentException("tensor '" + e.getKey() + "' has " + e.getValue().length
+                        + " values for shape " + java.util.Arrays.toString(s));
+            long bytes = 4L * e.getValue().length;
+            ObjectNode t = header.putObject(e.getKey());
+            t.put("dtype", "F32");
+            var shape = t.putArray("shape");
+            for (long d : s) shape.add(d);
+            t.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] padded = padded(header);
+        AtomicFiles.write(file, out -> {
+            out.write(length(padded));
+            out.write(padded);
+            ByteBuffer b = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN); // 1 MiB at a time
+            java.nio.FloatBuffer f = b.asFloatBuffer();
+            for (float[] a : tensors.values())
+                for (int i = 0; i < a.length; i += f.capacity()) {
+                    int n = Math.min(f.capacity(), a.length - i);
+                    f.clear();
+                    f.put(a, i, n);
+                    out.write(b.array(), 0, 4 * n);
+                }
+        });
+    }
+
+    /** The header's JSON, padded with spaces to a multiple of 8 bytes (the data stays aligned, as the spec allows). */
+    private static byte[] padded(ObjectNode header) throws IOException {
+        byte[] hdr = JSON.writeValueAsBytes(header);
+        int pad = (8 - hdr.length % 8) % 8;
+        byte[] padded = new byte[hdr.length + pad];
+        System.arraycopy(hdr, 0, padded, 0, hdr.length);
+        for (int i = hdr.length; i < padded.length; i++) padded[i] = ' ';
+        return padded;
+    }
+
+    /** The 8-byte little-endian header length that starts the file. */
+    private static byte[] length(byte[] header) {
+        return ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(header.length)
+                .array();
     }
 }

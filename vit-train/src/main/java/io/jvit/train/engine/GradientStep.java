@@ -28,6 +28,7 @@ public final class GradientStep {
     private final Params[] workerGrads;
     private final Tape[] workerTapes; // each worker's activations, reused by the next step of the same sizes
     private final double[] workerLoss;
+    private final float[][] workerImages, workerDNormed; // each worker's input copy and ∂L/∂normed, reused
 
     public GradientStep(TrainableViT model, int threads, int microBatch) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
@@ -38,6 +39,8 @@ public final class GradientStep {
         this.workerGrads = new Params[threads];
         this.workerTapes = new Tape[threads];
         this.workerLoss = new double[threads];
+        this.workerImages = new float[threads][];
+        this.workerDNormed = new float[threads][];
     }
 
     public TrainableViT model() {
@@ -64,9 +67,13 @@ public final class GradientStep {
                     images.length + " floats are not " + batch + " images of 3×" + height + "×" + width);
         int pixels = 3 * height * width;
         int used = Math.min(threads, Math.min(batch, microBatch));
+        // worker 0 adds straight into grads (one gradient buffer fewer: 4 bytes per parameter); the others into their
+        // own
+        Params[] buffers = new Params[used];
         for (int w = 0; w < used; w++) {
-            if (workerGrads[w] == null) workerGrads[w] = Params.zerosLike(model.params());
-            workerGrads[w].zero();
+            if (w > 0 && workerGrads[w] == null) workerGrads[w] = Params.zerosLike(model.params());
+            buffers[w] = w == 0 ? grads : workerGrads[w];
+            buffers[w].zero();
         }
         Arrays.fill(workerLoss, 0);
         for (int start = 0; start < batch; start += microBatch) {
@@ -79,23 +86,34 @@ public final class GradientStep {
                         b = chunk0 + (int) ((long) (w + 1) * size / workers);
                 if (a == b) continue;
                 tasks.add(() -> {
-                    float[] sub = Arrays.copyOfRange(images, a * pixels, b * pixels);
+                    // the worker's images and ∂L/∂normed in arrays kept from the last micro-batch of this size
+                    int length = (b - a) * pixels;
+                    float[] sub = images; // the whole batch: no copy
+                    if (length != images.length) {
+                        sub = workerImages[wk] = reuse(workerImages[wk], length);
+                        System.arraycopy(images, a * pixels, sub, 0, length);
+                    }
                     Tape tape =
                             workerTapes[wk] = model.forward(sub, b - a, height, width, kernelThreads, workerTapes[wk]);
-                    float[] dNormed = new float[tape.normed().length];
+                    float[] dNormed = workerDNormed[wk] = reuse(workerDNormed[wk], tape.normed().length);
+                    Arrays.fill(dNormed, 0f);
                     workerLoss[wk] += objective.lossAndGradient(tape, a, batch, dNormed);
-                    model.backward(tape, dNormed, workerGrads[wk], kernelThreads);
+                    model.backward(tape, dNormed, buffers[wk], kernelThreads);
                 });
             }
             runAll(tasks);
         }
-        grads.copyFrom(workerGrads[0]);
         double loss = workerLoss[0];
         for (int w = 1; w < used; w++) {
             grads.add(workerGrads[w]);
             loss += workerLoss[w];
         }
         return loss;
+    }
+
+    /** {@code kept} when it has {@code length} floats, else a new array. */
+    private static float[] reuse(float[] kept, int length) {
+        return kept != null && kept.length == length ? kept : new float[length];
     }
 
     private static final Map<Integer, ExecutorService> POOLS = new ConcurrentHashMap<>();

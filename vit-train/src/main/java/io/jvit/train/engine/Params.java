@@ -40,6 +40,24 @@ public final class Params {
         return new Params(a, s);
     }
 
+    /**
+     * The arrays of {@code weights} (taken, not copied: they become the storage an optimiser updates) under the names and
+     * shapes of {@code config}, in {@link ViTWeights#expectedShapes} order; no ND4J.
+     */
+    public static Params of(ViTConfig config, Map<String, float[]> weights) {
+        Map<String, float[]> a = new LinkedHashMap<>();
+        Map<String, long[]> s = ViTWeights.expectedShapes(config);
+        for (var e : s.entrySet()) {
+            float[] w = weights.get(e.getKey());
+            if (w == null) throw new IllegalArgumentException("weights do not fit the config: no '" + e.getKey() + "'");
+            a.put(e.getKey(), w);
+        }
+        for (String k : weights.keySet())
+            if (!s.containsKey(k))
+                throw new IllegalArgumentException("weights do not fit the config: unexpected '" + k + "'");
+        return of(a, s);
+    }
+
     /** Zeros with the names and shapes of {@code like} (gradient buffers, AdamW moments). */
     public static Params zerosLike(Params like) {
         Map<String, float[]> a = new LinkedHashMap<>();
@@ -146,6 +164,19 @@ public final class Params {
     /** The parameters as {@link ViTWeights} (copies), for {@code new VisionTransformer(config, …)} and checkpoints. */
     public ViTWeights toWeights() {
         return new ViTWeights(toArrays());
+    }
+
+    /** The tensors by name, in this set's order: the live arrays (a read-only view of the map, not a copy). */
+    public Map<String, float[]> arrays() {
+        return Collections.unmodifiableMap(arrays);
+    }
+
+    /** Overwrites one tensor from a float array of the same number of elements. */
+    public void assign(String name, float[] value) {
+        float[] dst = get(name);
+        if (value.length != dst.length)
+            throw new IllegalArgumentException(name + ": " + value.length + " values for a tensor of " + dst.length);
+        System.arraycopy(value, 0, dst, 0, dst.length);
     }
 
     /** Overwrites one tensor from an array of the same number of elements. */

@@ -1,9 +1,12 @@
 package io.jvit.train.retrofit;
 
 import io.jvit.core.checkpoint.Checkpoints;
+import io.jvit.core.checkpoint.Checkpoints.FloatModel;
 import io.jvit.core.checkpoint.Safetensors;
 import io.jvit.core.config.ConfigJson;
+import io.jvit.core.config.ViTConfig;
 import io.jvit.core.fast.FastViT;
+import io.jvit.core.image.Preprocessor;
 import io.jvit.core.model.VisionTransformer;
 import io.jvit.train.engine.DistillationObjective;
 import io.jvit.train.engine.FeatureLoss;
@@ -36,9 +39,9 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class FastDistiller implements Distiller {
     static final String P = "student/", M = "adamw.m/", V = "adamw.v/", FORMAT = "jvit-retrofit-state";
 
-    private final VisionTransformer teacher;
+    private final ViTConfig teacherConfig;
     private final FastViT teacherEngine;
-    private final io.jvit.core.config.ViTConfig studentConfig;
+    private final ViTConfig studentConfig;
     private final Params params;
     private final int gridH, gridW, threads;
     private final FeatureLoss loss;
@@ -47,7 +50,10 @@ public final class FastDistiller implements Distiller {
     private TrainableViT model;
     private GradientStep gradients;
     private Params grads;
+    private TrainableViT lossModel; // for loss-only passes: keeps one block's activations
+    private Tape validationTape; // the loss-only passes' activations, reused
 
+    /** The distiller on ND4J models (their weights copied out as float arrays once). */
     public FastDistiller(
             VisionTransformer teacher,
             VisionTransformer student,
@@ -57,10 +63,31 @@ public final class FastDistiller implements Distiller {
             int[] blankChannels,
             AdamW optimizer,
             int threads) {
+        this(floats(teacher), floats(student), gridH, gridW, loss, blankChannels, optimizer, threads);
+    }
+
+    private static FloatModel floats(VisionTransformer m) {
+        if (m.dataType() != DataType.FLOAT)
+            throw new IllegalArgumentException("students train in float32 (and the teacher runs in it)");
+        return FloatModels.of(m);
+    }
+
+    /**
+     * The distiller on models held as float arrays: the teacher runs on {@link FastViT} from its arrays, the student's
+     * arrays become the trained parameters (taken, not copied). Nothing here initialises ND4J.
+     */
+    public FastDistiller(
+            FloatModel teacher,
+            FloatModel student,
+            int gridH,
+            int gridW,
+            FeatureLoss loss,
+            int[] blankChannels,
+            AdamW optimizer,
+            int threads) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         if (gridH < 1 || gridW < 1)
             throw new IllegalArgumentException("grid must be positive, got " + gridH + "×" + gridW);
-        if (student.dataType() != DataType.FLOAT) throw new IllegalArgumentException("students train in float32");
         if (teacher.config().embedDim() != student.config().embedDim())
             throw new IllegalArgumentException(
                     "teacher width " + teacher.config().embedDim() + " ≠ student width "
@@ -73,8 +100,8 @@ public final class FastDistiller implements Distiller {
             if (c < 0 || c >= teacher.config().embedDim())
                 throw new IllegalArgumentException("blank channel " + c + " is outside 0…"
                         + (teacher.config().embedDim() - 1));
-        this.teacher = teacher;
-        this.teacherEngine = new FastViT(teacher, threads);
+        this.teacherConfig = teacher.config();
+        this.teacherEngine = new FastViT(teacher.config(), teacher.weights(), threads);
         this.studentConfig = student.config();
         this.params = Params.of(student.config(), student.weights());
         this.gridH = gridH;
@@ -100,10 +127,6 @@ public final class FastDistiller implements Distiller {
         return this;
     }
 
-    public VisionTransformer teacher() {
-        return teacher;
-    }
-
     public AdamW optimizer() {
         return optimizer;
     }
@@ -121,29 +144,53 @@ public final class FastDistiller implements Distiller {
         return params;
     }
 
-    /** The student as a model with a copy of the current weights (for probes, validation on other engines, checkpoints). */
+    /** The student as a model with a copy of the current weights (for probes, validation on other engines). */
     @Override
     public VisionTransformer student() {
         return new VisionTransformer(studentConfig, params.toWeights());
     }
 
+    /** The student's current weights as a checkpoint (the live arrays written as they are; no ND4J). */
+    @Override
+    public void saveStudent(Path file) throws IOException {
+        Checkpoints.saveFloats(file, new FloatModel(studentConfig, params.arrays()));
+    }
+
     /** The teacher's final patch features (B, h, w, C) with the blanked channels set to 0, row-major. */
-    public float[] targets(INDArray images) {
-        float[] t = teacherEngine.forward(images).patchTokens().dup('c').data().asFloat();
-        int dim = teacher.config().embedDim();
+    public float[] targets(Preprocessor.Pixels images) {
+        float[] t = teacherEngine
+                .run(images.data(), images.batch(), images.height(), images.width(), false)
+                .patchTokens();
+        int dim = teacherConfig.embedDim();
         for (int i = 0; i < t.length / dim; i++) for (int c : blankChannels) t[i * dim + c] = 0;
         return t;
     }
 
+    /** {@link #targets(Preprocessor.Pixels)} of a (B, 3, H, W) INDArray. */
+    public float[] targets(INDArray images) {
+        return targets(pixels(images));
+    }
+
     /** One AdamW step on a batch (B, 3, H, W); returns the loss before the update. */
     @Override
-    public double step(INDArray images) {
-        int[] s = check(images);
+    public double step(Preprocessor.Pixels images) {
+        check(images);
         float[] targets = targets(images);
         if (grads == null) grads = Params.zerosLike(params);
-        double l = gradients.run(pixels(images), s[0], s[1], s[2], new DistillationObjective(loss, targets), grads);
+        double l = gradients.run(
+                images.data(),
+                images.batch(),
+                images.height(),
+                images.width(),
+                new DistillationObjective(loss, targets),
+                grads);
         optimizer.update(params, grads);
         return l;
+    }
+
+    /** {@link #step(Preprocessor.Pixels)} of a (B, 3, H, W) INDArray. */
+    public double step(INDArray images) {
+        return step(pixels(images));
     }
 
     /** One step on images given one by one, each (3, H, W) or (1, 3, H, W); all must have the same size. */
@@ -151,14 +198,22 @@ public final class FastDistiller implements Distiller {
         return step(stack(images));
     }
 
-    /** The loss on a batch, no update. */
+    /** The loss on a batch, no update (its activations kept for the next loss-only pass of the same size). */
     @Override
-    public double loss(INDArray images) {
-        int[] s = check(images);
+    public double loss(Preprocessor.Pixels images) {
+        check(images);
         float[] targets = targets(images);
-        Tape t = model.forward(pixels(images), s[0], s[1], s[2], threads);
+        // forward only: the recompute model's tape (the residual stream and one block), the same arithmetic
+        if (lossModel == null) lossModel = new TrainableViT(studentConfig, params, true);
+        Tape t = validationTape = lossModel.forward(
+                images.data(), images.batch(), images.height(), images.width(), threads, validationTape);
         float[] scratch = new float[t.normed().length];
-        return new DistillationObjective(loss, targets).lossAndGradient(t, 0, s[0], scratch);
+        return new DistillationObjective(loss, targets).lossAndGradient(t, 0, images.batch(), scratch);
+    }
+
+    /** {@link #loss(Preprocessor.Pixels)} of a (B, 3, H, W) INDArray. */
+    public double loss(INDArray images) {
+        return loss(pixels(images));
     }
 
     /**
@@ -180,20 +235,22 @@ public final class FastDistiller implements Distiller {
         return sum / steps;
     }
 
-    /** (B, H, W) of a batch, checked against this distiller's grid. */
-    private int[] check(INDArray images) {
-        long[] s = images.shape();
+    /** Checks a batch against this distiller's grid. */
+    private void check(Preprocessor.Pixels images) {
         int p = studentConfig.patchSize();
-        if (s.length != 4 || s[1] != 3)
-            throw new IllegalArgumentException("images must be (B, 3, H, W), got " + Arrays.toString(s));
-        if (s[2] != (long) gridH * p || s[3] != (long) gridW * p)
-            throw new IllegalArgumentException("images are " + s[2] + "×" + s[3] + " px; this distiller trains on a "
-                    + gridH + "×" + gridW + " grid of " + p + " px patches (" + gridH * p + "×" + gridW * p + " px)");
-        return new int[] {(int) s[0], (int) s[2], (int) s[3]};
+        if (images.height() != gridH * p || images.width() != gridW * p)
+            throw new IllegalArgumentException("images are " + images.height() + "×" + images.width()
+                    + " px; this distiller trains on a " + gridH + "×" + gridW + " grid of " + p + " px patches ("
+                    + gridH * p + "×" + gridW * p + " px)");
     }
 
-    private static float[] pixels(INDArray images) {
-        return images.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    /** A (B, 3, H, W) INDArray as pixels. */
+    private static Preprocessor.Pixels pixels(INDArray images) {
+        long[] s = images.shape();
+        if (s.length != 4 || s[1] != 3)
+            throw new IllegalArgumentException("images must be (B, 3, H, W), got " + Arrays.toString(s));
+        return new Preprocessor.Pixels(
+                images.castTo(DataType.FLOAT).dup('c').data().asFloat(), (int) s[0], (int) s[2], (int) s[3]);
     }
 
     /** Images one by one → (B, 3, H, W); refuses images of different sizes. */
@@ -207,7 +264,7 @@ public final class FastDistiller implements Distiller {
             if (!Arrays.equals(s, first))
                 throw new IllegalArgumentException("images of different sizes in one batch: image 0 is " + first[0]
                         + "×" + first[1] + "×" + first[2] + ", image " + i + " is " + s[0] + "×" + s[1] + "×" + s[2]);
-            float[] x = pixels(images.get(i));
+            float[] x = images.get(i).castTo(DataType.FLOAT).dup('c').data().asFloat();
             System.arraycopy(x, 0, all, o, x.length);
             o += x.length;
         }
@@ -227,23 +284,31 @@ public final class FastDistiller implements Distiller {
     /** Saves everything a resumed run needs; {@code extra} (epoch, best validation loss, …) goes into the metadata. */
     @Override
     public void saveState(Path file, Map<String, String> extra) throws IOException {
-        Map<String, INDArray> t = new LinkedHashMap<>();
-        params.toArrays().forEach((k, v) -> t.put(P + k, v));
+        Map<String, float[]> t = new LinkedHashMap<>();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        put(t, shapes, P, params);
         if (optimizer.m() != null) {
-            optimizer.m().toArrays().forEach((k, v) -> t.put(M + k, v));
-            optimizer.v().toArrays().forEach((k, v) -> t.put(V + k, v));
+            put(t, shapes, M, optimizer.m());
+            put(t, shapes, V, optimizer.v());
         }
         Map<String, String> meta = new LinkedHashMap<>(extra);
         meta.put(Checkpoints.CONFIG_KEY, ConfigJson.write(studentConfig));
         meta.put("adamw.step", Long.toString(optimizer.step()));
         meta.put("format", FORMAT);
-        Safetensors.write(file, t, meta);
+        Safetensors.writeFloats(file, t, shapes, meta);
+    }
+
+    private static void put(Map<String, float[]> t, Map<String, long[]> shapes, String prefix, Params p) {
+        for (var e : p.arrays().entrySet()) {
+            t.put(prefix + e.getKey(), e.getValue());
+            shapes.put(prefix + e.getKey(), p.shape(e.getKey()));
+        }
     }
 
     /** Restores a state saved by this class or by the SameDiffDistiller (same student configuration); returns its metadata. */
     @Override
     public Map<String, String> loadState(Path file) {
-        Safetensors.Contents c = Safetensors.read(file);
+        Safetensors.FloatContents c = Safetensors.readFloats(file);
         if (!FORMAT.equals(c.metadata().get("format")))
             throw new IllegalArgumentException(
                     file + ": not a retrofit state (use a last.state.safetensors written by ./vit retrofit)");
@@ -260,7 +325,7 @@ public final class FastDistiller implements Distiller {
             m = Params.zerosLike(params);
             v = Params.zerosLike(params);
             for (String k : params.names()) {
-                INDArray mk = c.tensors().get(M + k), vk = c.tensors().get(V + k);
+                float[] mk = c.tensors().get(M + k), vk = c.tensors().get(V + k);
                 if (mk == null || vk == null) throw new IllegalArgumentException(file + ": no AdamW moments for " + k);
                 m.assign(k, mk);
                 v.assign(k, vk);

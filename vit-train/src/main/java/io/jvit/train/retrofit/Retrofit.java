@@ -1,7 +1,7 @@
 package io.jvit.train.retrofit;
 
 import io.jvit.core.Engine;
-import io.jvit.core.checkpoint.Checkpoints;
+import io.jvit.core.checkpoint.Checkpoints.FloatModel;
 import io.jvit.core.fast.FastViT;
 import io.jvit.core.image.Preprocessor;
 import io.jvit.core.io.AtomicFiles;
@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The ALiBi retrofit as a training run (digest d): student = teacher with its PE replaced, distilled on a
@@ -98,10 +97,7 @@ public final class Retrofit {
     public static final String STATE = "last.state.safetensors", BEST = "best.safetensors", METRICS = "metrics.csv";
     static final String HEADER = "epoch,train_loss,val_loss,probe_r2_lr_ud,seconds,best";
 
-    /**
-     * Runs (or, with {@code resume}, continues) a retrofit. {@code init} is the starting student (null: the
-     * teacher with its PE swapped for {@code o.pe()}); a multiscale stage passes the previous stage's best.
-     */
+    /** {@link #run(FloatModel, FloatModel, ImageSet, Options, Path, Path, Listener)} on ND4J models (copied out once). */
     public static List<Epoch> run(
             VisionTransformer teacher,
             VisionTransformer init,
@@ -111,11 +107,23 @@ public final class Retrofit {
             Path resume,
             Listener listener)
             throws IOException {
+        return run(FloatModels.of(teacher), init == null ? null : FloatModels.of(init), data, o, out, resume, listener);
+    }
+
+    /**
+     * Runs (or, with {@code resume}, continues) a retrofit. {@code init} is the starting student (null: the
+     * teacher with its PE swapped for {@code o.pe()}); a multiscale stage passes the previous stage's best. Its arrays
+     * become the trained parameters (not copied). On {@link Engine#FAST} the whole job runs on float arrays (images,
+     * teacher, student, checkpoints) and never initialises ND4J.
+     */
+    public static List<Epoch> run(
+            FloatModel teacher, FloatModel init, ImageSet data, Options o, Path out, Path resume, Listener listener)
+            throws IOException {
         int p = teacher.config().patchSize();
         if (o.imageSize() < p)
             throw new IllegalArgumentException(
                     "image size " + o.imageSize() + " is smaller than one " + p + " px patch");
-        VisionTransformer student = init != null ? init : Students.of(teacher, o.pe());
+        FloatModel student = init != null ? init : Students.of(teacher, o.pe());
         int grid = o.imageSize()
                 / p; // the remainder is dropped, as the patch convolution does (518 px at p = 16: 32 × 32)
         Distiller d = distiller(teacher, student, grid, o);
@@ -136,8 +144,8 @@ public final class Retrofit {
             double sum = 0;
             int n = 0;
             for (int s = 0; s < steps; s++) {
-                INDArray batch = cropToGrid(
-                        data.batch(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize()))),
+                Preprocessor.Pixels batch = cropToGrid(
+                        data.pixels(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize()))),
                         grid * p);
                 if (batch == null) continue;
                 double loss = d.step(batch);
@@ -160,7 +168,7 @@ public final class Retrofit {
             if (improved) best = val;
             Epoch row = new Epoch(e, n == 0 ? Double.NaN : sum / n, val, r2, (System.nanoTime() - t0) / 1e9, improved);
             rows.add(row);
-            if (improved) Checkpoints.save(out.resolve(BEST), d.student());
+            if (improved) d.saveStudent(out.resolve(BEST));
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("epoch", Integer.toString(e));
             meta.put("best_val", Double.toString(best));
@@ -173,8 +181,16 @@ public final class Retrofit {
         return rows;
     }
 
-    /** The distiller of {@code o.engine()}: AdamW(lr, 0.9, 0.999, 1e-8, weight decay), micro-batches, recomputation. */
+    /** {@link #distiller(FloatModel, FloatModel, int, Options)} on ND4J models (copied out once). */
     public static Distiller distiller(VisionTransformer teacher, VisionTransformer student, int grid, Options o) {
+        return distiller(FloatModels.of(teacher), FloatModels.of(student), grid, o);
+    }
+
+    /**
+     * The distiller of {@code o.engine()}: AdamW(lr, 0.9, 0.999, 1e-8, weight decay), micro-batches, recomputation. The
+     * fast one trains {@code student}'s arrays in place; the SameDiff one gets ND4J copies of both models.
+     */
+    public static Distiller distiller(FloatModel teacher, FloatModel student, int grid, Options o) {
         return switch (o.engine()) {
             case FAST ->
                 new FastDistiller(
@@ -190,8 +206,8 @@ public final class Retrofit {
                         .recompute(o.recompute());
             case SAMEDIFF ->
                 new SameDiffDistiller(
-                                teacher,
-                                student,
+                                FloatModels.toModel(teacher),
+                                FloatModels.toModel(student),
                                 grid,
                                 grid,
                                 DistillationLoss.valueOf(o.loss().name()),
@@ -203,14 +219,14 @@ public final class Retrofit {
     }
 
     /** The top-left side × side pixels of a (B, 3, S, S) batch (S ≥ side): what a stride-p patch embedding reads. */
-    static INDArray cropToGrid(INDArray batch, int side) {
-        if (batch == null || (batch.size(2) == side && batch.size(3) == side)) return batch;
-        return batch.get(
-                        org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                        org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, side),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, side))
-                .dup('c');
+    static Preprocessor.Pixels cropToGrid(Preprocessor.Pixels batch, int side) {
+        if (batch == null || (batch.height() == side && batch.width() == side)) return batch;
+        int h = batch.height(), w = batch.width();
+        float[] out = new float[batch.batch() * 3 * side * side];
+        for (int plane = 0; plane < batch.batch() * 3; plane++)
+            for (int y = 0; y < side; y++)
+                System.arraycopy(batch.data(), (plane * h + y) * w, out, (plane * side + y) * side, side);
+        return new Preprocessor.Pixels(out, batch.batch(), side, side);
     }
 
     static double validate(Distiller d, ImageSet data, int batchSize, int side) {
@@ -218,10 +234,10 @@ public final class Retrofit {
         double sum = 0;
         int n = 0;
         for (int i = 0; i < v.size(); i += batchSize) {
-            INDArray b = cropToGrid(data.batch(v.subList(i, Math.min(v.size(), i + batchSize))), side);
+            Preprocessor.Pixels b = cropToGrid(data.pixels(v.subList(i, Math.min(v.size(), i + batchSize))), side);
             if (b == null) continue;
-            sum += d.loss(b) * b.size(0);
-            n += (int) b.size(0);
+            sum += d.loss(b) * b.batch();
+            n += b.batch();
         }
         return n == 0 ? Double.NaN : sum / n;
     }

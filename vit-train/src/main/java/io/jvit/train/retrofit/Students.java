@@ -1,5 +1,6 @@
 package io.jvit.train.retrofit;
 
+import io.jvit.core.checkpoint.Checkpoints;
 import io.jvit.core.config.ViTConfig;
 import io.jvit.core.model.ViTWeights;
 import io.jvit.core.model.VisionTransformer;
@@ -33,5 +34,30 @@ public final class Students {
                 throw new IllegalArgumentException(
                         "the student's PE needs parameter '" + k + "' that the teacher lacks");
         return new VisionTransformer(cfg, new ViTWeights(w));
+    }
+
+    /** {@link #of(VisionTransformer, PositionalEncoding)} on float arrays (copies; no ND4J). */
+    public static Checkpoints.FloatModel of(Checkpoints.FloatModel teacher, PositionalEncoding pe) {
+        ViTConfig cfg = teacher.config().withPe(pe);
+        Map<String, float[]> w = new LinkedHashMap<>();
+        for (String k : ViTWeights.expectedShapes(cfg).keySet()) {
+            float[] t = teacher.weights().get(k);
+            if (t != null) w.put(k, t.clone());
+        }
+        if (pe instanceof Alibi2d a && a.slopes() == AlibiSlopes.LEARNED)
+            for (int b = 0; b < cfg.depth(); b++) {
+                float[] ones = new float[cfg.numHeads()];
+                java.util.Arrays.fill(ones, 1f);
+                w.put(Alibi2d.slopeParam(b), ones);
+            }
+        for (String k : ViTWeights.expectedShapes(cfg).keySet())
+            if (!w.containsKey(k))
+                throw new IllegalArgumentException(
+                        "the student's PE needs parameter '" + k + "' that the teacher lacks");
+        // in the canonical order (the slopes were put last)
+        Map<String, float[]> ordered = new LinkedHashMap<>();
+        for (String k : ViTWeights.expectedShapes(cfg).keySet()) ordered.put(k, w.get(k));
+        w = ordered;
+        return new Checkpoints.FloatModel(cfg, w);
     }
 }

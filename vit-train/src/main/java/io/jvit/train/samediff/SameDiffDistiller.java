@@ -96,8 +96,26 @@ public final class SameDiffDistiller implements Distiller {
         return this;
     }
 
-    /** One AdamW step on a batch (B, 3, H, W); returns the loss before the update. */
     @Override
+    public double step(io.jvit.core.image.Preprocessor.Pixels images) {
+        return step(array(images));
+    }
+
+    @Override
+    public double loss(io.jvit.core.image.Preprocessor.Pixels images) {
+        return loss(array(images));
+    }
+
+    private static INDArray array(io.jvit.core.image.Preprocessor.Pixels p) {
+        return org.nd4j.linalg.factory.Nd4j.create(p.data(), new long[] {p.batch(), 3, p.height(), p.width()}, 'c');
+    }
+
+    @Override
+    public void saveStudent(Path file) throws IOException {
+        Checkpoints.save(file, student());
+    }
+
+    /** One AdamW step on a batch (B, 3, H, W); returns the loss before the update. */
     public double step(INDArray images) {
         SameDiff sd = graph.sameDiff();
         long b = images.size(0);
@@ -127,7 +145,6 @@ public final class SameDiffDistiller implements Distiller {
     }
 
     /** The loss on a batch, no update. */
-    @Override
     public double loss(INDArray images) {
         Map<String, INDArray> ph = Map.of(ViTGraph.IMAGES, images, DistillationLoss.TARGET, targets(images));
         return graph.sameDiff()
