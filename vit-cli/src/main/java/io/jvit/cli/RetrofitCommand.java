@@ -10,9 +10,9 @@ import io.jvit.core.pe.Pe;
 import io.jvit.core.pe.PositionalEncoding;
 import io.jvit.probe.retrofit.Retention;
 import io.jvit.train.engine.FeatureLoss;
-import io.jvit.train.engine.TrainableViT;
 import io.jvit.train.retrofit.FloatModels;
 import io.jvit.train.retrofit.ImageSet;
+import io.jvit.train.retrofit.MemoryPlan;
 import io.jvit.train.retrofit.Retrofit;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -229,15 +229,13 @@ final class RetrofitCommand implements Callable<Integer> {
                 epochs,
                 eng.label(),
                 recompute ? " (recompute)" : "");
-        if (eng == Engine.FAST && size >= t.config().patchSize()) {
+        if (eng == Engine.FAST && size >= t.config().patchSize()) { // recomputation where only that fits the heap
             var cfg = (start != null ? start : t).config().withPe(studentPe);
-            int grid = size / t.config().patchSize();
-            long bytes = TrainableViT.tapeBytes(cfg, Math.min(batch, microBatch), grid, grid, recompute);
-            System.err.printf(
-                    Locale.ROOT,
-                    "retrofit: student activations %.0f MiB per %d-image micro-batch%n",
-                    bytes / 1048576.0,
-                    Math.min(batch, microBatch));
+            MemoryPlan plan =
+                    MemoryPlan.of(t.config(), cfg, opts, Runtime.getRuntime().maxMemory());
+            opts = plan.options();
+            if (plan.note() != null) System.err.println("retrofit: " + plan.note());
+            System.err.println("retrofit: " + plan.describe());
         }
         int stepsPerEpoch = (data.train().size() + batch - 1) / batch;
         List<Retrofit.Epoch> rows;

@@ -71,6 +71,26 @@ public final class Retrofit {
                 throw new IllegalArgumentException(
                         "recompute needs Engine.FAST (the SameDiff graph keeps every activation)");
         }
+
+        /** These options with recomputation {@code on}. */
+        public Options withRecompute(boolean on) {
+            return new Options(
+                    pe,
+                    loss,
+                    lr,
+                    weightDecay,
+                    batchSize,
+                    epochs,
+                    imageSize,
+                    blankChannels,
+                    valFraction,
+                    seed,
+                    threads,
+                    probe,
+                    microBatch,
+                    engine,
+                    on);
+        }
     }
 
     /** One row of metrics.csv. */
