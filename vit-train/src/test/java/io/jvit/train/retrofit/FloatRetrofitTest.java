@@ -31,9 +31,9 @@ class FloatRetrofitTest {
         Path teacher = dir.resolve("teacher.safetensors"), images = RetrofitEnginesTest.images(dir);
         Checkpoints.save(teacher, t);
         Path alone = dir.resolve("alone");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(
-                        java,
+                        javaBin,
                         "--add-modules",
                         "jdk.incubator.vector",
                         "-verbose:class",
@@ -70,6 +70,18 @@ class FloatRetrofitTest {
         for (Retrofit.Epoch e : rows)
             printed.add("epoch " + e.epoch() + " train " + e.trainLoss() + " val " + e.valLoss());
         assertThat(output.lines().filter(l -> l.startsWith("epoch ")).toList()).isEqualTo(printed);
+        // what the job printed and wrote before it ran on float arrays (ND4J images, teacher and writers, commit
+        // 574dc12;
+        // the first two rows come back from metrics.csv, so with its 6 digits)
+        assertThat(printed)
+                .containsExactly(
+                        "epoch 0 train 0.067741 val 0.065027",
+                        "epoch 1 train 0.049976 val 0.060803",
+                        "epoch 2 train 0.03855382065758331 val 0.058754068784433754");
+        assertThat(java.util.HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(Files.readAllBytes(here.resolve(Retrofit.BEST)))))
+                .isEqualTo("d9477a2fca0f933f9ea9e2a92f27f4d832752f8ec11632cf6235320769855e01");
         assertThat(Files.mismatch(alone.resolve(Retrofit.BEST), here.resolve(Retrofit.BEST)))
                 .isEqualTo(-1);
         assertThat(Files.mismatch(alone.resolve(Retrofit.STATE), here.resolve(Retrofit.STATE)))
