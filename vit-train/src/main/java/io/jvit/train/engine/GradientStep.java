@@ -67,8 +67,7 @@ public final class GradientStep {
                     images.length + " floats are not " + batch + " images of 3×" + height + "×" + width);
         int pixels = 3 * height * width;
         int used = Math.min(threads, Math.min(batch, microBatch));
-        // worker 0 adds straight into grads (one gradient buffer fewer: 4 bytes per parameter); the others into their
-        // own
+        // worker 0 adds straight into grads (one gradient buffer fewer: 4 bytes per parameter), the others into theirs
         Params[] buffers = new Params[used];
         for (int w = 0; w < used; w++) {
             if (w > 0 && workerGrads[w] == null) workerGrads[w] = Params.zerosLike(model.params());

@@ -70,9 +70,8 @@ class FloatRetrofitTest {
         for (Retrofit.Epoch e : rows)
             printed.add("epoch " + e.epoch() + " train " + e.trainLoss() + " val " + e.valLoss());
         assertThat(output.lines().filter(l -> l.startsWith("epoch ")).toList()).isEqualTo(printed);
-        // what the job printed and wrote before it ran on float arrays (ND4J images, teacher and writers, commit
-        // 574dc12;
-        // the first two rows come back from metrics.csv, so with its 6 digits)
+        // what the job printed and wrote before it ran on float arrays (ND4J images, teacher, writers: commit 574dc12);
+        // the first two rows come back from metrics.csv, so with its 6 digits
         assertThat(printed)
                 .containsExactly(
                         "epoch 0 train 0.067741 val 0.065027",
