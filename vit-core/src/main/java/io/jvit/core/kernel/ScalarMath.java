@@ -36,4 +36,33 @@ public final class ScalarMath {
         if (FusedAttention.vectorized()) VectorMath.geluBackward(dy, x, dx, from, to);
         else for (int i = from; i < to; i++) dx[i] = geluBackward(dy[i], x[i]);
     }
+
+    /** Lanes of the scratch {@link #layerNorm} needs (at least 1). */
+    public static int layerNormScratch() {
+        return Math.max(1, FusedAttention.lanes());
+    }
+
+    /**
+     * LayerNorm of the row x[o, o + dim) into out[o, o + dim): (x − mean) / √(var + eps) · g + b, population variance;
+     * with the Vector API in float (lane sums in a fixed order), else {@link #layerNormRow} in double. {@code lanes}:
+     * {@link #layerNormScratch} floats of scratch.
+     */
+    public static void layerNorm(
+            float[] x, int o, int dim, float[] g, float[] b, double eps, float[] out, float[] lanes) {
+        if (FusedAttention.vectorized()) VectorMath.layerNormRow(x, o, dim, g, b, (float) eps, out, lanes);
+        else layerNormRow(x, o, dim, g, b, eps, out);
+    }
+
+    /** The reference and scalar fallback of {@link #layerNorm}: mean and variance in double. */
+    public static void layerNormRow(float[] x, int o, int dim, float[] g, float[] b, double eps, float[] out) {
+        double mean = 0, var = 0;
+        for (int c = 0; c < dim; c++) mean += x[o + c];
+        mean /= dim;
+        for (int c = 0; c < dim; c++) {
+            double d = x[o + c] - mean;
+            var += d * d;
+        }
+        float inv = (float) (1 / Math.sqrt(var / dim + eps)), m = (float) mean;
+        for (int c = 0; c < dim; c++) out[o + c] = (x[o + c] - m) * inv * g[c] + b[c];
+    }
 }

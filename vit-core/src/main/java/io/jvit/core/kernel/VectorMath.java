@@ -90,4 +90,39 @@ final class VectorMath {
         }
         for (; i < to; i++) dx[i] = ScalarMath.geluBackward(dy[i], x[i]);
     }
+
+    /**
+     * One row of LayerNorm in float, out[o, o + dim) = (x − mean) / √(var + eps) · g + b, population variance, two passes.
+     * The lane sums are added in lane order by hand ({@code reduceLanes} leaves its order to the platform), so a row's bits
+     * do not depend on the JIT tier that ran it; a vector carried around a loop is never a method's receiver (see
+     * {@link VectorAttention}'s rules).
+     */
+    static void layerNormRow(float[] x, int o, int dim, float[] g, float[] b, float eps, float[] out, float[] lanes) {
+        int upper = F.loopBound(dim), c = 0;
+        FloatVector sum = FloatVector.zero(F);
+        for (; c < upper; c += F.length())
+            sum = FloatVector.fromArray(F, x, o + c).add(sum);
+        sum.intoArray(lanes, 0);
+        float s = 0;
+        for (int l = 0; l < F.length(); l++) s += lanes[l];
+        for (; c < dim; c++) s += x[o + c];
+        float mean = s / dim;
+        FloatVector sq = FloatVector.zero(F);
+        for (c = 0; c < upper; c += F.length()) {
+            FloatVector d = FloatVector.fromArray(F, x, o + c).sub(mean);
+            sq = d.fma(d, sq);
+        }
+        sq.intoArray(lanes, 0);
+        float q = 0;
+        for (int l = 0; l < F.length(); l++) q += lanes[l];
+        for (; c < dim; c++) q += (x[o + c] - mean) * (x[o + c] - mean);
+        float inv = (float) (1 / Math.sqrt(q / dim + (double) eps));
+        for (c = 0; c < upper; c += F.length())
+            FloatVector.fromArray(F, x, o + c)
+                    .sub(mean)
+                    .mul(inv)
+                    .fma(FloatVector.fromArray(F, g, c), FloatVector.fromArray(F, b, c))
+                    .intoArray(out, o + c);
+        for (; c < dim; c++) out[o + c] = Math.fma((x[o + c] - mean) * inv, g[c], b[c]);
+    }
 }

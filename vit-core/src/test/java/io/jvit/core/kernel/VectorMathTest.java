@@ -23,6 +23,63 @@ class VectorMathTest {
         }
     }
 
+    /**
+     * The float vector LayerNorm against the definition in double, on rows with a large mean (DINOv2's activations carry
+     * some), widths with and without a scalar tail, and at offsets; and the scalar fallback against it too.
+     */
+    @Test
+    void layerNormEqualsTheDefinition() {
+        java.util.Random r = new java.util.Random(7);
+        for (int dim : new int[] {384, 768, 1, 15, 37, 100}) {
+            int rows = 3;
+            float[] x = new float[rows * dim + 5], g = new float[dim], b = new float[dim];
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 2 + (i % 3 == 0 ? 40 : -1));
+            for (int c = 0; c < dim; c++) {
+                g[c] = (float) (1 + 0.3 * r.nextGaussian());
+                b[c] = (float) (0.2 * r.nextGaussian());
+            }
+            float[] vec = new float[x.length],
+                    scalar = new float[x.length],
+                    lanes = new float[Math.max(1, VectorAttention.L)];
+            for (int row = 0; row < rows; row++) {
+                int o = 5 + row * dim;
+                VectorMath.layerNormRow(x, o, dim, g, b, 1e-6f, vec, lanes);
+                ScalarMath.layerNormRow(x, o, dim, g, b, 1e-6, scalar);
+                double mean = 0, var = 0;
+                for (int c = 0; c < dim; c++) mean += x[o + c];
+                mean /= dim;
+                for (int c = 0; c < dim; c++) var += (x[o + c] - mean) * (x[o + c] - mean);
+                double inv = 1 / Math.sqrt(var / dim + 1e-6);
+                for (int c = 0; c < dim; c++) {
+                    double want = (x[o + c] - mean) * inv * g[c] + b[c];
+                    assertThat((double) vec[o + c])
+                            .as("dim %d row %d c %d", dim, row, c)
+                            .isCloseTo(want, within(2e-5));
+                    assertThat((double) scalar[o + c]).as("scalar dim %d", dim).isCloseTo(want, within(2e-5));
+                }
+            }
+            for (int i = 0; i < 5; i++) assertThat(vec[i]).isZero(); // nothing written before the rows
+        }
+    }
+
+    /** The vector LayerNorm gives the same bits on its first (interpreted) calls as once C2 has compiled it. */
+    @Test
+    void layerNormGivesTheSameBitsInEveryJitTier() {
+        int dim = 384, rows = 64;
+        float[] x = new float[rows * dim], g = new float[dim], b = new float[dim], lanes = new float[VectorAttention.L];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 3 + 0.5);
+        for (int c = 0; c < dim; c++) {
+            g[c] = (float) (1 + 0.2 * r.nextGaussian());
+            b[c] = (float) (0.1 * r.nextGaussian());
+        }
+        float[] first = new float[x.length], later = new float[x.length];
+        for (int row = 0; row < rows; row++) VectorMath.layerNormRow(x, row * dim, dim, g, b, 1e-6f, first, lanes);
+        for (int rep = 0; rep < 3000; rep++)
+            for (int row = 0; row < rows; row++) VectorMath.layerNormRow(x, row * dim, dim, g, b, 1e-6f, later, lanes);
+        assertThat(later).isEqualTo(first);
+    }
+
     /** The vector GELU's derivative against its definition Φ(x) + x·φ(x), in double. */
     @Test
     void geluBackwardEqualsTheDefinition() {
