@@ -21,7 +21,7 @@ final class TiffChecks {
     static void requireWithin(Path file, ImageReader reader, int index, long fileSize)
             throws IIOException, java.io.IOException {
         String format = reader.getFormatName();
-        if (!"tif".equalsIgnoreCase(format) && !"tiff".equalsIgnoreCase(format)) return;
+        if (!format.toLowerCase(java.util.Locale.ROOT).matches("tiff?|bigtiff")) return;
         IIOMetadata meta = reader.getImageMetadata(index);
         TIFFDirectory dir = TIFFDirectory.createFromMetadata(meta);
         check(
