@@ -139,4 +139,28 @@ class BigTiffTest {
                 .isInstanceOf(BadInputException.class)
                 .hasMessageStartingWith(cut + ": ");
     }
+
+    @Test
+    void aBigTiffStripBeyondTheEndOfTheFileIsRefusedBeforeDecoding() throws Exception {
+        byte[] b = Files.readAllBytes(write("big.tif", true, BufferedImage.TYPE_BYTE_GRAY));
+        java.nio.ByteOrder order = b[0] == 'I' ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN;
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b).order(order);
+        int ifd = (int) buf.getLong(8);
+        long entries = buf.getLong(ifd);
+        int at = -1;
+        for (int i = 0; i < entries; i++) {
+            int e = ifd + 8 + 20 * i;
+            if ((buf.getShort(e) & 0xffff) == 279 && buf.getLong(e + 4) == 1) at = e; // StripByteCounts, one strip
+        }
+        assertThat(at).as("a one-strip StripByteCounts entry").isPositive();
+        int type = buf.getShort(at + 2) & 0xffff; // LONG (4) or LONG8 (16): the value is inline either way
+        if (type == 16) buf.putLong(at + 12, 1L << 40);
+        else buf.putInt(at + 12, Integer.MAX_VALUE);
+        Path f = dir.resolve("hostile.tif");
+        Files.write(f, b);
+        assertThatThrownBy(() -> pages(f))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith(f + ": ")
+                .hasMessageContaining("lies beyond the end of the file");
+    }
 }
