@@ -3,19 +3,22 @@
 # three-phase micrographs (seeds 0…SEEDS−1, 512²) and on the real two-phase micrograph with ground truth, for classical /
 # ViT / both features, class weights none / balanced, and no CRF / the paper's CRF / this build's default CRF.
 #   vit-cli/scripts/segmentation_table.sh [WORK_DIR]      (env: SEEDS=5, DATA=<folder with particles_2phase*.tif>, THREADS=1)
+# and, to run a part of it: FIRST_SEED=0 (held-out seeds: FIRST_SEED=5), FEATURES="classical vit both",
+# WEIGHTS="none balanced" (or powers, e.g. "none 0.5"), REAL=1 (0: the generated images only).
 # Writes WORK_DIR/runs.tsv (one line per image and setting) and prints the table (means over the generated seeds).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="${1:-/tmp/jvit-segmentation-table}"
-seeds="${SEEDS:-5}"; threads="${THREADS:-1}"
+seeds="${SEEDS:-5}"; threads="${THREADS:-1}"; first="${FIRST_SEED:-0}"
+feature_sets="${FEATURES:-classical vit both}"; weight_sets="${WEIGHTS:-none balanced}"
 data="${DATA:-$root/../shared/data/micrographs}"
 vit="$root/vit"
 student="$root/vit-cli/src/main/resources/io/jvit/cli/embedded/student.safetensors"
 mkdir -p "$work"
-"$vit" synth --kind hard3 --count "$seeds" --size 512 --seed 0 --out "$work/hard" >&2
+"$vit" synth --kind hard3 --count "$seeds" --size 512 --seed "$first" --out "$work/hard" >&2
 images=()
-for s in $(seq 0 $((seeds - 1))); do images+=("$(printf 'hard3_%03d' "$s")"); done
-[ -f "$data/particles_2phase.tif" ] && images+=(particles_2phase)
+for s in $(seq "$first" $((first + seeds - 1))); do images+=("$(printf 'hard3_%03d' "$s")"); done
+[ "${REAL:-1}" = 1 ] && [ -f "$data/particles_2phase.tif" ] && images+=(particles_2phase)
 paper=(--crf-compat 10 --crf-bilateral-compat 10 --crf-guide-sigma 0)
 runs="$work/runs.tsv"
 printf 'image\tfeatures\tweights\tcrf\tmIoU\tminority_IoU\n' > "$runs"
@@ -25,9 +28,9 @@ for img in "${images[@]}"; do
   else
     i="$work/hard/$img.png"; l="$work/hard/${img}_scribbles.png"; g="$work/hard/${img}_truth.png"; minority=255
   fi
-  for features in classical vit both; do
+  for features in $feature_sets; do
     model=(); [ "$features" != classical ] && model=(--weights "$student")
-    for weights in none balanced; do
+    for weights in $weight_sets; do
       for crf in paper default; do
         extra=(); [ "$crf" = paper ] && extra=("${paper[@]}")
         out="$("$vit" segment -t "$threads" -i "$i" -l "$l" --ground-truth "$g" --features "$features" "${model[@]}" \

@@ -91,13 +91,17 @@ final class SegmentCommand implements Callable<Integer> {
                     "sub-patch ViT features: average S×S crops shifted by patch/S pixels, shifted back (S passes² of the model; default ${DEFAULT-VALUE} = off)")
     int vitShifts;
 
-    @Option(names = "--probabilities", paramLabel = "DIR", description = "write one 8-bit probability PNG per class")
+    @Option(
+            names = "--probabilities",
+            paramLabel = "DIR",
+            description = "write one 8-bit probability map per class, prob_V.png (for a stack: multi-page prob_V.tif)")
     Path probabilities;
 
     @Option(
             names = "--ground-truth",
             paramLabel = "G",
-            description = "dense labels of IMAGE: print per-class IoU, mIoU and accuracy")
+            description =
+                    "dense labels of IMAGE (of a stack: one page per slice, or one for slice --train-page): print per-class IoU, mIoU and accuracy (per slice, and pooled)")
     Path groundTruth;
 
     @Option(
@@ -120,7 +124,7 @@ final class SegmentCommand implements Callable<Integer> {
             defaultValue = "none",
             paramLabel = "W",
             description =
-                    "none (every scribbled pixel weighs 1, default) or balanced (sample weights n/(K·n_k)); docs/segmentation.md measures both")
+                    "class weights (n/(K·n_k))^α: none (α = 0, every scribbled pixel weighs 1, default), balanced (α = 1) or a number α in [0, 1]; docs/segmentation.md measures them")
     String classWeights;
 
     @Option(
@@ -194,7 +198,7 @@ final class SegmentCommand implements Callable<Integer> {
             names = "--uncertainty",
             paramLabel = "U.png",
             description =
-                    "8-bit map of the classifier's 1 − (p₁ − p₂) (before the CRF): bright where the two likeliest classes are close, where the next scribble helps most")
+                    "8-bit map of the classifier's 1 − (p₁ − p₂) (before the CRF): bright where the two likeliest classes are close, where the next scribble helps most (for a stack: a multi-page .tif)")
     Path uncertainty;
 
     @Option(
@@ -225,13 +229,7 @@ final class SegmentCommand implements Callable<Integer> {
         Segmenter.FeatureSet set = features != null
                 ? Flags.parse("--features", features, Segmenter.FeatureSet::parse)
                 : weights != null ? Segmenter.FeatureSet.BOTH : Segmenter.FeatureSet.CLASSICAL;
-        boolean balanced = switch (classWeights.toLowerCase(Locale.ROOT)) {
-            case "balanced" -> true;
-            case "none" -> false;
-            default ->
-                throw new IllegalArgumentException(
-                        "--class-weights must be balanced or none, got '" + classWeights + "'");
-        };
+        double classWeightPower = classWeightPower(classWeights);
         if (vitShifts < 1 || vitShifts > 16)
             throw new IllegalArgumentException("--vit-shifts must be 1 to 16, got " + vitShifts);
         DenseCrf.Params crfParams = crf
@@ -267,7 +265,7 @@ final class SegmentCommand implements Callable<Integer> {
         if (pages.size() > 1)
             return segmentStack(
                     pages,
-                    new Segmenter.Options(set, kind, pca, threads, seed, balanced, vitShifts),
+                    new Segmenter.Options(set, kind, pca, threads, seed, classWeightPower, vitShifts),
                     crfParams,
                     folder,
                     folderPages,
@@ -327,7 +325,7 @@ final class SegmentCommand implements Callable<Integer> {
                     java.util.Arrays.toString(lab.classes()),
                     set.name().toLowerCase(Locale.ROOT));
             seg = Segmenter.train(
-                    img, lab, new Segmenter.Options(set, kind, pca, threads, seed, balanced, vitShifts), vit);
+                    img, lab, new Segmenter.Options(set, kind, pca, threads, seed, classWeightPower, vitShifts), vit);
         }
         long t1 = System.nanoTime();
         Segmenter.Result res = seg.apply(img, vit), before = res;
@@ -401,7 +399,7 @@ final class SegmentCommand implements Callable<Integer> {
             throws IOException {
         for (int i = 0; i < folder.size(); i++) {
             if (folderPages.get(i).size() > 1) {
-                segmentPages(writes, seg, vit, crfParams, folderPages.get(i), folderTargets.get(i));
+                segmentPages(writes, seg, vit, crfParams, folderPages.get(i), folderTargets.get(i), null, null, null);
                 continue;
             }
             Image other = ImageLoader.read(folder.get(i));
@@ -442,16 +440,16 @@ final class SegmentCommand implements Callable<Integer> {
             throws Exception {
         int n = pages.size();
         requireOneSize(image, pages);
-        if (probabilities != null || uncertainty != null || groundTruth != null)
+        if (uncertainty != null && !tiff(uncertainty))
             throw new BadInputException(
                     image,
-                    "is a stack of " + n
-                            + " pages: --probabilities, --uncertainty and --ground-truth take single images");
+                    "is a stack of " + n + " pages, its uncertainty a multi-page TIFF: give --uncertainty a .tif name");
         if (out == null || !tiff(out))
             throw new BadInputException(
                     image,
                     "is a stack of " + n + " pages, segmented into a multi-page TIFF: give --out with a .tif name");
         ImagePages.Page first = pages.get(0);
+        GroundTruthStack truth = null;
         List<Image> trainImages = new ArrayList<>();
         List<LabelImage> trainLabels = new ArrayList<>();
         if (loadModel == null) {
@@ -490,6 +488,10 @@ final class SegmentCommand implements Callable<Integer> {
                                 ? "no scribbles (every pixel is 0)"
                                 : "one class (grey value " + classes.first()
                                         + "); segmentation needs scribbles of at least two");
+            // checked before training: the classes it may hold are the scribbles'
+            if (groundTruth != null)
+                truth = truthOf(
+                        n, first, classes.stream().mapToInt(Integer::intValue).toArray());
         }
         FastViT vit = weights == null
                 ? null
@@ -503,6 +505,7 @@ final class SegmentCommand implements Callable<Integer> {
             if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && vit == null)
                 throw new BadInputException(
                         loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
+            if (groundTruth != null) truth = truthOf(n, first, seg.classValues());
         } else {
             int scribbled = trainLabels.stream().mapToInt(LabelImage::labelled).sum();
             System.err.printf(
@@ -517,49 +520,64 @@ final class SegmentCommand implements Callable<Integer> {
         }
         if (verbose) printImportance(seg);
         try (StagedWrites writes = new StagedWrites()) {
-            segmentPages(writes, seg, vit, crfParams, pages, out);
+            segmentPages(writes, seg, vit, crfParams, pages, out, uncertainty, probabilities, truth);
             if (saveModel != null) writes.write(saveModel, seg::write);
             applyToFolder(writes, seg, vit, crfParams, folder, folderPages, folderTargets);
             writes.commit();
         }
+        if (truth != null) truth.print(crfParams != null);
         return 0;
     }
 
-    /** Segments every page of a stack, one at a time, into a multi-page TIFF (8-bit, or 16-bit for grey values > 255). */
+    /** The stack's ground truth, checked against its {@code n} pages of {@code first}'s size and the trained classes. */
+    private GroundTruthStack truthOf(int n, ImagePages.Page first, int[] trained) throws IOException {
+        if (trainPage < 1 || trainPage > n)
+            throw new IllegalArgumentException("--train-page must be 1 to " + n + ", got " + trainPage);
+        return GroundTruthStack.check(groundTruth, n, first.height(), first.width(), trainPage, trained);
+    }
+
+    /**
+     * Segments every page of a stack, one at a time, into a multi-page TIFF (8-bit, or 16-bit for grey values > 255),
+     * and, when asked, the classifier's uncertainty (before the CRF, as for one image) and each class's probability
+     * (after it) as 8-bit multi-page TIFFs, and the scores against the ground truth.
+     */
     private void segmentPages(
             StagedWrites writes,
             Segmenter seg,
             FastViT vit,
             DenseCrf.Params crfParams,
             List<ImagePages.Page> pages,
-            Path target)
+            Path target,
+            Path uncertaintyTarget,
+            Path probabilityFolder,
+            GroundTruthStack truth)
             throws IOException {
         int n = pages.size();
         long t0 = System.nanoTime();
         int max = java.util.Arrays.stream(seg.classValues()).max().orElse(0);
-        writes.write(target, stream -> {
-            javax.imageio.ImageWriter wr =
-                    ImageIO.getImageWritersByFormatName("tiff").next();
-            try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(stream);
-                    me.tongfei.progressbar.ProgressBar bar =
-                            Progress.bar("segment " + pages.get(0).file().getFileName(), n)) {
-                wr.setOutput(ios);
-                javax.imageio.ImageWriteParam param = wr.getDefaultWriteParam();
-                param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
-                param.setCompressionType("Deflate");
-                wr.prepareWriteSequence(null);
+        List<StagedStacks.Target> targets = new ArrayList<>();
+        targets.add(new StagedStacks.Target(target, max > 255 ? 2 : 1));
+        if (uncertaintyTarget != null) targets.add(new StagedStacks.Target(uncertaintyTarget, 1));
+        if (probabilityFolder != null)
+            for (int v : seg.classValues())
+                targets.add(new StagedStacks.Target(probabilityFolder.resolve("prob_" + v + ".tif"), 1));
+        int w = pages.get(0).width(), h = pages.get(0).height();
+        StagedStacks.write(writes, targets, n, w, h, stacks -> {
+            try (me.tongfei.progressbar.ProgressBar bar =
+                    Progress.bar("segment " + pages.get(0).file().getFileName(), n)) {
                 for (ImagePages.Page page : pages) {
                     Image im = ImagePages.read(page);
-                    Segmenter.Result r = seg.apply(im, vit);
+                    Segmenter.Result before = seg.apply(im, vit), r = before;
                     if (crfParams != null) r = DenseCrf.refine(r, im, crfParams, threads);
-                    wr.writeToSequence(
-                            new javax.imageio.IIOImage(labelImage(r.labels(), r.height(), r.width(), max), null, null),
-                            param);
+                    int s = 0;
+                    stacks.get(s++).add(labelImage(r.labels(), h, w, max));
+                    if (uncertaintyTarget != null) stacks.get(s++).add(probabilityImage(before.uncertainty(), h, w));
+                    if (probabilityFolder != null)
+                        for (int k = 0; k < r.classValues().length; k++)
+                            stacks.get(s++).add(probabilityImage(r.probability(k), h, w));
+                    if (truth != null) truth.score(page.index(), r.labels(), before.labels());
                     bar.step();
                 }
-                wr.endWriteSequence();
-            } finally {
-                wr.dispose();
             }
         });
         double s = (System.nanoTime() - t0) / 1e9;
@@ -567,11 +585,28 @@ final class SegmentCommand implements Callable<Integer> {
                 Locale.ROOT,
                 "segmented %d slices of %d×%d in %.1f s (%.2f s per slice) → %s%n",
                 n,
-                pages.get(0).width(),
-                pages.get(0).height(),
+                w,
+                h,
                 s,
                 s / n,
                 target);
+    }
+
+    /** {@code --class-weights}: none = 0, balanced = 1, or the power α itself. */
+    static double classWeightPower(String w) {
+        String s = w.trim().toLowerCase(Locale.ROOT);
+        if (s.equals("none")) return 0;
+        if (s.equals("balanced")) return 1;
+        double a;
+        try {
+            a = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            a = Double.NaN;
+        }
+        if (!(a >= 0 && a <= 1))
+            throw new IllegalArgumentException(
+                    "--class-weights must be none, balanced or a power in [0, 1], got '" + w + "'");
+        return a;
     }
 
     /** The features ranked by importance (total gain), with their share of the total. */
@@ -619,11 +654,17 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     static void writeProbability(StagedWrites writes, Path file, float[] p, int h, int w) throws IOException {
+        BufferedImage im = probabilityImage(p, h, w);
+        writes.write(file, s -> ImageIO.write(im, "png", s));
+    }
+
+    /** A map in [0, 1] as 8-bit grey, 0 → 0 and 1 → 255. */
+    static BufferedImage probabilityImage(float[] p, int h, int w) {
         BufferedImage im = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
         var raster = im.getRaster();
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 raster.setSample(x, y, 0, Math.round(Math.min(1f, Math.max(0f, p[y * w + x])) * 255));
-        writes.write(file, s -> ImageIO.write(im, "png", s));
+        return im;
     }
 }

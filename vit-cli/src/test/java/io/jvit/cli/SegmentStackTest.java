@@ -222,4 +222,204 @@ class SegmentStackTest {
         assertThat(out).doesNotExist();
         assertThat(dir.resolve("seg.png")).doesNotExist();
     }
+
+    /** Runs the command with stdout captured; returns {exit code, stdout, stderr}. */
+    static String[] run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(err, true));
+        try {
+            return new String[] {String.valueOf(Vit.run(args)), out.toString(), err.toString()};
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static int[] truthOf(int[] px) {
+        int[] t = new int[px.length];
+        for (int i = 0; i < px.length; i++) t[i] = px[i] > 127 ? 200 : 60; // the scribbles' rule
+        return t;
+    }
+
+    static double printed(String text, String regex) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as("%s in%n%s", regex, text).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void groundTruthProbabilitiesAndUncertaintyOfAStack() throws Exception {
+        Path st = dir.resolve("stack.tif"), lab = dir.resolve("lab.png"), truth = dir.resolve("truth.tif");
+        Path out = dir.resolve("seg.tif"), u = dir.resolve("u.tif"), probs = dir.resolve("p");
+        Path model = dir.resolve("m.json");
+        List<int[]> slices = stack(st);
+        ImageIO.write(grey(scribbles(slices.get(1), 300, 1), H, W), "png", lab.toFile());
+        List<BufferedImage> tp = new ArrayList<>();
+        for (int[] px : slices) tp.add(grey(truthOf(px), H, W));
+        tiff(truth, tp);
+        String[] r = run(
+                "segment",
+                "--image",
+                st.toString(),
+                "--labels",
+                lab.toString(),
+                "--train-page",
+                "2",
+                "--ground-truth",
+                truth.toString(),
+                "--probabilities",
+                probs.toString(),
+                "--uncertainty",
+                u.toString(),
+                "--out",
+                out.toString(),
+                "--save-model",
+                model.toString());
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        // scores: per slice as Metrics.score of that page, overall pooled over the three
+        List<ImagePages.Page> seg = ImagePages.list(out);
+        io.jvit.segment.PooledScores pooled = new io.jvit.segment.PooledScores(new int[] {60, 200});
+        for (int s = 0; s < N; s++) {
+            int[] labels = LabelImage.of(ImagePages.read(seg.get(s)), "seg").values();
+            int[] t = truthOf(slices.get(s));
+            pooled.add(labels, t);
+            double want = io.jvit.segment.Metrics.score(labels, t, new int[] {60, 200})
+                    .meanIou();
+            assertThat(printed(r[1], "slice " + (s + 1) + ": mIoU ([0-9.]+)"))
+                    .isCloseTo(want, org.assertj.core.api.Assertions.within(5e-5));
+        }
+        assertThat(printed(r[1], "(?m)^mIoU ([0-9.]+), accuracy [0-9.]+ \\(3 slices pooled\\)"))
+                .isCloseTo(pooled.scores().meanIou(), org.assertj.core.api.Assertions.within(5e-5));
+        assertThat(pooled.scores().meanIou()).as("GRF phases are easy").isGreaterThan(0.8);
+        assertThat(r[1]).contains("without CRF: mIoU");
+        // probabilities: one 3-page TIFF per class, summing to 1, their argmax the labels
+        List<ImagePages.Page> p60 = ImagePages.list(probs.resolve("prob_60.tif")),
+                p200 = ImagePages.list(probs.resolve("prob_200.tif"));
+        assertThat(p60).hasSize(N);
+        assertThat(p200).hasSize(N);
+        for (int s = 0; s < N; s++) {
+            float[] a = ImagePages.read(p60.get(s)).pixels(),
+                    b = ImagePages.read(p200.get(s)).pixels();
+            int[] labels = LabelImage.of(ImagePages.read(seg.get(s)), "seg").values();
+            for (int i = 0; i < a.length; i++) {
+                assertThat((double) a[i] + b[i]).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1.5 / 255));
+                if (Math.abs(a[i] - b[i]) > 2 / 255f) assertThat(labels[i]).isEqualTo(a[i] > b[i] ? 60 : 200);
+            }
+        }
+        // uncertainty: page s is what the single-image command writes for slice s with the same model
+        List<ImagePages.Page> up = ImagePages.list(u);
+        assertThat(up).hasSize(N);
+        for (int s = 0; s < N; s++) {
+            Path one = dir.resolve("u" + s + ".png");
+            String[] r1 = run(
+                    "segment",
+                    "--image",
+                    dir.resolve("slice" + s + ".png").toString(),
+                    "--load-model",
+                    model.toString(),
+                    "--uncertainty",
+                    one.toString());
+            assertThat(r1[0]).as(r1[2]).isEqualTo("0");
+            assertThat(ImagePages.read(up.get(s)).pixels())
+                    .as("slice %d", s)
+                    .containsExactly(ImageLoader.read(one).pixels());
+        }
+        // one page of truth: the slice --train-page
+        Path page2 = dir.resolve("truth2.png");
+        ImageIO.write(grey(truthOf(slices.get(1)), H, W), "png", page2.toFile());
+        String[] r2 = run(
+                "segment",
+                "--image",
+                st.toString(),
+                "--load-model",
+                model.toString(),
+                "--train-page",
+                "2",
+                "--ground-truth",
+                page2.toString(),
+                "--out",
+                dir.resolve("seg2.tif").toString());
+        assertThat(r2[0]).as(r2[2]).isEqualTo("0");
+        assertThat(r2[1]).contains("slice 2: mIoU").doesNotContain("slice 1:").contains("(1 slice pooled)");
+    }
+
+    @Test
+    void aStacksTruthOrUncertaintyThatDoesNotFitIsRefusedAndNothingIsWritten() throws Exception {
+        Path st = dir.resolve("stack.tif"), lab = dir.resolve("lab.png"), out = dir.resolve("seg.tif");
+        Path u = dir.resolve("u.tif"), probs = dir.resolve("p");
+        List<int[]> slices = stack(st);
+        ImageIO.write(grey(scribbles(slices.get(0), 200, 1), H, W), "png", lab.toFile());
+        Path two = dir.resolve("two.tif"), small = dir.resolve("small.tif"), other = dir.resolve("other.tif");
+        tiff(two, List.of(grey(truthOf(slices.get(0)), H, W), grey(truthOf(slices.get(1)), H, W)));
+        tiff(
+                small,
+                List.of(
+                        grey(new int[20 * 30], 20, 30),
+                        grey(new int[20 * 30], 20, 30),
+                        grey(new int[20 * 30], 20, 30)));
+        int[] third = truthOf(slices.get(2));
+        third[5] = 99; // a class without scribbles
+        tiff(other, List.of(grey(truthOf(slices.get(0)), H, W), grey(truthOf(slices.get(1)), H, W), grey(third, H, W)));
+        String[][] runs = {
+            run(
+                    "segment",
+                    "--image",
+                    st.toString(),
+                    "--labels",
+                    lab.toString(),
+                    "--ground-truth",
+                    two.toString(),
+                    "--out",
+                    out.toString(),
+                    "--uncertainty",
+                    u.toString(),
+                    "--probabilities",
+                    probs.toString()),
+            run(
+                    "segment",
+                    "--image",
+                    st.toString(),
+                    "--labels",
+                    lab.toString(),
+                    "--ground-truth",
+                    small.toString(),
+                    "--out",
+                    out.toString(),
+                    "--uncertainty",
+                    u.toString()),
+            run(
+                    "segment",
+                    "--image",
+                    st.toString(),
+                    "--labels",
+                    lab.toString(),
+                    "--ground-truth",
+                    other.toString(),
+                    "--out",
+                    out.toString(),
+                    "--probabilities",
+                    probs.toString()),
+            run(
+                    "segment",
+                    "--image",
+                    st.toString(),
+                    "--labels",
+                    lab.toString(),
+                    "--uncertainty",
+                    dir.resolve("u.png").toString(),
+                    "--out",
+                    out.toString())
+        };
+        for (String[] r : runs) assertThat(r[0]).as(r[2]).isEqualTo("2");
+        assertThat(runs[0][2]).contains(two + ": has 2 pages but the stack has 3");
+        assertThat(runs[1][2]).contains(small + ": page 1 is 30×20 but the stack's pages are 56×48");
+        assertThat(runs[2][2]).contains(other + ": page 3: class 99 has no scribbles");
+        assertThat(runs[3][2]).contains("--uncertainty a .tif name");
+        assertThat(out).doesNotExist();
+        assertThat(u).doesNotExist();
+        assertThat(dir.resolve("u.png")).doesNotExist();
+        assertThat(probs).doesNotExist();
+    }
 }

@@ -62,17 +62,29 @@ public final class PixelClassifier {
             int threads,
             long seed,
             boolean balanced) {
+        return train(kind, x, rows, features, y, classes, threads, seed, balanced ? 1.0 : 0.0);
+    }
+
+    /** As above, with class weights (n / (K · n_k))^{@code classWeightPower} ({@link ClassWeights}): 0 none, 1 balanced. */
+    public static PixelClassifier train(
+            Kind kind,
+            float[] x,
+            int rows,
+            int features,
+            int[] y,
+            int classes,
+            int threads,
+            long seed,
+            double classWeightPower) {
         if (classes < 2)
             throw new IllegalArgumentException("segmentation needs at least two classes of scribbles, got " + classes);
         int[] count = new int[classes];
         for (int c : y) count[c]++;
         for (int c = 0; c < classes; c++)
             if (count[c] == 0) throw new IllegalArgumentException("class index " + c + " has no scribbled pixels");
-        float[] label = new float[rows], weight = new float[rows];
-        for (int i = 0; i < rows; i++) {
-            label[i] = y[i];
-            weight[i] = balanced ? (float) rows / (classes * count[y[i]]) : 1f;
-        }
+        float[] label = new float[rows];
+        for (int i = 0; i < rows; i++) label[i] = y[i];
+        float[] weight = ClassWeights.perSample(java.util.Arrays.copyOf(y, rows), classes, classWeightPower);
         Map<String, Object> p = new HashMap<>();
         p.put("objective", "multi:softprob");
         p.put("num_class", classes);

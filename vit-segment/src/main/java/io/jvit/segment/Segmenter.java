@@ -51,7 +51,8 @@ public final class Segmenter {
 
     /**
      * @param pcaComponents ViT PCA components (paper: 9)
-     * @param balanced      class-balanced sample weights n / (K · n_k) (default), else every scribbled pixel weighs 1
+     * @param classWeightPower class weights (n / (K · n_k))^α ({@link ClassWeights}): 0 every scribbled pixel weighs 1,
+     *                      1 fully balanced
      * @param vitShifts     sub-patch ViT features: s > 1 averages the upsampled features of s × s crops shifted by
      *                      multiples of patch/s pixels, each shifted back (HR-Dv2, the paper's {@code translate_featurise});
      *                      1 = one pass (default)
@@ -62,9 +63,11 @@ public final class Segmenter {
             int pcaComponents,
             int threads,
             long seed,
-            boolean balanced,
+            double classWeightPower,
             int vitShifts) {
         public Options {
+            if (!(classWeightPower >= 0 && classWeightPower <= 1))
+                throw new IllegalArgumentException("class weight power must be in [0, 1], got " + classWeightPower);
             if (pcaComponents < 1)
                 throw new IllegalArgumentException("PCA components must be >= 1, got " + pcaComponents);
             if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
@@ -80,13 +83,13 @@ public final class Segmenter {
                 int threads,
                 long seed,
                 boolean balanced) {
-            this(features, classifier, pcaComponents, threads, seed, balanced, 1);
+            this(features, classifier, pcaComponents, threads, seed, balanced ? 1.0 : 0.0, 1);
         }
 
         /** Class-balanced. */
         public Options(
                 FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed) {
-            this(features, classifier, pcaComponents, threads, seed, true, 1);
+            this(features, classifier, pcaComponents, threads, seed, 1.0, 1);
         }
     }
 
@@ -238,7 +241,7 @@ public final class Segmenter {
             y[r++] = java.util.Arrays.binarySearch(classes, v);
         }
         PixelClassifier clf = PixelClassifier.train(
-                o.classifier(), x, n, f.count, y, classes.length, o.threads(), o.seed(), o.balanced());
+                o.classifier(), x, n, f.count, y, classes.length, o.threads(), o.seed(), o.classWeightPower());
         Segmenter s = new Segmenter(o, clf, classes, prepared.basis, f.count);
         s.cachedImage = image;
         s.cachedFeatures = f;
@@ -292,7 +295,7 @@ public final class Segmenter {
             }
         }
         PixelClassifier clf = PixelClassifier.train(
-                o.classifier(), x, total, count, y, classes.length, o.threads(), o.seed(), o.balanced());
+                o.classifier(), x, total, count, y, classes.length, o.threads(), o.seed(), o.classWeightPower());
         return new Segmenter(o, clf, classes, basis, count);
     }
 
@@ -501,7 +504,7 @@ public final class Segmenter {
         int shifts =
                 o.has("vit_shifts") ? intField(file, o, "vit_shifts", 1, 16) : 1; // files before sub-patch features: 1
         Options opts =
-                new Options(set, kind, pcaComponents, threads, o.path("seed").asLong(), true, shifts);
+                new Options(set, kind, pcaComponents, threads, o.path("seed").asLong(), 1.0, shifts);
         JsonNode cv = o.path("class_values");
         if (!cv.isArray() || cv.size() < 2 || cv.size() > 65535)
             throw new BadInputException(file, "\"class_values\" must list 2 to 65535 grey values");

@@ -4,7 +4,6 @@ import io.jvit.core.io.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -26,10 +25,9 @@ final class ImageReaders {
     static <T> T with(Path file, boolean seekForwardOnly, boolean ignoreMetadata, Task<T> task) {
         if (!Files.isRegularFile(file)) throw new BadInputException(file, "no such file");
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext())
-                throw new BadInputException(file, "not a readable image (PNG, JPEG or TIFF expected)");
-            ImageReader r = readers.next();
+            ImageReader r = in == null ? null : BigTiff.is(file) ? BigTiff.reader() : BigTiff.jdkReader(in);
+            if (r == null)
+                throw new BadInputException(file, "not a readable image (PNG, JPEG, TIFF or BigTIFF expected)");
             try {
                 r.setInput(in, seekForwardOnly, ignoreMetadata);
                 return task.run(r);
@@ -39,7 +37,9 @@ final class ImageReaders {
         } catch (BadInputException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new BadInputException(file, "cannot decode image (" + BadInputException.describe(e) + ")", e);
+            // a decoder that trips over corrupt data (TwelveMonkeys' LZW on a mutated BigTIFF) says nothing useful
+            String why = e instanceof NullPointerException ? "corrupt data" : BadInputException.describe(e);
+            throw new BadInputException(file, "cannot decode image (" + why + ")", e);
         }
     }
 }

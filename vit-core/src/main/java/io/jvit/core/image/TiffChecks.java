@@ -21,6 +21,10 @@ final class TiffChecks {
     static void requireWithin(Path file, ImageReader reader, int index, long fileSize)
             throws IIOException, java.io.IOException {
         String format = reader.getFormatName();
+        if (format.equalsIgnoreCase("bigtiff")) {
+            BigTiffStrips.requireWithin(file, reader.getImageMetadata(index), fileSize);
+            return;
+        }
         if (!"tif".equalsIgnoreCase(format) && !"tiff".equalsIgnoreCase(format)) return;
         IIOMetadata meta = reader.getImageMetadata(index);
         TIFFDirectory dir = TIFFDirectory.createFromMetadata(meta);

@@ -49,7 +49,7 @@ class ReaderFuzzTest {
     @TempDir
     static Path dir;
 
-    private byte[] pth, jvit, plain, npy, png, jpeg, tiff, grey16, stack;
+    private byte[] pth, jvit, plain, npy, png, jpeg, tiff, grey16, stack, bigStack;
 
     @BeforeAll
     void seeds() throws Exception {
@@ -72,6 +72,11 @@ class ReaderFuzzTest {
             for (int x = 0; x < 64; x++) g.getRaster().setSample(x, y, 0, (x * 1000 + y) % 65536);
         grey16 = encode(g, "png");
         stack = stack(g, 3);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (io.jvit.core.image.TiffStackWriter w = io.jvit.core.image.TiffStackWriter.open(b, true)) {
+            for (int i = 0; i < 3; i++) w.add(g);
+        }
+        bigStack = b.toByteArray();
     }
 
     /** A multi-page TIFF of {@code pages} copies of an image. */
@@ -464,6 +469,11 @@ class ReaderFuzzTest {
             for (io.jvit.core.image.ImagePages.Page p : io.jvit.core.image.ImagePages.list(f))
                 io.jvit.core.image.ImagePages.read(p);
         }));
+        Reader allPages = f -> {
+            for (io.jvit.core.image.ImagePages.Page p : io.jvit.core.image.ImagePages.list(f))
+                io.jvit.core.image.ImagePages.read(p);
+        };
+        t.addAll(generic("bigtiff-pages", bigStack, 256, 6, allPages));
         Random r = new Random(51);
         for (int i = 0; i < 8; i++) // IHDR width or height (big-endian, bytes 16 and 20)
         t.add(fuzz(
@@ -490,6 +500,15 @@ class ReaderFuzzTest {
                     "tiff-entry-" + i,
                     Mutations.put(tiff, ifd + 2 + 12 * i + 8, 4, Mutations.hostile(r), order),
                     read));
+        // BigTIFF directory entries (20 bytes: tag, type, 8-byte count, 8-byte value): each value made hostile in turn
+        ByteOrder bigOrder = bigStack[0] == 'I' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+        int bigIfd = (int) ByteBuffer.wrap(bigStack, 8, 8).order(bigOrder).getLong();
+        long bigCount = ByteBuffer.wrap(bigStack, bigIfd, 8).order(bigOrder).getLong();
+        for (int i = 0; i < bigCount; i++)
+            t.add(fuzz(
+                    "bigtiff-entry-" + i,
+                    Mutations.put(bigStack, bigIfd + 8 + 20 * i + 12, 8, Mutations.hostile(r), bigOrder),
+                    allPages));
         // truncated JPEG: was decoded with grey where the data stopped, now refused
         t.add(refused("jpeg-truncated", Mutations.truncate(jpeg, jpeg.length * 2 / 3), read, "truncated"));
         t.add(refused("png-truncated", Mutations.truncate(png, png.length * 2 / 3), read));
