@@ -9,6 +9,7 @@ import io.jvit.core.io.BadInputException;
 import io.jvit.core.io.StagedWrites;
 import io.jvit.core.pe.Pe;
 import io.jvit.segment.DenseCrf;
+import io.jvit.segment.LabelFiles;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.Metrics;
 import io.jvit.segment.PixelClassifier;
@@ -252,10 +253,9 @@ final class SegmentCommand implements Callable<Integer> {
         List<List<ImagePages.Page>> folderPages = new ArrayList<>();
         for (Path f : folder) {
             List<ImagePages.Page> fp = ImagePages.list(f); // every header now, not after an hour of work
-            requireOneSize(f, fp);
+            LabelFiles.requireOneSize(fp);
             folderPages.add(fp);
-            Path target = folderOut.resolve(f.getFileName().toString().replaceFirst("\\.[^.]+$", "")
-                    + (fp.size() > 1 ? "_segmented.tif" : "_segmented.png"));
+            Path target = folderOut.resolve(LabelFiles.targetName(f, fp.size()));
             if (folderTargets.contains(target)
                     || (out != null && target.toAbsolutePath().equals(out.toAbsolutePath())))
                 throw new BadInputException(
@@ -399,33 +399,15 @@ final class SegmentCommand implements Callable<Integer> {
             List<List<ImagePages.Page>> folderPages,
             List<Path> folderTargets)
             throws IOException {
+        LabelFiles.Pipeline pipeline = new LabelFiles.Pipeline(seg, vit, crfParams, threads);
         for (int i = 0; i < folder.size(); i++) {
             if (folderPages.get(i).size() > 1) {
                 segmentPages(writes, seg, vit, crfParams, folderPages.get(i), folderTargets.get(i));
                 continue;
             }
-            Image other = ImageLoader.read(folder.get(i));
-            Segmenter.Result r = seg.apply(other, vit);
-            if (crfParams != null) r = DenseCrf.refine(r, other, crfParams, threads);
-            writeLabels(writes, folderTargets.get(i), r.labels(), r.height(), r.width());
+            writes.write(folderTargets.get(i), LabelFiles.writer(pipeline, folderPages.get(i), () -> {}));
             System.err.printf("segmented %s → %s%n", folder.get(i), folderTargets.get(i));
         }
-    }
-
-    /** Every page of a stack has one size; else the file and the first page that differs are named. */
-    static void requireOneSize(Path file, List<ImagePages.Page> pages) {
-        ImagePages.Page a = pages.get(0);
-        for (ImagePages.Page p : pages)
-            if (p.width() != a.width() || p.height() != a.height())
-                throw new BadInputException(
-                        file,
-                        "page " + (p.index() + 1) + " of " + pages.size() + " is " + p.width() + "×" + p.height()
-                                + " but page 1 is " + a.width() + "×" + a.height()
-                                + ": a stack's pages must have one size");
-    }
-
-    static boolean tiff(Path p) {
-        return p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tiff?");
     }
 
     /**
@@ -441,13 +423,13 @@ final class SegmentCommand implements Callable<Integer> {
             List<Path> folderTargets)
             throws Exception {
         int n = pages.size();
-        requireOneSize(image, pages);
+        LabelFiles.requireOneSize(pages);
         if (probabilities != null || uncertainty != null || groundTruth != null)
             throw new BadInputException(
                     image,
                     "is a stack of " + n
                             + " pages: --probabilities, --uncertainty and --ground-truth take single images");
-        if (out == null || !tiff(out))
+        if (out == null || !LabelFiles.tiff(out))
             throw new BadInputException(
                     image,
                     "is a stack of " + n + " pages, segmented into a multi-page TIFF: give --out with a .tif name");
@@ -536,32 +518,11 @@ final class SegmentCommand implements Callable<Integer> {
             throws IOException {
         int n = pages.size();
         long t0 = System.nanoTime();
-        int max = java.util.Arrays.stream(seg.classValues()).max().orElse(0);
-        writes.write(target, stream -> {
-            javax.imageio.ImageWriter wr =
-                    ImageIO.getImageWritersByFormatName("tiff").next();
-            try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(stream);
-                    me.tongfei.progressbar.ProgressBar bar =
-                            Progress.bar("segment " + pages.get(0).file().getFileName(), n)) {
-                wr.setOutput(ios);
-                javax.imageio.ImageWriteParam param = wr.getDefaultWriteParam();
-                param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
-                param.setCompressionType("Deflate");
-                wr.prepareWriteSequence(null);
-                for (ImagePages.Page page : pages) {
-                    Image im = ImagePages.read(page);
-                    Segmenter.Result r = seg.apply(im, vit);
-                    if (crfParams != null) r = DenseCrf.refine(r, im, crfParams, threads);
-                    wr.writeToSequence(
-                            new javax.imageio.IIOImage(labelImage(r.labels(), r.height(), r.width(), max), null, null),
-                            param);
-                    bar.step();
-                }
-                wr.endWriteSequence();
-            } finally {
-                wr.dispose();
-            }
-        });
+        try (me.tongfei.progressbar.ProgressBar bar =
+                Progress.bar("segment " + pages.get(0).file().getFileName(), n)) {
+            writes.write(
+                    target, LabelFiles.writer(new LabelFiles.Pipeline(seg, vit, crfParams, threads), pages, bar::step));
+        }
         double s = (System.nanoTime() - t0) / 1e9;
         System.err.printf(
                 Locale.ROOT,
@@ -606,16 +567,7 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     static void writeLabels(StagedWrites writes, Path file, int[] v, int h, int w) throws IOException {
-        BufferedImage im = labelImage(v, h, w, java.util.Arrays.stream(v).max().orElse(0));
-        writes.write(file, s -> ImageIO.write(im, "png", s));
-    }
-
-    static BufferedImage labelImage(int[] v, int h, int w, int max) {
-        BufferedImage im =
-                new BufferedImage(w, h, max > 255 ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
-        var raster = im.getRaster();
-        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) raster.setSample(x, y, 0, v[y * w + x]);
-        return im;
+        writes.write(file, LabelFiles.png(v, h, w));
     }
 
     static void writeProbability(StagedWrites writes, Path file, float[] p, int h, int w) throws IOException {
