@@ -72,6 +72,26 @@ final class ImageJob {
         }
     }
 
+    /**
+     * The file that stopped a {@code --fail-fast} job, as a {@code FILE: problem} error. Spark reports a task's
+     * exception to the driver as text in its own exception's message ("… FileFailedException: FILE: problem\tat …"):
+     * the file is the unit whose path follows the class name.
+     */
+    static java.util.Optional<BadInputException> failedFile(RuntimeException e, List<ImageUnit> units) {
+        String marker = PartitionTask.FileFailedException.class.getName() + ": ";
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            String m = c.getMessage();
+            int at = m == null ? -1 : m.indexOf(marker);
+            if (at < 0) continue;
+            String text = m.substring(at + marker.length()).split("[\t\n]")[0].strip();
+            for (ImageUnit u : units)
+                if (text.startsWith(u.path() + ": "))
+                    return java.util.Optional.of(new BadInputException(
+                            u.file(), text.substring(u.path().length() + 2), e));
+        }
+        return java.util.Optional.empty();
+    }
+
     static Outcome run(String appName, JobOptions o, List<ImageUnit> units, ImageWork work) throws IOException {
         Files.createDirectories(o.out);
         long t0 = System.nanoTime();
@@ -83,10 +103,7 @@ final class ImageJob {
                     .mapPartitions(new PartitionTask(work, o.resume, o.failFast))
                     .collect());
         } catch (RuntimeException e) {
-            for (Throwable c = e; c != null; c = c.getCause())
-                if (c instanceof PartitionTask.FileFailedException f)
-                    throw new BadInputException(Path.of(f.path), f.problem(), e);
-            throw e;
+            throw failedFile(e, units).orElseThrow(() -> e);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         results.sort(Comparator.comparingInt(UnitResult::index));

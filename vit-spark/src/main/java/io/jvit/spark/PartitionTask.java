@@ -42,11 +42,8 @@ record PartitionTask(ImageWork work, boolean resume, boolean failFast)
 
     /** A file that failed under {@code --fail-fast}: it stops the job, and the driver reports it as bad input. */
     static final class FileFailedException extends BadInputException {
-        final String path; // the file as text: BadInputException's Path does not travel back from an executor
-
         FileFailedException(Path file, String problem, Throwable cause) {
             super(file, problem, cause);
-            this.path = file.toString();
         }
     }
 }

@@ -1,0 +1,279 @@
+package io.jvit.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each job in local mode against the {@code ./vit} command it mirrors, on the same images: label files identical,
+ * features to 1e-6, R² to 1e-9; the corrupt file of {@code mixed/} is listed in errors.csv while the job succeeds.
+ * One SparkSession (local[2]) serves every job of the class.
+ */
+class SparkJobsTest {
+    @TempDir
+    static Path dir;
+
+    static Fixtures fx;
+    static SparkSession spark;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        fx = Fixtures.make(dir);
+        spark = SparkSession.builder()
+                .master("local[2]")
+                .appName("vit-spark tests")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (spark != null) spark.stop();
+    }
+
+    static List<Path> cleanImages() throws Exception {
+        try (Stream<Path> s = Files.list(fx.clean())) {
+            return s.sorted().toList();
+        }
+    }
+
+    static Fixtures.Run segment(Path out, String... more) {
+        List<String> a = new ArrayList<>(List.of(
+                "segment",
+                "--load-model",
+                fx.segmenter().toString(),
+                "--weights",
+                fx.weights().toString(),
+                "--images",
+                fx.mixed().toString(),
+                "--out",
+                out.toString(),
+                "--per-partition",
+                "1"));
+        a.addAll(List.of(more));
+        return Fixtures.spark(a.toArray(String[]::new));
+    }
+
+    @Test
+    void segmentWritesWhatApplyToWritesAndListsTheCorruptImage() throws Exception {
+        Path ref = dir.resolve("segment-ref"), out = dir.resolve("segment-spark");
+        Path first = cleanImages().get(0);
+        assertThat(Fixtures.cli(
+                        "segment",
+                        "--load-model",
+                        fx.segmenter().toString(),
+                        "--weights",
+                        fx.weights().toString(),
+                        "--image",
+                        first.toString(),
+                        "--out",
+                        ref.resolve("first.png").toString(),
+                        "--apply-to",
+                        fx.clean().toString()))
+                .isZero();
+
+        Fixtures.Run run = segment(out);
+
+        assertThat(run.code()).isZero();
+        for (Path img : cleanImages()) {
+            String name = img.getFileName().toString().replace(".png", "_segmented.png");
+            assertThat(Files.readAllBytes(out.resolve(name))).as(name).isEqualTo(Files.readAllBytes(ref.resolve(name)));
+        }
+        List<String> errors = Files.readAllLines(out.resolve("errors.csv"));
+        assertThat(errors).hasSize(2);
+        assertThat(errors.get(0)).isEqualTo("path,message");
+        assertThat(errors.get(1)).startsWith(fx.mixed().resolve("zz_corrupt.png") + ",");
+        assertThat(out.resolve("zz_corrupt_segmented.png")).doesNotExist();
+
+        List<String> fractions = Files.readAllLines(out.resolve("fractions.csv"));
+        assertThat(fractions.get(0)).isEqualTo("path,fraction_1,fraction_2");
+        assertThat(fractions).hasSize(1 + cleanImages().size());
+        for (String row : fractions.subList(1, fractions.size())) {
+            String[] f = row.split(",");
+            assertThat(Double.parseDouble(f[1]) + Double.parseDouble(f[2])).isCloseTo(1.0, within(2e-6));
+        }
+        // the model was loaded once per task slot (local[2]: at most 2), not once per image or task
+        String key = new SegmentJob.Work(
+                        fx.segmenter().toAbsolutePath().toString(),
+                        fx.weights().toAbsolutePath().toString(),
+                        null,
+                        true,
+                        1,
+                        null,
+                        null)
+                .key();
+        assertThat(ModelCache.loads(key)).isBetween(1, 2);
+    }
+
+    @Test
+    void resumeAfterAKilledRunGivesTheCleanRunsFiles() throws Exception {
+        Path clean = dir.resolve("resume-clean"), resumed = dir.resolve("resume-resumed");
+        assertThat(segment(clean).code()).isZero();
+        // a run killed halfway: some label files written, the others missing, a half-written temporary file left
+        Files.createDirectories(resumed);
+        List<Path> images = cleanImages();
+        for (int i = 0; i < images.size(); i++) {
+            String name = images.get(i).getFileName().toString().replace(".png", "_segmented.png");
+            if (i % 2 == 0) Files.copy(clean.resolve(name), resumed.resolve(name));
+        }
+        Files.write(resumed.resolve(".x_segmented.png123.tmp"), new byte[] {1, 2});
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        String kept = images.get(0).getFileName().toString().replace(".png", "_segmented.png");
+        Files.setLastModifiedTime(resumed.resolve(kept), old);
+
+        Fixtures.Run run = segment(resumed, "--resume");
+
+        assertThat(run.code()).isZero();
+        assertThat(run.err()).contains("(3 skipped by --resume, 1 errors)");
+        assertThat(Files.getLastModifiedTime(resumed.resolve(kept))).isEqualTo(old); // not recomputed
+        for (String f : List.of("fractions.csv", "errors.csv"))
+            assertThat(Files.readString(resumed.resolve(f))).isEqualTo(Files.readString(clean.resolve(f)));
+        for (Path img : images) {
+            String name = img.getFileName().toString().replace(".png", "_segmented.png");
+            assertThat(Files.readAllBytes(resumed.resolve(name)))
+                    .as(name)
+                    .isEqualTo(Files.readAllBytes(clean.resolve(name)));
+        }
+    }
+
+    @Test
+    void failFastStopsAtTheCorruptImage() {
+        Fixtures.Run run = segment(dir.resolve("fail-fast"), "--fail-fast");
+
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("error: " + fx.mixed().resolve("zz_corrupt.png") + ": ");
+    }
+
+    @Test
+    void aMissingModelFailsBeforeSparkWorks() {
+        Path out = dir.resolve("no-model");
+        Fixtures.Run run = Fixtures.spark(
+                "segment",
+                "--load-model",
+                dir.resolve("nope.json").toString(),
+                "--images",
+                fx.mixed().toString(),
+                "--out",
+                out.toString());
+
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("error: " + dir.resolve("nope.json") + ": no such file");
+        assertThat(out).doesNotExist(); // refused before the job made its folder
+
+        Fixtures.Run features = Fixtures.spark(
+                "features",
+                "--weights",
+                dir.resolve("nope.safetensors").toString(),
+                "--images",
+                fx.mixed().toString(),
+                "--out",
+                out.toString());
+        assertThat(features.code()).isEqualTo(2);
+        assertThat(features.err()).contains(dir.resolve("nope.safetensors") + ": no such file");
+    }
+
+    @Test
+    void featuresEqualTheFeaturesCommand() throws Exception {
+        Path ref = dir.resolve("features-ref"), out = dir.resolve("features-spark");
+        assertThat(Fixtures.cli(
+                        "features",
+                        "--weights",
+                        fx.weights().toString(),
+                        "--image",
+                        fx.clean().toString(),
+                        "--out",
+                        ref.toString()))
+                .isZero();
+
+        Fixtures.Run run = Fixtures.spark(
+                "features",
+                "--weights",
+                fx.weights().toString(),
+                "--images",
+                fx.mixed().toString(),
+                "--out",
+                out.toString());
+
+        assertThat(run.code()).isZero();
+        for (Path img : cleanImages()) {
+            String name = img.getFileName().toString().replace(".png", ".npy");
+            float[] a = Fixtures.npy(ref.resolve(name)), b = Fixtures.npy(out.resolve(name));
+            assertThat(b).hasSize(8 * 8 * 32).hasSameSizeAs(a);
+            for (int i = 0; i < a.length; i++)
+                assertThat(b[i]).as(name + " [" + i + "]").isCloseTo(a[i], within(1e-6f));
+        }
+        assertThat(Files.readAllLines(out.resolve("errors.csv")))
+                .hasSize(2)
+                .last()
+                .asString()
+                .startsWith(fx.mixed().resolve("zz_corrupt.png").toString());
+    }
+
+    @Test
+    void probeEqualsTheProbeCommand() throws Exception {
+        String[] options = {"--ramp", "lr+ud,lr,radial", "--repeats", "3", "--step", "2"};
+        List<String> cli = new ArrayList<>(List.of(
+                "probe",
+                "--weights",
+                fx.weights().toString(),
+                "--images",
+                fx.clean().toString(),
+                "--json"));
+        cli.addAll(List.of(options));
+        JsonNode ref = new ObjectMapper().readTree(Fixtures.cliOut(cli.toArray(String[]::new)));
+        Path out = dir.resolve("probe-spark");
+        List<String> job = new ArrayList<>(List.of(
+                "probe",
+                "--weights",
+                fx.weights().toString(),
+                "--images",
+                fx.mixed().toString(),
+                "--out",
+                out.toString(),
+                "--per-partition",
+                "2"));
+        job.addAll(List.of(options));
+
+        Fixtures.Run run = Fixtures.spark(job.toArray(String[]::new));
+
+        assertThat(run.code()).isZero();
+        List<String> rows = Files.readAllLines(out.resolve("probe.csv"));
+        assertThat(rows.get(0)).isEqualTo("ramp,r2_mean,r2_std,probes");
+        assertThat(rows).hasSize(4);
+        for (String row : rows.subList(1, rows.size())) {
+            String[] f = row.split(",");
+            JsonNode r = ref.get("ramps").get(f[0]);
+            assertThat(Double.parseDouble(f[1]))
+                    .as(f[0])
+                    .isCloseTo(r.get("r2_mean").asDouble(), within(1e-9));
+            assertThat(Double.parseDouble(f[2]))
+                    .as(f[0])
+                    .isCloseTo(r.get("r2_std").asDouble(), within(1e-9));
+            assertThat(Integer.parseInt(f[3]))
+                    .isEqualTo(5 * 3)
+                    .isEqualTo(r.get("r2_values").size());
+        }
+        // per image: the second image's three lr+ud values are the command's 4th to 6th
+        Path second = cleanImages().get(1);
+        List<String> lines = Files.readAllLines(
+                out.resolve("probe").resolve(second.getFileName().toString().replace(".png", ".csv")));
+        JsonNode values = ref.get("ramps").get("lr+ud").get("r2_values");
+        for (int k = 0; k < 3; k++)
+            assertThat(Double.parseDouble(lines.get(k).split(",")[2]))
+                    .isCloseTo(values.get(3 + k).asDouble(), within(1e-9));
+        assertThat(Files.readAllLines(out.resolve("errors.csv"))).hasSize(2);
+    }
+}
