@@ -77,7 +77,7 @@ final class ImageJob {
      * exception to the driver as text in its own exception's message ("… FileFailedException: FILE: problem\tat …"):
      * the file is the unit whose path follows the class name.
      */
-    static java.util.Optional<BadInputException> failedFile(RuntimeException e, List<ImageUnit> units) {
+    static java.util.Optional<BadInputException> failedFile(Exception e, List<ImageUnit> units) {
         String marker = PartitionTask.FileFailedException.class.getName() + ": ";
         for (Throwable c = e; c != null; c = c.getCause()) {
             String m = c.getMessage();
@@ -102,8 +102,11 @@ final class ImageJob {
                     .parallelize(units, slices)
                     .mapPartitions(new PartitionTask(work, o.resume, o.failFast))
                     .collect());
-        } catch (RuntimeException e) {
-            throw failedFile(e, units).orElseThrow(() -> e);
+        } catch (Exception e) { // Spark's SparkException is checked, though Scala declares nothing
+            if (e instanceof IOException io) throw io;
+            throw failedFile(e, units)
+                    .orElseThrow(
+                            () -> e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e));
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         results.sort(Comparator.comparingInt(UnitResult::index));
