@@ -47,6 +47,8 @@ public final class ModelCache {
     public static <T> Lease<T> borrow(String key, Callable<T> loader) throws Exception {
         Object m = IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).pollFirst();
         if (m == null) {
+            // the Vector API kernels compiled while the model loads, as ./vit does (once per JVM: executors too)
+            io.jvit.core.fast.JitWarmup.start();
             m = loader.call();
             LOADS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         }
