@@ -16,7 +16,13 @@ import picocli.CommandLine.Command;
         name = "spark",
         mixinStandardHelpOptions = true,
         description = "The ./vit jobs over large image folders on Apache Spark (embedded local[*], or spark-submit).",
-        subcommands = {FeaturesJob.class, SegmentJob.class, ProbeJob.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            FeaturesJob.class,
+            SegmentJob.class,
+            ProbeJob.class,
+            TargetsJob.class,
+            CommandLine.HelpCommand.class
+        })
 public final class SparkMain {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -276,4 +276,55 @@ class SparkJobsTest {
                     .isCloseTo(values.get(3 + k).asDouble(), within(1e-9));
         assertThat(Files.readAllLines(out.resolve("errors.csv"))).hasSize(2);
     }
+
+    @Test
+    void aRetrofitOnSparkTargetsHasTheLossesOfOneThatRunsTheTeacher() throws Exception {
+        Path targets = dir.resolve("targets");
+        Fixtures.Run run = Fixtures.spark(
+                "targets",
+                "--teacher",
+                fx.weights().toString(),
+                "--images",
+                fx.mixed().toString(),
+                "--out",
+                targets.toString(),
+                "--size",
+                "32");
+        assertThat(run.code()).isZero();
+        assertThat(Files.readAllLines(targets.resolve("errors.csv"))).hasSize(2);
+        assertThat(Fixtures.npy(targets.resolve(
+                        cleanImages().get(0).getFileName().toString().replace(".png", ".npy"))))
+                .hasSize(4 * 4 * 32);
+
+        String[] retrofit = {
+            "retrofit",
+            "--teacher",
+            fx.weights().toString(),
+            "--images",
+            fx.clean().toString(),
+            "--size",
+            "32",
+            "--batch",
+            "2",
+            "--epochs",
+            "2",
+            "--threads",
+            "1"
+        };
+        List<String> teacher = new ArrayList<>(List.of(retrofit)), ahead = new ArrayList<>(List.of(retrofit));
+        teacher.addAll(List.of("--out", dir.resolve("retrofit-teacher").toString()));
+        ahead.addAll(List.of("--out", dir.resolve("retrofit-targets").toString(), "--targets", targets.toString()));
+        assertThat(Fixtures.cli(teacher.toArray(String[]::new))).isZero();
+        assertThat(Fixtures.cli(ahead.toArray(String[]::new))).isZero();
+
+        List<String> a = Files.readAllLines(dir.resolve("retrofit-teacher").resolve("metrics.csv"));
+        List<String> b = Files.readAllLines(dir.resolve("retrofit-targets").resolve("metrics.csv"));
+        assertThat(b).hasSize(3).hasSameSizeAs(a);
+        for (int e = 1; e < a.size(); e++)
+            for (int col : new int[] {1, 2}) { // train loss, validation loss
+                double x = Double.parseDouble(a.get(e).split(",")[col]);
+                double y = Double.parseDouble(b.get(e).split(",")[col]);
+                assertThat(y).as("epoch %d column %d", e - 1, col).isCloseTo(x, within(1e-6 * Math.abs(x) + 1e-9));
+            }
+    }
 }

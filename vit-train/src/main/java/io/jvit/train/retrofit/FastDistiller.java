@@ -129,7 +129,12 @@ public final class FastDistiller implements Distiller {
 
     /** The teacher's final patch features (B, h, w, C) with the blanked channels set to 0, row-major. */
     public float[] targets(INDArray images) {
-        float[] t = teacherEngine.forward(images).patchTokens().dup('c').data().asFloat();
+        return blanked(
+                teacherEngine.forward(images).patchTokens().dup('c').data().asFloat());
+    }
+
+    /** Teacher tokens (B, h, w, C) with the blanked channels set to 0 (in place). */
+    private float[] blanked(float[] t) {
         int dim = teacher.config().embedDim();
         for (int i = 0; i < t.length / dim; i++) for (int c : blankChannels) t[i * dim + c] = 0;
         return t;
@@ -138,8 +143,16 @@ public final class FastDistiller implements Distiller {
     /** One AdamW step on a batch (B, 3, H, W); returns the loss before the update. */
     @Override
     public double step(INDArray images) {
+        return step(images, targets(images));
+    }
+
+    /**
+     * One AdamW step on a batch whose teacher tokens (B, h, w, C, row-major, before blanking) were computed ahead
+     * ({@link TeacherTargets}): the teacher does not run. Returns the loss before the update.
+     */
+    public double step(INDArray images, float[] teacherTokens) {
         int[] s = check(images);
-        float[] targets = targets(images);
+        float[] targets = teacherTokens == null ? targets(images) : blanked(teacherTokens.clone());
         if (grads == null) grads = Params.zerosLike(params);
         double l = gradients.run(pixels(images), s[0], s[1], s[2], new DistillationObjective(loss, targets), grads);
         optimizer.update(params, grads);
@@ -154,8 +167,13 @@ public final class FastDistiller implements Distiller {
     /** The loss on a batch, no update. */
     @Override
     public double loss(INDArray images) {
+        return loss(images, null);
+    }
+
+    /** The loss on a batch against teacher tokens computed ahead (null: run the teacher), no update. */
+    public double loss(INDArray images, float[] teacherTokens) {
         int[] s = check(images);
-        float[] targets = targets(images);
+        float[] targets = teacherTokens == null ? targets(images) : blanked(teacherTokens.clone());
         Tape t = model.forward(pixels(images), s[0], s[1], s[2], threads);
         float[] scratch = new float[t.normed().length];
         return new DistillationObjective(loss, targets).lossAndGradient(t, 0, s[0], scratch);

@@ -81,16 +81,26 @@ public final class ImageSet {
 
     /** A normalised (B, 3, size, size) batch of the readable files among {@code files}; null if none could be read. */
     public INDArray batch(List<Path> files) {
+        return load(files).images();
+    }
+
+    /** A batch and the files it holds (those that could be read), in order; images null if none could. */
+    public record Loaded(INDArray images, List<Path> files) {}
+
+    /** As {@link #batch}, with the files that went into it (their precomputed teacher targets go with them). */
+    public Loaded load(List<Path> files) {
         List<Image> images = new ArrayList<>();
+        List<Path> read = new ArrayList<>();
         for (Path f : files) {
             try {
                 images.add(square(ImageLoader.read(f).toRgb(), size));
+                read.add(f);
             } catch (IOException | RuntimeException e) {
                 skipped++;
             }
         }
-        if (images.isEmpty()) return null;
-        return new Preprocessor(1, Preprocessor.ResizePolicy.NONE).batch(images);
+        if (images.isEmpty()) return new Loaded(null, List.of());
+        return new Loaded(new Preprocessor(1, Preprocessor.ResizePolicy.NONE).batch(images), read);
     }
 
     /** Short side to {@code size}, then the centre size × size crop. */

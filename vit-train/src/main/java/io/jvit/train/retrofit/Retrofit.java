@@ -111,6 +111,26 @@ public final class Retrofit {
             Path resume,
             Listener listener)
             throws IOException {
+        return run(teacher, init, data, o, out, resume, listener, null);
+    }
+
+    /**
+     * As above; with {@code targets} the teacher's tokens are read from files computed ahead ({@link TeacherTargets})
+     * instead of running the teacher on every batch (the fast engine only). The teacher still gives the student's
+     * starting weights and configuration.
+     */
+    public static List<Epoch> run(
+            VisionTransformer teacher,
+            VisionTransformer init,
+            ImageSet data,
+            Options o,
+            Path out,
+            Path resume,
+            Listener listener,
+            TeacherTargets targets)
+            throws IOException {
+        if (targets != null && o.engine() != io.jvit.core.Engine.FAST)
+            throw new IllegalArgumentException("teacher targets computed ahead need the fast engine (--engine fast)");
         int p = teacher.config().patchSize();
         if (o.imageSize() < p)
             throw new IllegalArgumentException(
@@ -136,16 +156,25 @@ public final class Retrofit {
             double sum = 0;
             int n = 0;
             for (int s = 0; s < steps; s++) {
-                INDArray batch = cropToGrid(
-                        data.batch(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize()))),
-                        grid * p);
+                ImageSet.Loaded loaded =
+                        data.load(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize())));
+                INDArray batch = cropToGrid(loaded.images(), grid * p);
                 if (batch == null) continue;
-                double loss = d.step(batch);
+                double loss = targets == null
+                        ? d.step(batch)
+                        : ((FastDistiller) d)
+                                .step(
+                                        batch,
+                                        targets.of(
+                                                loaded.files(),
+                                                grid,
+                                                teacher.config().embedDim()));
                 sum += loss;
                 n++;
                 if (listener != null) listener.step(e, s + 1, steps, loss);
             }
-            double val = validate(d, data, o.batchSize(), grid * p);
+            double val = validate(
+                    d, data, o.batchSize(), grid, p, targets, teacher.config().embedDim());
             // checked before anything of this epoch is written: NaN losses must not pass for a result
             if (n == 0 || Double.isNaN(val))
                 throw new io.jvit.core.io.BadInputException(
@@ -213,14 +242,19 @@ public final class Retrofit {
                 .dup('c');
     }
 
-    static double validate(Distiller d, ImageSet data, int batchSize, int side) {
+    static double validate(
+            Distiller d, ImageSet data, int batchSize, int grid, int patch, TeacherTargets targets, int dim) {
         List<Path> v = data.validation();
         double sum = 0;
         int n = 0;
+        int side = grid * patch;
         for (int i = 0; i < v.size(); i += batchSize) {
-            INDArray b = cropToGrid(data.batch(v.subList(i, Math.min(v.size(), i + batchSize))), side);
+            ImageSet.Loaded loaded = data.load(v.subList(i, Math.min(v.size(), i + batchSize)));
+            INDArray b = cropToGrid(loaded.images(), side);
             if (b == null) continue;
-            sum += d.loss(b) * b.size(0);
+            double loss =
+                    targets == null ? d.loss(b) : ((FastDistiller) d).loss(b, targets.of(loaded.files(), grid, dim));
+            sum += loss * b.size(0);
             n += (int) b.size(0);
         }
         return n == 0 ? Double.NaN : sum / n;
