@@ -327,4 +327,80 @@ class SparkJobsTest {
                 assertThat(y).as("epoch %d column %d", e - 1, col).isCloseTo(x, within(1e-6 * Math.abs(x) + 1e-9));
             }
     }
+
+    /** A folder with a 3-page TIFF stack (three of the clean images as slices) and a PNG. */
+    static Path stacks() throws Exception {
+        Path d = dir.resolve("stacks");
+        if (Files.isDirectory(d)) return d;
+        Files.createDirectories(d);
+        List<Path> images = cleanImages();
+        javax.imageio.ImageWriter w =
+                javax.imageio.ImageIO.getImageWritersByFormatName("tiff").next();
+        try (var out = javax.imageio.ImageIO.createImageOutputStream(
+                d.resolve("stack.tif").toFile())) {
+            w.setOutput(out);
+            w.prepareWriteSequence(null);
+            for (Path f : images.subList(0, 3))
+                w.writeToSequence(new javax.imageio.IIOImage(javax.imageio.ImageIO.read(f.toFile()), null, null), null);
+            w.endWriteSequence();
+        } finally {
+            w.dispose();
+        }
+        Files.copy(images.get(3), d.resolve("single.png"));
+        return d;
+    }
+
+    @Test
+    void aStackIsSegmentedAndFeaturisedSliceBySliceAsTheCommandsDo() throws Exception {
+        Path stacks = stacks(), ref = dir.resolve("stacks-ref"), out = dir.resolve("stacks-spark");
+        assertThat(Fixtures.cli(
+                        "segment",
+                        "--load-model",
+                        fx.segmenter().toString(),
+                        "--weights",
+                        fx.weights().toString(),
+                        "--image",
+                        stacks.resolve("single.png").toString(),
+                        "--out",
+                        ref.resolve("first.png").toString(),
+                        "--apply-to",
+                        stacks.toString()))
+                .isZero();
+        assertThat(Fixtures.cli(
+                        "features",
+                        "--weights",
+                        fx.weights().toString(),
+                        "--image",
+                        stacks.toString(),
+                        "--out",
+                        ref.resolve("features").toString()))
+                .isZero();
+        String[] common = {"--images", stacks.toString(), "--out", out.toString()};
+
+        List<String> seg = new ArrayList<>(List.of(
+                "segment",
+                "--load-model",
+                fx.segmenter().toString(),
+                "--weights",
+                fx.weights().toString()));
+        seg.addAll(List.of(common));
+        assertThat(Fixtures.spark(seg.toArray(String[]::new)).code()).isZero();
+        List<String> feat =
+                new ArrayList<>(List.of("features", "--weights", fx.weights().toString()));
+        feat.addAll(List.of(
+                "--images", stacks.toString(), "--out", out.resolve("features").toString()));
+        assertThat(Fixtures.spark(feat.toArray(String[]::new)).code()).isZero();
+
+        for (String f : List.of("stack_segmented.tif", "single_segmented.png"))
+            assertThat(Files.readAllBytes(out.resolve(f))).as(f).isEqualTo(Files.readAllBytes(ref.resolve(f)));
+        List<String> fractions = Files.readAllLines(out.resolve("fractions.csv"));
+        assertThat(fractions).hasSize(3);
+        for (String f : List.of("single.npy", "stack_p001.npy", "stack_p002.npy", "stack_p003.npy")) {
+            float[] a = Fixtures.npy(ref.resolve("features").resolve(f));
+            float[] b = Fixtures.npy(out.resolve("features").resolve(f));
+            assertThat(b).as(f).hasSize(8 * 8 * 32);
+            for (int i = 0; i < a.length; i++)
+                assertThat(b[i]).as(f + " [" + i + "]").isCloseTo(a[i], within(1e-6f));
+        }
+    }
 }
