@@ -21,7 +21,7 @@ final class ImageJob {
     private ImageJob() {}
 
     /** The results of a run, in the folder's order. */
-    record Outcome(List<UnitResult> results, double seconds) {
+    record Outcome(List<UnitResult> results, double seconds, double startSeconds) {
         List<UnitResult> done() {
             return results.stream().filter(UnitResult::ok).toList();
         }
@@ -39,13 +39,14 @@ final class ImageJob {
             long worked = results.size() - skipped() - errors();
             return String.format(
                     Locale.ROOT,
-                    "%s %d images (%d skipped by --resume, %d errors) in %.1f s: %.2f images/s",
+                    "%s %d images (%d skipped by --resume, %d errors) in %.1f s: %.2f images/s (Spark start %.1f s)",
                     verb,
                     worked,
                     skipped(),
                     errors(),
                     seconds,
-                    seconds > 0 ? worked / seconds : 0);
+                    seconds > 0 ? worked / seconds : 0,
+                    startSeconds);
         }
     }
 
@@ -96,7 +97,9 @@ final class ImageJob {
         Files.createDirectories(o.out);
         long t0 = System.nanoTime();
         List<UnitResult> results;
+        double startSeconds;
         try (SparkRun spark = SparkRun.start(o.master, appName)) {
+            startSeconds = (System.nanoTime() - t0) / 1e9;
             int slices = (units.size() + o.perPartition - 1) / o.perPartition;
             results = new ArrayList<>(spark.context()
                     .parallelize(units, slices)
@@ -113,6 +116,6 @@ final class ImageJob {
         List<List<String>> rows = new ArrayList<>();
         for (UnitResult r : results) if (!r.ok()) rows.add(List.of(r.path(), r.error()));
         Csv.write(o.out.resolve("errors.csv"), List.of("path", "message"), rows);
-        return new Outcome(results, seconds);
+        return new Outcome(results, seconds, startSeconds);
     }
 }
