@@ -54,6 +54,12 @@ public final class FeaturesJob implements Callable<Integer> {
             description = "none (crop to a multiple of the patch size) or closest (default ${DEFAULT-VALUE})")
     String resize;
 
+    @Option(
+            names = "--parquet",
+            description =
+                    "one Parquet table OUT/features.parquet (path, page, h, w, channels, features) instead of .npy")
+    boolean parquet;
+
     @Override
     public Integer call() throws Exception {
         job.check();
@@ -69,6 +75,10 @@ public final class FeaturesJob implements Callable<Integer> {
                 resize,
                 job.threads,
                 job.out.toAbsolutePath().toString());
+        if (parquet) {
+            FeaturesParquet.run(job, units, work);
+            return 0;
+        }
         ImageJob.Outcome outcome = ImageJob.run("jvit features", job, units, work);
         System.err.println(outcome.describe("featurised") + " → " + job.out);
         return 0;
@@ -93,11 +103,16 @@ public final class FeaturesJob implements Callable<Integer> {
             return files;
         }
 
-        @Override
-        public void write(ImageUnit u) throws Exception {
+        /** This JVM's model for these options (see {@link ModelCache}). */
+        ModelCache.Lease<Backbone> borrow() throws Exception {
             String key = String.join("|", "features", weights, String.valueOf(pe), String.valueOf(arch), resize)
                     + "|threads=" + threads;
-            try (ModelCache.Lease<Backbone> lease = ModelCache.borrow(key, this::load)) {
+            return ModelCache.borrow(key, this::load);
+        }
+
+        @Override
+        public void write(ImageUnit u) throws Exception {
+            try (ModelCache.Lease<Backbone> lease = borrow()) {
                 for (ImagePages.Page p : ImagePages.list(u.file())) {
                     Features f = lease.model().features(ImagePages.read(p));
                     AtomicFiles.write(

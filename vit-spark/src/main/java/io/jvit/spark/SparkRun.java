@@ -30,6 +30,10 @@ final class SparkRun implements AutoCloseable {
         return new SparkRun(SparkSession.builder().config(conf).getOrCreate(), true);
     }
 
+    SparkSession session() {
+        return session;
+    }
+
     JavaSparkContext context() {
         return JavaSparkContext.fromSparkContext(session.sparkContext());
     }

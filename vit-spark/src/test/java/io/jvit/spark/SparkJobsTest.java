@@ -403,4 +403,51 @@ class SparkJobsTest {
                 assertThat(b[i]).as(f + " [" + i + "]").isCloseTo(a[i], within(1e-6f));
         }
     }
+
+    @Test
+    void parquetFeaturesEqualTheFeaturesCommand() throws Exception {
+        Path ref = dir.resolve("parquet-ref"), out = dir.resolve("parquet-spark");
+        assertThat(Fixtures.cli(
+                        "features",
+                        "--weights",
+                        fx.weights().toString(),
+                        "--image",
+                        fx.clean().toString(),
+                        "--out",
+                        ref.toString()))
+                .isZero();
+
+        Fixtures.Run run = Fixtures.spark(
+                "features",
+                "--weights",
+                fx.weights().toString(),
+                "--images",
+                fx.mixed().toString(),
+                "--out",
+                out.toString(),
+                "--parquet");
+
+        assertThat(run.code()).isZero();
+        List<org.apache.spark.sql.Row> rows =
+                spark.read().parquet(out.resolve("features.parquet").toString()).collectAsList();
+        assertThat(rows).hasSize(cleanImages().size());
+        for (org.apache.spark.sql.Row r : rows) {
+            Path img = Path.of(r.getString(r.fieldIndex("path")));
+            float[] a = Fixtures.npy(ref.resolve(img.getFileName().toString().replace(".png", ".npy")));
+            List<Float> b = r.getList(r.fieldIndex("features"));
+            assertThat(r.getInt(r.fieldIndex("page"))).isEqualTo(1);
+            assertThat(new int[] {
+                        r.getInt(r.fieldIndex("h")), r.getInt(r.fieldIndex("w")), r.getInt(r.fieldIndex("channels"))
+                    })
+                    .containsExactly(8, 8, 32);
+            assertThat(b).hasSize(a.length);
+            for (int i = 0; i < a.length; i++)
+                assertThat(b.get(i)).as(img + " [" + i + "]").isCloseTo(a[i], within(1e-6f));
+        }
+        assertThat(Files.readAllLines(out.resolve("errors.csv")))
+                .hasSize(2)
+                .last()
+                .asString()
+                .startsWith(fx.mixed().resolve("zz_corrupt.png") + ",");
+    }
 }
