@@ -9,6 +9,7 @@ import io.jvit.core.io.AtomicFiles;
 import io.jvit.core.io.BadInputException;
 import io.jvit.core.io.Npy;
 import io.jvit.core.pe.Pe;
+import io.jvit.probe.FeatureMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,6 +56,20 @@ public final class FeaturesJob implements Callable<Integer> {
     String resize;
 
     @Option(
+            names = "--pca",
+            defaultValue = "0",
+            paramLabel = "K",
+            description = "K principal components per patch instead of every channel, with a basis fitted on a sample")
+    int pca;
+
+    @Option(
+            names = "--pca-sample",
+            defaultValue = "16",
+            paramLabel = "N",
+            description = "images of the PCA sample, evenly spaced over the folder (default ${DEFAULT-VALUE})")
+    int pcaSample;
+
+    @Option(
             names = "--parquet",
             description =
                     "one Parquet table OUT/features.parquet (path, page, h, w, channels, features) instead of .npy")
@@ -74,13 +89,26 @@ public final class FeaturesJob implements Callable<Integer> {
                 arch,
                 resize,
                 job.threads,
-                job.out.toAbsolutePath().toString());
-        if (parquet) {
-            FeaturesParquet.run(job, units, work);
-            return 0;
+                job.out.toAbsolutePath().toString(),
+                null);
+        if (pca < 0 || pcaSample < 1)
+            throw new IllegalArgumentException(
+                    "--pca must be >= 0 and --pca-sample >= 1, got " + pca + ", " + pcaSample);
+        if (pca > 0 && (parquet || job.resume))
+            throw new IllegalArgumentException("--pca writes .npy files in one run: not with --parquet or --resume");
+        try (SparkRun spark = SparkRun.start(job.master, "jvit features")) { // one session for both passes
+            if (pca > 0) {
+                work = work.withPca(PcaSample.fit(spark, units, work, pca, pcaSample));
+                System.err.printf(
+                        "PCA: %d components fitted on a sample of %d images%n", pca, Math.min(pcaSample, units.size()));
+            }
+            if (parquet) {
+                FeaturesParquet.run(job, units, work);
+                return 0;
+            }
+            ImageJob.Outcome outcome = ImageJob.run("jvit features", job, units, work);
+            System.err.println(outcome.describe("featurised") + " → " + job.out);
         }
-        ImageJob.Outcome outcome = ImageJob.run("jvit features", job, units, work);
-        System.err.println(outcome.describe("featurised") + " → " + job.out);
         return 0;
     }
 
@@ -93,7 +121,12 @@ public final class FeaturesJob implements Callable<Integer> {
     }
 
     /** The work on one file: each page's features, each into its own .npy. */
-    record Work(String weights, String pe, String arch, String resize, int threads, String out) implements ImageWork {
+    record Work(String weights, String pe, String arch, String resize, int threads, String out, PcaSample.Basis pca)
+            implements ImageWork {
+
+        Work withPca(PcaSample.Basis basis) {
+            return new Work(weights, pe, arch, resize, threads, out, basis);
+        }
 
         @Override
         public List<Path> outputs(ImageUnit u) throws Exception {
@@ -115,9 +148,12 @@ public final class FeaturesJob implements Callable<Integer> {
             try (ModelCache.Lease<Backbone> lease = borrow()) {
                 for (ImagePages.Page p : ImagePages.list(u.file())) {
                     Features f = lease.model().features(ImagePages.read(p));
+                    float[] data = pca == null
+                            ? f.data()
+                            : pca.basis().project(new FeatureMap(f.data(), f.h(), f.w(), f.channels()));
+                    int c = pca == null ? f.channels() : pca.components().length;
                     AtomicFiles.write(
-                            Path.of(out).resolve(ImagePages.outputName(p, ".npy")),
-                            Npy.writer(f.data(), f.h(), f.w(), f.channels()));
+                            Path.of(out).resolve(ImagePages.outputName(p, ".npy")), Npy.writer(data, f.h(), f.w(), c));
                 }
             }
         }

@@ -450,4 +450,52 @@ class SparkJobsTest {
                 .asString()
                 .startsWith(fx.mixed().resolve("zz_corrupt.png") + ",");
     }
+
+    @Test
+    void pcaFeaturesAreEveryImageProjectedOnABasisFittedOnTheSample() throws Exception {
+        Path ref = dir.resolve("pca-ref"), out = dir.resolve("pca-spark");
+        assertThat(Fixtures.cli(
+                        "features",
+                        "--weights",
+                        fx.weights().toString(),
+                        "--image",
+                        fx.clean().toString(),
+                        "--out",
+                        ref.toString()))
+                .isZero();
+
+        Fixtures.Run run = Fixtures.spark(
+                "features",
+                "--weights",
+                fx.weights().toString(),
+                "--images",
+                fx.mixed().toString(),
+                "--out",
+                out.toString(),
+                "--pca",
+                "3",
+                "--pca-sample",
+                "2");
+
+        assertThat(run.code()).isZero();
+        // the sample: 2 of the 6 files evenly spaced, the 1st and the 4th; the basis fitted on their tokens together
+        List<Path> images = cleanImages();
+        float[] a =
+                Fixtures.npy(ref.resolve(images.get(0).getFileName().toString().replace(".png", ".npy")));
+        float[] b =
+                Fixtures.npy(ref.resolve(images.get(3).getFileName().toString().replace(".png", ".npy")));
+        float[] sample = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, sample, a.length, b.length);
+        io.jvit.probe.PcaBasis basis =
+                io.jvit.probe.PcaBasis.fit(new io.jvit.probe.FeatureMap(sample, sample.length / 32, 1, 32), 3);
+        for (Path img : images) {
+            String name = img.getFileName().toString().replace(".png", ".npy");
+            float[] want = basis.project(new io.jvit.probe.FeatureMap(Fixtures.npy(ref.resolve(name)), 8, 8, 32));
+            float[] got = Fixtures.npy(out.resolve(name));
+            assertThat(got).as(name).hasSize(8 * 8 * 3);
+            for (int i = 0; i < got.length; i++)
+                assertThat(got[i]).as(name + " [" + i + "]").isCloseTo(want[i], within(1e-4f));
+        }
+        assertThat(Files.readAllLines(out.resolve("errors.csv"))).hasSize(2);
+    }
 }
