@@ -38,7 +38,7 @@ final class FeatureJobs {
                 if (h == 0 || w == 0)
                     throw new IllegalArgumentException(p.describe() + ": image is " + p.width() + "×" + p.height()
                             + " px, smaller than one " + patch + "×" + patch + " patch");
-                String name = name(f, p);
+                String name = ImagePages.outputName(p, ".npy");
                 Path other = taken.putIfAbsent(name.toLowerCase(Locale.ROOT), f);
                 if (other != null)
                     throw new IllegalArgumentException(
@@ -51,15 +51,5 @@ final class FeatureJobs {
         for (List<Job> same : bySize.values())
             for (int i = 0; i < same.size(); i += batch) batches.add(same.subList(i, Math.min(same.size(), i + batch)));
         return batches;
-    }
-
-    /** {@code name.npy} for a single page, {@code name_p003.npy} (1-based, at least 3 digits) for a page of a stack. */
-    static String name(Path file, ImagePages.Page p) {
-        String f = file.getFileName().toString();
-        int dot = f.lastIndexOf('.');
-        String stem = dot > 0 ? f.substring(0, dot) : f;
-        if (p.count() == 1) return stem + ".npy";
-        int digits = Math.max(3, String.valueOf(p.count()).length());
-        return String.format(Locale.ROOT, "%s_p%0" + digits + "d.npy", stem, p.index() + 1);
     }
 }

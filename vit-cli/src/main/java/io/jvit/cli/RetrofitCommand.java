@@ -56,6 +56,13 @@ final class RetrofitCommand implements Callable<Integer> {
     Path images;
 
     @Option(
+            names = "--targets",
+            paramLabel = "DIR",
+            description =
+                    "the teacher's patch tokens computed ahead, <stem>.npy per image (./vit spark targets at the same --size): read instead of running the teacher (fast engine)")
+    Path targets;
+
+    @Option(
             names = {"-o", "--out"},
             required = true,
             paramLabel = "DIR",
@@ -239,20 +246,33 @@ final class RetrofitCommand implements Callable<Integer> {
         }
         int stepsPerEpoch = (data.train().size() + batch - 1) / batch;
         List<Retrofit.Epoch> rows;
+        var teacherTargets = targets == null ? null : new io.jvit.train.retrofit.TeacherTargets(targets);
         try (ProgressBar bar = Progress.bar("distilling", (long) stepsPerEpoch * epochs)) {
-            rows = Retrofit.run(t, start, data, opts, out, resume ? state : null, new Retrofit.Listener() {
-                @Override
-                public void step(int epoch, int step, int steps, double l) {
-                    bar.stepTo((long) epoch * steps + step);
-                    bar.setExtraMessage(String.format(Locale.ROOT, "epoch %d loss %.4f", epoch, l));
-                }
+            rows = Retrofit.run(
+                    t,
+                    start,
+                    data,
+                    opts,
+                    out,
+                    resume ? state : null,
+                    new Retrofit.Listener() {
+                        @Override
+                        public void step(int epoch, int step, int steps, double l) {
+                            bar.stepTo((long) epoch * steps + step);
+                            bar.setExtraMessage(String.format(Locale.ROOT, "epoch %d loss %.4f", epoch, l));
+                        }
 
-                @Override
-                public void epoch(Retrofit.Epoch e) {
-                    bar.setExtraMessage(String.format(
-                            Locale.ROOT, "epoch %d val %.4f%s", e.epoch(), e.valLoss(), e.best() ? " (best)" : ""));
-                }
-            });
+                        @Override
+                        public void epoch(Retrofit.Epoch e) {
+                            bar.setExtraMessage(String.format(
+                                    Locale.ROOT,
+                                    "epoch %d val %.4f%s",
+                                    e.epoch(),
+                                    e.valLoss(),
+                                    e.best() ? " (best)" : ""));
+                        }
+                    },
+                    teacherTargets);
         }
         System.out.printf("%-6s %-11s %-11s %-9s %s%n", "epoch", "train loss", "val loss", "probe R²", "seconds");
         for (Retrofit.Epoch e : rows)

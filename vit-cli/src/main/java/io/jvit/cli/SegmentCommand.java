@@ -9,6 +9,7 @@ import io.jvit.core.io.BadInputException;
 import io.jvit.core.io.StagedWrites;
 import io.jvit.core.pe.Pe;
 import io.jvit.segment.DenseCrf;
+import io.jvit.segment.LabelFiles;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.Metrics;
 import io.jvit.segment.PixelClassifier;
@@ -250,10 +251,9 @@ final class SegmentCommand implements Callable<Integer> {
         List<List<ImagePages.Page>> folderPages = new ArrayList<>();
         for (Path f : folder) {
             List<ImagePages.Page> fp = ImagePages.list(f); // every header now, not after an hour of work
-            requireOneSize(f, fp);
+            LabelFiles.requireOneSize(fp);
             folderPages.add(fp);
-            Path target = folderOut.resolve(f.getFileName().toString().replaceFirst("\\.[^.]+$", "")
-                    + (fp.size() > 1 ? "_segmented.tif" : "_segmented.png"));
+            Path target = folderOut.resolve(LabelFiles.targetName(f, fp.size()));
             if (folderTargets.contains(target)
                     || (out != null && target.toAbsolutePath().equals(out.toAbsolutePath())))
                 throw new BadInputException(
@@ -397,33 +397,15 @@ final class SegmentCommand implements Callable<Integer> {
             List<List<ImagePages.Page>> folderPages,
             List<Path> folderTargets)
             throws IOException {
+        LabelFiles.Pipeline pipeline = new LabelFiles.Pipeline(seg, vit, crfParams, threads);
         for (int i = 0; i < folder.size(); i++) {
             if (folderPages.get(i).size() > 1) {
                 segmentPages(writes, seg, vit, crfParams, folderPages.get(i), folderTargets.get(i), null, null, null);
                 continue;
             }
-            Image other = ImageLoader.read(folder.get(i));
-            Segmenter.Result r = seg.apply(other, vit);
-            if (crfParams != null) r = DenseCrf.refine(r, other, crfParams, threads);
-            writeLabels(writes, folderTargets.get(i), r.labels(), r.height(), r.width());
+            writes.write(folderTargets.get(i), LabelFiles.writer(pipeline, folderPages.get(i), () -> {}));
             System.err.printf("segmented %s → %s%n", folder.get(i), folderTargets.get(i));
         }
-    }
-
-    /** Every page of a stack has one size; else the file and the first page that differs are named. */
-    static void requireOneSize(Path file, List<ImagePages.Page> pages) {
-        ImagePages.Page a = pages.get(0);
-        for (ImagePages.Page p : pages)
-            if (p.width() != a.width() || p.height() != a.height())
-                throw new BadInputException(
-                        file,
-                        "page " + (p.index() + 1) + " of " + pages.size() + " is " + p.width() + "×" + p.height()
-                                + " but page 1 is " + a.width() + "×" + a.height()
-                                + ": a stack's pages must have one size");
-    }
-
-    static boolean tiff(Path p) {
-        return p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tiff?");
     }
 
     /**
@@ -439,12 +421,12 @@ final class SegmentCommand implements Callable<Integer> {
             List<Path> folderTargets)
             throws Exception {
         int n = pages.size();
-        requireOneSize(image, pages);
-        if (uncertainty != null && !tiff(uncertainty))
+        LabelFiles.requireOneSize(pages);
+        if (uncertainty != null && !LabelFiles.tiff(uncertainty))
             throw new BadInputException(
                     image,
                     "is a stack of " + n + " pages, its uncertainty a multi-page TIFF: give --uncertainty a .tif name");
-        if (out == null || !tiff(out))
+        if (out == null || !LabelFiles.tiff(out))
             throw new BadInputException(
                     image,
                     "is a stack of " + n + " pages, segmented into a multi-page TIFF: give --out with a .tif name");
@@ -570,7 +552,7 @@ final class SegmentCommand implements Callable<Integer> {
                     Segmenter.Result before = seg.apply(im, vit), r = before;
                     if (crfParams != null) r = DenseCrf.refine(r, im, crfParams, threads);
                     int s = 0;
-                    stacks.get(s++).add(labelImage(r.labels(), h, w, max));
+                    stacks.get(s++).add(LabelFiles.labelImage(r.labels(), h, w, max));
                     if (uncertaintyTarget != null) stacks.get(s++).add(probabilityImage(before.uncertainty(), h, w));
                     if (probabilityFolder != null)
                         for (int k = 0; k < r.classValues().length; k++)
@@ -641,16 +623,7 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     static void writeLabels(StagedWrites writes, Path file, int[] v, int h, int w) throws IOException {
-        BufferedImage im = labelImage(v, h, w, java.util.Arrays.stream(v).max().orElse(0));
-        writes.write(file, s -> ImageIO.write(im, "png", s));
-    }
-
-    static BufferedImage labelImage(int[] v, int h, int w, int max) {
-        BufferedImage im =
-                new BufferedImage(w, h, max > 255 ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_BYTE_GRAY);
-        var raster = im.getRaster();
-        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) raster.setSample(x, y, 0, v[y * w + x]);
-        return im;
+        writes.write(file, LabelFiles.png(v, h, w));
     }
 
     static void writeProbability(StagedWrites writes, Path file, float[] p, int h, int w) throws IOException {

@@ -27,7 +27,13 @@ public record BiasProbe(Ramp ramp, SampleMask mask, int repeats, double alpha, l
     }
 
     /** R² of every (image, repeat), with their mean and population std. */
-    public record Result(double mean, double std, double[] values) {}
+    public record Result(double mean, double std, double[] values) {
+        /** The aggregate of R² values in (image, repeat) order, as {@link #run} computes it. */
+        public static Result of(double[] values) {
+            if (values.length == 0) throw new IllegalArgumentException("no R² values to aggregate");
+            return new Result(BiasProbe.mean(values), BiasProbe.std(values), values.clone());
+        }
+    }
 
     /**
      * The probe on a model's final features of {@code images} (each fitted to the patch size as the model's options
@@ -47,16 +53,22 @@ public record BiasProbe(Ramp ramp, SampleMask mask, int repeats, double alpha, l
     public Result run(List<FeatureMap> images) {
         if (images.isEmpty()) throw new IllegalArgumentException("no feature maps to probe");
         List<Double> r2 = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            FeatureMap f = images.get(i);
-            for (int r = 0; r < (mask.random() ? repeats : 1); r++) {
-                long s = seed + 1000L * i + r;
-                int[] idx = mask.indices(f.h(), f.w(), ramp == Ramp.RADIAL, s);
-                r2.add(LinearProbe.r2(f, idx, ramp.values(f.h(), f.w(), s), alpha));
-            }
+        for (int i = 0; i < images.size(); i++) for (double v : values(images.get(i), i)) r2.add(v);
+        return Result.of(r2.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    /**
+     * R² of each repeat on one image, the {@code index}-th of the set (its masks' seeds depend on it): a distributed
+     * run probes images apart and aggregates with {@link Result#of}, with the numbers of {@link #run(List)}.
+     */
+    public double[] values(FeatureMap f, int index) {
+        double[] r2 = new double[mask.random() ? repeats : 1];
+        for (int r = 0; r < r2.length; r++) {
+            long s = seed + 1000L * index + r;
+            int[] idx = mask.indices(f.h(), f.w(), ramp == Ramp.RADIAL, s);
+            r2[r] = LinearProbe.r2(f, idx, ramp.values(f.h(), f.w(), s), alpha);
         }
-        double[] v = r2.stream().mapToDouble(Double::doubleValue).toArray();
-        return new Result(mean(v), std(v), v);
+        return r2;
     }
 
     static double mean(double[] v) {

@@ -44,6 +44,20 @@ public final class ImagePages {
         });
     }
 
+    /**
+     * The name of a page's output file: {@code stem + extension} for a single page, {@code stem_p003 + extension}
+     * (1-based, at least 3 digits) for a page of a stack; {@code ./vit features} and {@code ./vit spark features} name
+     * their {@code .npy} files so.
+     */
+    public static String outputName(Page p, String extension) {
+        String f = p.file().getFileName().toString();
+        int dot = f.lastIndexOf('.');
+        String stem = dot > 0 ? f.substring(0, dot) : f;
+        if (p.count() == 1) return stem + extension;
+        int digits = Math.max(3, String.valueOf(p.count()).length());
+        return String.format(java.util.Locale.ROOT, "%s_p%0" + digits + "d%s", stem, p.index() + 1, extension);
+    }
+
     /** Decodes a page, with {@link ImageLoader#read}'s checks of its size and strips first; throws as {@link #list}. */
     public static Image read(Page page) throws IOException {
         if (page.count() == 1) return ImageLoader.read(page.file());

@@ -43,6 +43,15 @@ public final class Npy {
      *         callers written against it; it is not thrown.)
      */
     public static INDArray read(Path file) throws IOException {
+        Floats f = readFloats(file);
+        return f.shape().length == 0 ? Nd4j.scalar(f.data()[0]) : Nd4j.create(f.data(), f.shape(), 'c');
+    }
+
+    /** A float32 array as read from a .npy: its values in C order and its shape. */
+    public record Floats(float[] data, long[] shape) {}
+
+    /** {@link #read} without ND4J: the same checks, the values as a float array. */
+    public static Floats readFloats(Path file) {
         if (!Files.isRegularFile(file)) throw bad(file, "no such file");
         long size;
         try {
@@ -101,7 +110,7 @@ public final class Npy {
                     .order(ByteOrder.LITTLE_ENDIAN)
                     .asFloatBuffer()
                     .get(v);
-            return shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.create(v, shape, 'c');
+            return new Floats(v, shape);
         } catch (BadInputException e) {
             throw e;
         } catch (java.io.EOFException e) {

@@ -158,9 +158,13 @@ public final class FastDistiller implements Distiller {
 
     /** The teacher's final patch features (B, h, w, C) with the blanked channels set to 0, row-major. */
     public float[] targets(Preprocessor.Pixels images) {
-        float[] t = teacherEngine
+        return blanked(teacherEngine
                 .run(images.data(), images.batch(), images.height(), images.width(), false)
-                .patchTokens();
+                .patchTokens());
+    }
+
+    /** Teacher tokens (B, h, w, C) with the blanked channels set to 0 (in place). */
+    private float[] blanked(float[] t) {
         int dim = teacherConfig.embedDim();
         for (int i = 0; i < t.length / dim; i++) for (int c : blankChannels) t[i * dim + c] = 0;
         return t;
@@ -174,8 +178,16 @@ public final class FastDistiller implements Distiller {
     /** One AdamW step on a batch (B, 3, H, W); returns the loss before the update. */
     @Override
     public double step(Preprocessor.Pixels images) {
+        return step(images, null);
+    }
+
+    /**
+     * One AdamW step on a batch whose teacher tokens (B, h, w, C, row-major, before blanking) were computed ahead
+     * ({@link TeacherTargets}; null: run the teacher). Returns the loss before the update.
+     */
+    public double step(Preprocessor.Pixels images, float[] teacherTokens) {
         check(images);
-        float[] targets = targets(images);
+        float[] targets = teacherTokens == null ? targets(images) : blanked(teacherTokens.clone());
         if (grads == null) grads = Params.zerosLike(params);
         double l = gradients.run(
                 images.data(),
@@ -201,8 +213,13 @@ public final class FastDistiller implements Distiller {
     /** The loss on a batch, no update (its activations kept for the next loss-only pass of the same size). */
     @Override
     public double loss(Preprocessor.Pixels images) {
+        return loss(images, null);
+    }
+
+    /** The loss on a batch against teacher tokens computed ahead (null: run the teacher), no update. */
+    public double loss(Preprocessor.Pixels images, float[] teacherTokens) {
         check(images);
-        float[] targets = targets(images);
+        float[] targets = teacherTokens == null ? targets(images) : blanked(teacherTokens.clone());
         // forward only: the recompute model's tape (the residual stream and one block), the same arithmetic
         if (lossModel == null) lossModel = new TrainableViT(studentConfig, params, true);
         Tape t = validationTape = lossModel.forward(

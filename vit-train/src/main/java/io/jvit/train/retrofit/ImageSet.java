@@ -81,27 +81,40 @@ public final class ImageSet {
 
     /** A normalised (B, 3, size, size) batch of the readable files among {@code files}; null if none could be read. */
     public INDArray batch(List<Path> files) {
-        List<Image> images = read(files);
-        return images.isEmpty() ? null : new Preprocessor(1, Preprocessor.ResizePolicy.NONE).batch(images);
+        Read r = read(files);
+        return r.images().isEmpty() ? null : new Preprocessor(1, Preprocessor.ResizePolicy.NONE).batch(r.images());
     }
 
     /** {@link #batch} as float arrays (no ND4J): what the fast engine trains on. */
     public Preprocessor.Pixels pixels(List<Path> files) {
-        List<Image> images = read(files);
-        return images.isEmpty() ? null : new Preprocessor(1, Preprocessor.ResizePolicy.NONE).pixels(images);
+        return load(files).pixels();
     }
 
+    /** A batch as float arrays and the files it holds (those that could be read), in order; pixels null if none. */
+    public record Loaded(Preprocessor.Pixels pixels, List<Path> files) {}
+
+    /** As {@link #pixels}, with the files that went into it (their precomputed teacher targets go with them). */
+    public Loaded load(List<Path> files) {
+        Read r = read(files);
+        if (r.images().isEmpty()) return new Loaded(null, List.of());
+        return new Loaded(new Preprocessor(1, Preprocessor.ResizePolicy.NONE).pixels(r.images()), r.files());
+    }
+
+    private record Read(List<Image> images, List<Path> files) {}
+
     /** The readable files among {@code files}, squared; the others counted as skipped. */
-    private List<Image> read(List<Path> files) {
+    private Read read(List<Path> files) {
         List<Image> images = new ArrayList<>();
+        List<Path> read = new ArrayList<>();
         for (Path f : files) {
             try {
                 images.add(square(ImageLoader.read(f).toRgb(), size));
+                read.add(f);
             } catch (IOException | RuntimeException e) {
                 skipped++;
             }
         }
-        return images;
+        return new Read(images, read);
     }
 
     /** Short side to {@code size}, then the centre size × size crop. */

@@ -130,15 +130,33 @@ public final class Retrofit {
         return run(FloatModels.of(teacher), init == null ? null : FloatModels.of(init), data, o, out, resume, listener);
     }
 
+    /** {@link #run(FloatModel, FloatModel, ImageSet, Options, Path, Path, Listener, TeacherTargets)} running the teacher. */
+    public static List<Epoch> run(
+            FloatModel teacher, FloatModel init, ImageSet data, Options o, Path out, Path resume, Listener listener)
+            throws IOException {
+        return run(teacher, init, data, o, out, resume, listener, null);
+    }
+
     /**
      * Runs (or, with {@code resume}, continues) a retrofit. {@code init} is the starting student (null: the
      * teacher with its PE swapped for {@code o.pe()}); a multiscale stage passes the previous stage's best. Its arrays
      * become the trained parameters (not copied). On {@link Engine#FAST} the whole job runs on float arrays (images,
-     * teacher, student, checkpoints) and never initialises ND4J.
+     * teacher, student, checkpoints) and never initialises ND4J. With {@code targets} the teacher's tokens are read
+     * from files computed ahead ({@link TeacherTargets}) instead of running the teacher on every batch (the fast
+     * engine only); the teacher still gives the student's starting weights and configuration.
      */
     public static List<Epoch> run(
-            FloatModel teacher, FloatModel init, ImageSet data, Options o, Path out, Path resume, Listener listener)
+            FloatModel teacher,
+            FloatModel init,
+            ImageSet data,
+            Options o,
+            Path out,
+            Path resume,
+            Listener listener,
+            TeacherTargets targets)
             throws IOException {
+        if (targets != null && o.engine() != Engine.FAST)
+            throw new IllegalArgumentException("teacher targets computed ahead need the fast engine (--engine fast)");
         int p = teacher.config().patchSize();
         if (o.imageSize() < p)
             throw new IllegalArgumentException(
@@ -164,16 +182,25 @@ public final class Retrofit {
             double sum = 0;
             int n = 0;
             for (int s = 0; s < steps; s++) {
-                Preprocessor.Pixels batch = cropToGrid(
-                        data.pixels(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize()))),
-                        grid * p);
+                ImageSet.Loaded loaded =
+                        data.load(order.subList(s * o.batchSize(), Math.min(order.size(), (s + 1) * o.batchSize())));
+                Preprocessor.Pixels batch = cropToGrid(loaded.pixels(), grid * p);
                 if (batch == null) continue;
-                double loss = d.step(batch);
+                double loss = targets == null
+                        ? d.step(batch)
+                        : ((FastDistiller) d)
+                                .step(
+                                        batch,
+                                        targets.of(
+                                                loaded.files(),
+                                                grid,
+                                                teacher.config().embedDim()));
                 sum += loss;
                 n++;
                 if (listener != null) listener.step(e, s + 1, steps, loss);
             }
-            double val = validate(d, data, o.batchSize(), grid * p);
+            double val = validate(
+                    d, data, o.batchSize(), grid, p, targets, teacher.config().embedDim());
             // checked before anything of this epoch is written: NaN losses must not pass for a result
             if (n == 0 || Double.isNaN(val))
                 throw new io.jvit.core.io.BadInputException(
@@ -249,14 +276,19 @@ public final class Retrofit {
         return new Preprocessor.Pixels(out, batch.batch(), side, side);
     }
 
-    static double validate(Distiller d, ImageSet data, int batchSize, int side) {
+    static double validate(
+            Distiller d, ImageSet data, int batchSize, int grid, int patch, TeacherTargets targets, int dim) {
         List<Path> v = data.validation();
         double sum = 0;
         int n = 0;
+        int side = grid * patch;
         for (int i = 0; i < v.size(); i += batchSize) {
-            Preprocessor.Pixels b = cropToGrid(data.pixels(v.subList(i, Math.min(v.size(), i + batchSize))), side);
+            ImageSet.Loaded loaded = data.load(v.subList(i, Math.min(v.size(), i + batchSize)));
+            Preprocessor.Pixels b = cropToGrid(loaded.pixels(), side);
             if (b == null) continue;
-            sum += d.loss(b) * b.batch();
+            double loss =
+                    targets == null ? d.loss(b) : ((FastDistiller) d).loss(b, targets.of(loaded.files(), grid, dim));
+            sum += loss * b.batch();
             n += b.batch();
         }
         return n == 0 ? Double.NaN : sum / n;
