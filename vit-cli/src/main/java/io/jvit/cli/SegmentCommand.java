@@ -42,7 +42,8 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(
             names = {"-i", "--image"},
             paramLabel = "IMAGE",
-            description = "image to train on and segment (greyscale or RGB, 8/16-bit)")
+            description =
+                    "image to train on and segment (greyscale or RGB, 8/16-bit); without it, --load-model and --apply-to segment a folder only")
     Path image;
 
     @Option(
@@ -54,7 +55,8 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--out"},
             paramLabel = "P.png",
-            description = "label image of IMAGE with the scribbles' grey values")
+            description =
+                    "label image of IMAGE with the scribbles' grey values (without --image: the folder for --apply-to's results)")
     Path out;
 
     @Option(
@@ -108,7 +110,8 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(
             names = "--apply-to",
             paramLabel = "DIR",
-            description = "also segment every image of this folder (into --out's folder)")
+            description =
+                    "also segment every image of this folder into NAME_segmented.png (.tif for a stack) in --out's folder")
     Path applyTo;
 
     @Option(names = "--save-model", paramLabel = "M.json", description = "save the trained segmenter")
@@ -223,7 +226,14 @@ final class SegmentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         threads = threadsOption.configure();
-        if (image == null) throw new IllegalArgumentException("--image is required");
+        // a saved segmenter applied to a folder alone (as ./vit spark segment does it): no image to train on
+        boolean folderOnly = image == null;
+        if (folderOnly && (loadModel == null || applyTo == null))
+            throw new IllegalArgumentException(
+                    "--image is required (or --load-model M.json --apply-to DIR to segment a folder only)");
+        if (folderOnly && (groundTruth != null || probabilities != null || uncertainty != null || saveModel != null))
+            throw new IllegalArgumentException(
+                    "--ground-truth, --probabilities, --uncertainty and --save-model need --image");
         if (loadModel == null && labels == null)
             throw new IllegalArgumentException("give --labels to train, or --load-model");
         PixelClassifier.Kind kind = Flags.parse("--classifier", classifier, PixelClassifier.Kind::parse);
@@ -237,16 +247,18 @@ final class SegmentCommand implements Callable<Integer> {
                 ? new DenseCrf.Params(
                         crfSxy, crfCompat, crfBilateralSxy, crfSrgb, crfBilateralCompat, crfIterations, crfGuideSigma)
                 : null;
-        requireWritable(out, false);
+        requireWritable(out, folderOnly);
         requireWritable(uncertainty, false);
         requireWritable(saveModel, false);
         requireWritable(probabilities, true);
         List<Path> folder = applyTo == null ? List.of() : ImageLoader.listImages(applyTo);
         if (applyTo != null && folder.isEmpty())
             throw new BadInputException(applyTo, "no PNG, JPEG or TIFF images in this folder");
-        Path folderOut = out != null && out.toAbsolutePath().getParent() != null
-                ? out.toAbsolutePath().getParent()
-                : Path.of(".");
+        Path folderOut = folderOnly
+                ? (out != null ? out : Path.of("."))
+                : out != null && out.toAbsolutePath().getParent() != null
+                        ? out.toAbsolutePath().getParent()
+                        : Path.of(".");
         List<Path> folderTargets = new ArrayList<>();
         List<List<ImagePages.Page>> folderPages = new ArrayList<>();
         for (Path f : folder) {
@@ -255,12 +267,21 @@ final class SegmentCommand implements Callable<Integer> {
             folderPages.add(fp);
             Path target = folderOut.resolve(LabelFiles.targetName(f, fp.size()));
             if (folderTargets.contains(target)
-                    || (out != null && target.toAbsolutePath().equals(out.toAbsolutePath())))
+                    || (!folderOnly && out != null && target.toAbsolutePath().equals(out.toAbsolutePath())))
                 throw new BadInputException(
                         f, "its result " + target + " would overwrite another output of this command");
             folderTargets.add(target);
         }
 
+        if (folderOnly) {
+            FastViT vit = loadVit();
+            Segmenter seg = loadSegmenter(vit);
+            try (StagedWrites writes = new StagedWrites()) {
+                applyToFolder(writes, seg, vit, crfParams, folder, folderPages, folderTargets);
+                writes.commit();
+            }
+            return 0;
+        }
         List<ImagePages.Page> pages = ImagePages.list(image);
         if (pages.size() > 1)
             return segmentStack(
@@ -271,26 +292,11 @@ final class SegmentCommand implements Callable<Integer> {
                     folderPages,
                     folderTargets);
         Image img = ImageLoader.read(image);
-        FastViT vit = weights == null
-                ? null
-                : new FastViT(
-                        Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow)
-                                .model(),
-                        threads);
+        FastViT vit = loadVit();
         Segmenter seg = null;
         LabelImage lab = null;
         if (loadModel != null) {
-            seg = Segmenter.load(loadModel, threads);
-            if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && vit == null)
-                throw new BadInputException(
-                        loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
-            if (vit != null
-                    && seg.vitChannels() != 0
-                    && seg.vitChannels() != vit.model().config().embedDim())
-                throw new BadInputException(
-                        loadModel,
-                        "its PCA basis was fitted on " + seg.vitChannels() + " ViT channels; --weights " + weights
-                                + " gives " + vit.model().config().embedDim());
+            seg = loadSegmenter(vit);
         } else {
             lab = LabelImage.read(labels);
             lab.requireSize(img.height(), img.width(), labels);
@@ -475,18 +481,10 @@ final class SegmentCommand implements Callable<Integer> {
                 truth = truthOf(
                         n, first, classes.stream().mapToInt(Integer::intValue).toArray());
         }
-        FastViT vit = weights == null
-                ? null
-                : new FastViT(
-                        Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow)
-                                .model(),
-                        threads);
+        FastViT vit = loadVit();
         Segmenter seg;
         if (loadModel != null) {
-            seg = Segmenter.load(loadModel, threads);
-            if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && vit == null)
-                throw new BadInputException(
-                        loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
+            seg = loadSegmenter(vit);
             if (groundTruth != null) truth = truthOf(n, first, seg.classValues());
         } else {
             int scribbled = trainLabels.stream().mapToInt(LabelImage::labelled).sum();
@@ -611,6 +609,32 @@ final class SegmentCommand implements Callable<Integer> {
     }
 
     /** An output path that cannot be written is refused before any work: a folder where a file goes, or the reverse. */
+    /** The ViT of --weights (null: classical features only). */
+    private FastViT loadVit() {
+        return weights == null
+                ? null
+                : new FastViT(
+                        Checkpoints.load(weights, Pe.parse(pe), null, nonFinite.allow)
+                                .model(),
+                        threads);
+    }
+
+    /** The segmenter of --load-model, checked against the ViT it will get its features from. */
+    private Segmenter loadSegmenter(FastViT vit) throws IOException {
+        Segmenter seg = Segmenter.load(loadModel, threads);
+        if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && vit == null)
+            throw new BadInputException(
+                    loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
+        if (vit != null
+                && seg.vitChannels() != 0
+                && seg.vitChannels() != vit.model().config().embedDim())
+            throw new BadInputException(
+                    loadModel,
+                    "its PCA basis was fitted on " + seg.vitChannels() + " ViT channels; --weights " + weights
+                            + " gives " + vit.model().config().embedDim());
+        return seg;
+    }
+
     private static void requireWritable(Path p, boolean folder) {
         if (p == null) return;
         if (folder ? Files.exists(p) && !Files.isDirectory(p) : Files.isDirectory(p))

@@ -100,6 +100,25 @@ class SegmentCommandTest {
                         again.toString()))
                 .isZero();
         assertThat(LabelImage.of(ImageLoader.read(again), "again").values()).isEqualTo(seg.values());
+        // a folder alone (no --image): the same file --apply-to wrote, byte for byte, in --out as a folder
+        Path only = dir.resolve("only");
+        assertThat(Vit.run(
+                        "segment",
+                        "--load-model",
+                        model.toString(),
+                        "--apply-to",
+                        folder.toString(),
+                        "--out",
+                        only.toString()))
+                .isZero();
+        assertThat(Files.mismatch(
+                        only.resolve("a_segmented.png"), out.getParent().resolve("a_segmented.png")))
+                .isEqualTo(-1);
+        // without --load-model there is nothing to apply: refused before any output
+        Path none = dir.resolve("none");
+        assertThat(Vit.run("segment", "--apply-to", folder.toString(), "--out", none.toString()))
+                .isEqualTo(2);
+        assertThat(none).doesNotExist();
     }
 
     @Test
