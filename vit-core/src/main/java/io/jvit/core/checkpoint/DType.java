@@ -103,10 +103,10 @@ enum DType {
         return shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.create(v, shape, 'c');
     }
 
-    /** Dense little-endian {@code bytes} of a floating type as floats (no ND4J). */
-    float[] toFloats(byte[] bytes) {
-        ByteBuffer data = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        float[] v = new float[bytes.length / size];
+    /** Dense little-endian {@code bytes[0, length)} of a floating type as floats (no ND4J). */
+    float[] toFloats(byte[] bytes, int length) {
+        ByteBuffer data = ByteBuffer.wrap(bytes, 0, length).slice().order(ByteOrder.LITTLE_ENDIAN);
+        float[] v = new float[length / size];
         if (this == F32) data.asFloatBuffer().get(v);
         else for (int k = 0; k < v.length; k++) v[k] = (float) read(data, k);
         return v;

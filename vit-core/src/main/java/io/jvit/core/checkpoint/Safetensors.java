@@ -40,7 +40,7 @@ public final class Safetensors {
 
     public static Contents read(Path file) {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
-        Map<String, String> meta = scan(file, (name, dt, shape, bytes) -> {
+        Map<String, String> meta = scan(file, (name, dt, shape, bytes, length) -> {
             long[] stride = new long[shape.length];
             for (int d = shape.length - 1, s = 1; d >= 0; s *= shape[d], d--) stride[d] = s;
             tensors.put(name, dt.toArray(bytes, 0, shape, stride));
@@ -58,10 +58,10 @@ public final class Safetensors {
     public static FloatContents readFloats(Path file) {
         Map<String, float[]> tensors = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        Map<String, String> meta = scan(file, (name, dt, shape, bytes) -> {
+        Map<String, String> meta = scan(file, (name, dt, shape, bytes, length) -> {
             if (!dt.isFloating())
                 throw new CheckpointException(file, "tensor '" + name + "' is " + dt + ", not floating point");
-            tensors.put(name, dt.toFloats(bytes));
+            tensors.put(name, dt.toFloats(bytes, length));
             shapes.put(name, shape);
         });
         return new FloatContents(tensors, shapes, meta);
@@ -73,7 +73,8 @@ public final class Safetensors {
     }
 
     private interface TensorSink {
-        void accept(String name, DType dtype, long[] shape, byte[] bytes);
+        /** The tensor's bytes are {@code bytes[0, length)}, valid only during the call (the buffer is reused). */
+        void accept(String name, DType dtype, long[] shape, byte[] bytes, int length);
     }
 
     /** A tensor's entry in the header, validated. */
@@ -155,10 +156,17 @@ public final class Safetensors {
                         dataLen - at
                                 + " bytes after the last tensor's data (a corrupt header, or not a safetensors file)");
             if (sink == null) return meta;
+            // one buffer, as large as the largest tensor, for all of them: the sinks copy out of it, so a load makes
+            // no garbage the size of the model (each tensor's bytes used to be a fresh array, ~the model's size in all)
+            byte[] buf = new byte
+                    [(int) entries.stream()
+                            .mapToLong(t -> t.end() - t.begin())
+                            .max()
+                            .orElse(0)];
             for (Entry t : entries) {
-                ByteBuffer data = ByteBuffer.allocate((int) (t.end() - t.begin()));
-                readFully(ch, data, dataStart + t.begin());
-                sink.accept(t.name(), t.dtype(), t.shape(), data.array());
+                int length = (int) (t.end() - t.begin());
+                readFully(ch, ByteBuffer.wrap(buf, 0, length), dataStart + t.begin());
+                sink.accept(t.name(), t.dtype(), t.shape(), buf, length);
             }
             return meta;
         } catch (CheckpointException e) {
