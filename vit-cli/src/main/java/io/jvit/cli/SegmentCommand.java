@@ -622,16 +622,10 @@ final class SegmentCommand implements Callable<Integer> {
     /** The segmenter of --load-model, checked against the ViT it will get its features from. */
     private Segmenter loadSegmenter(FastViT vit) throws IOException {
         Segmenter seg = Segmenter.load(loadModel, threads);
-        if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && vit == null)
-            throw new BadInputException(
-                    loadModel, "this segmenter uses ViT features; give the same --weights it was trained with");
-        if (vit != null
-                && seg.vitChannels() != 0
-                && seg.vitChannels() != vit.model().config().embedDim())
-            throw new BadInputException(
-                    loadModel,
-                    "its PCA basis was fitted on " + seg.vitChannels() + " ViT channels; --weights " + weights
-                            + " gives " + vit.model().config().embedDim());
+        seg.requireVit(
+                loadModel,
+                vit == null ? null : weights,
+                vit == null ? 0 : vit.model().config().embedDim());
         return seg;
     }
 

@@ -595,6 +595,22 @@ public final class Segmenter {
         return pca == null ? 0 : pca.mean().length;
     }
 
+    /**
+     * Refuses, naming {@code file} (this segmenter's saved model), a ViT that cannot give it its features: none
+     * ({@code weights} null) for a segmenter trained on ViT features, or one of another width ({@code channels}; 0 when
+     * not loaded yet) than its PCA basis was fitted on.
+     */
+    public void requireVit(Path file, Path weights, int channels) {
+        if (options.features() != FeatureSet.CLASSICAL && weights == null)
+            throw new BadInputException(
+                    file, "this segmenter uses ViT features; give the same --weights it was trained with");
+        if (channels != 0 && vitChannels() != 0 && vitChannels() != channels)
+            throw new BadInputException(
+                    file,
+                    "its PCA basis was fitted on " + vitChannels() + " ViT channels; --weights " + weights + " gives "
+                            + channels);
+    }
+
     private static ArrayNode floats(float[] a) {
         ArrayNode n = JSON.createArrayNode();
         for (float v : a) n.add(v);

@@ -61,9 +61,7 @@ public final class SegmentJob implements Callable<Integer> {
         job.check();
         // everything the driver can check, before Spark starts: the model (small), the weights' presence, the folder
         Segmenter seg = Segmenter.load(model, 1);
-        if (seg.options().features() != Segmenter.FeatureSet.CLASSICAL && weights == null)
-            throw new BadInputException(
-                    model, "this segmenter uses ViT features; give the same --weights it was trained with");
+        seg.requireVit(model, weights, 0); // the ViT's width is checked where it is loaded, on the executors
         if (weights != null && !Files.isRegularFile(weights)) throw new BadInputException(weights, "no such file");
         Pe.parse(pe);
         List<ImageUnit> units = ImageJob.plan(job.images);
@@ -125,6 +123,10 @@ public final class SegmentJob implements Callable<Integer> {
                             Checkpoints.load(Path.of(weights), Pe.parse(pe), null, false)
                                     .model(),
                             threads);
+            seg.requireVit(
+                    Path.of(model),
+                    vit == null ? null : Path.of(weights),
+                    vit == null ? 0 : vit.model().config().embedDim());
             return new LabelFiles.Pipeline(seg, vit, crf ? DenseCrf.Params.DEFAULT : null, threads);
         }
 

@@ -22,6 +22,26 @@ import javax.imageio.ImageIO;
  */
 record Fixtures(Path clean, Path mixed, Path weights, Path segmenter) {
 
+    /**
+     * {@code ./vit segment --load-model --apply-to} of every image of {@code folder} into {@code ref} (its first image,
+     * {@code first}, also into {@code ref/first.png}): the single-machine reference of the segment job.
+     */
+    void referenceSegmentation(Path first, Path folder, Path ref) {
+        assertThat(cli(
+                        "segment",
+                        "--load-model",
+                        segmenter.toString(),
+                        "--weights",
+                        weights.toString(),
+                        "--image",
+                        first.toString(),
+                        "--out",
+                        ref.resolve("first.png").toString(),
+                        "--apply-to",
+                        folder.toString()))
+                .isZero();
+    }
+
     static Fixtures make(Path dir) throws Exception {
         Path clean = dir.resolve("clean"), mixed = dir.resolve("mixed");
         assertThat(cli("synth", "--kind", "all", "-n", "5", "--size", "64", "--out", clean.toString()))

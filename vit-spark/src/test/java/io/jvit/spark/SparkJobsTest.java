@@ -67,23 +67,24 @@ class SparkJobsTest {
         return Fixtures.spark(a.toArray(String[]::new));
     }
 
+    /** {@code ./vit features} of {@code images} (a file or folder) into {@code out}: the single-machine reference. */
+    private void referenceFeatures(Path images, Path out) {
+        assertThat(Fixtures.cli(
+                        "features",
+                        "--weights",
+                        fx.weights().toString(),
+                        "--image",
+                        images.toString(),
+                        "--out",
+                        out.toString()))
+                .isZero();
+    }
+
     @Test
     void segmentWritesWhatApplyToWritesAndListsTheCorruptImage() throws Exception {
         Path ref = dir.resolve("segment-ref"), out = dir.resolve("segment-spark");
         Path first = cleanImages().get(0);
-        assertThat(Fixtures.cli(
-                        "segment",
-                        "--load-model",
-                        fx.segmenter().toString(),
-                        "--weights",
-                        fx.weights().toString(),
-                        "--image",
-                        first.toString(),
-                        "--out",
-                        ref.resolve("first.png").toString(),
-                        "--apply-to",
-                        fx.clean().toString()))
-                .isZero();
+        fx.referenceSegmentation(first, fx.clean(), ref);
 
         Fixtures.Run run = segment(out);
 
@@ -188,15 +189,7 @@ class SparkJobsTest {
     @Test
     void featuresEqualTheFeaturesCommand() throws Exception {
         Path ref = dir.resolve("features-ref"), out = dir.resolve("features-spark");
-        assertThat(Fixtures.cli(
-                        "features",
-                        "--weights",
-                        fx.weights().toString(),
-                        "--image",
-                        fx.clean().toString(),
-                        "--out",
-                        ref.toString()))
-                .isZero();
+        referenceFeatures(fx.clean(), ref);
 
         Fixtures.Run run = Fixtures.spark(
                 "features",
@@ -353,28 +346,8 @@ class SparkJobsTest {
     @Test
     void aStackIsSegmentedAndFeaturisedSliceBySliceAsTheCommandsDo() throws Exception {
         Path stacks = stacks(), ref = dir.resolve("stacks-ref"), out = dir.resolve("stacks-spark");
-        assertThat(Fixtures.cli(
-                        "segment",
-                        "--load-model",
-                        fx.segmenter().toString(),
-                        "--weights",
-                        fx.weights().toString(),
-                        "--image",
-                        stacks.resolve("single.png").toString(),
-                        "--out",
-                        ref.resolve("first.png").toString(),
-                        "--apply-to",
-                        stacks.toString()))
-                .isZero();
-        assertThat(Fixtures.cli(
-                        "features",
-                        "--weights",
-                        fx.weights().toString(),
-                        "--image",
-                        stacks.toString(),
-                        "--out",
-                        ref.resolve("features").toString()))
-                .isZero();
+        fx.referenceSegmentation(stacks.resolve("single.png"), stacks, ref);
+        referenceFeatures(stacks, ref.resolve("features"));
         String[] common = {"--images", stacks.toString(), "--out", out.toString()};
 
         List<String> seg = new ArrayList<>(List.of(
@@ -407,15 +380,7 @@ class SparkJobsTest {
     @Test
     void parquetFeaturesEqualTheFeaturesCommand() throws Exception {
         Path ref = dir.resolve("parquet-ref"), out = dir.resolve("parquet-spark");
-        assertThat(Fixtures.cli(
-                        "features",
-                        "--weights",
-                        fx.weights().toString(),
-                        "--image",
-                        fx.clean().toString(),
-                        "--out",
-                        ref.toString()))
-                .isZero();
+        referenceFeatures(fx.clean(), ref);
 
         Fixtures.Run run = Fixtures.spark(
                 "features",
@@ -454,15 +419,7 @@ class SparkJobsTest {
     @Test
     void pcaFeaturesAreEveryImageProjectedOnABasisFittedOnTheSample() throws Exception {
         Path ref = dir.resolve("pca-ref"), out = dir.resolve("pca-spark");
-        assertThat(Fixtures.cli(
-                        "features",
-                        "--weights",
-                        fx.weights().toString(),
-                        "--image",
-                        fx.clean().toString(),
-                        "--out",
-                        ref.toString()))
-                .isZero();
+        referenceFeatures(fx.clean(), ref);
 
         Fixtures.Run run = Fixtures.spark(
                 "features",

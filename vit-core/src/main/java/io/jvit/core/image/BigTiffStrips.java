@@ -1,6 +1,5 @@
 package io.jvit.core.image;
 
-import io.jvit.core.io.BadInputException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,18 +24,7 @@ final class BigTiffStrips {
     }
 
     private static void check(Path file, long[] offsets, long[] counts, String what, long fileSize) {
-        if (offsets == null) return;
-        if (counts != null && counts.length != offsets.length)
-            throw new BadInputException(
-                    file, "TIFF has " + offsets.length + " " + what + " offsets but " + counts.length + " byte counts");
-        for (int i = 0; i < offsets.length; i++) {
-            long at = offsets[i], n = counts == null ? 0 : counts[i];
-            if (at < 0 || n < 0 || at > fileSize || n > fileSize - at)
-                throw new BadInputException(
-                        file,
-                        "TIFF " + what + " " + i + " (" + n + " bytes at offset " + at
-                                + ") lies beyond the end of the file (" + fileSize + " bytes)");
-        }
+        if (offsets != null) TiffChecks.requireWithin(file, offsets, counts, what, fileSize);
     }
 
     /** The values of field {@code number} of the tree's first directory (TIFFShort, TIFFLong or TIFFLong8), or null. */

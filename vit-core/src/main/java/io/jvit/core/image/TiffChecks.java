@@ -47,13 +47,25 @@ final class TiffChecks {
     private static void check(Path file, TIFFDirectory dir, int offsetsTag, int countsTag, String what, long fileSize) {
         TIFFField offsets = dir.getTIFFField(offsetsTag), counts = dir.getTIFFField(countsTag);
         if (offsets == null) return;
-        if (counts != null && counts.getCount() != offsets.getCount())
+        requireWithin(file, longs(offsets), counts == null ? null : longs(counts), what, fileSize);
+    }
+
+    private static long[] longs(TIFFField f) {
+        long[] v = new long[f.getCount()];
+        for (int i = 0; i < v.length; i++) v[i] = f.getAsLong(i);
+        return v;
+    }
+
+    /**
+     * Each {@code what} ("strip" or "tile") of {@code offsets} and byte {@code counts} (null: none) lies within the
+     * file's {@code fileSize} bytes, and there are as many counts as offsets: the check for classic TIFF and BigTIFF.
+     */
+    static void requireWithin(Path file, long[] offsets, long[] counts, String what, long fileSize) {
+        if (counts != null && counts.length != offsets.length)
             throw new BadInputException(
-                    file,
-                    "TIFF has " + offsets.getCount() + " " + what + " offsets but " + counts.getCount()
-                            + " byte counts");
-        for (int i = 0; i < offsets.getCount(); i++) {
-            long at = offsets.getAsLong(i), n = counts == null ? 0 : counts.getAsLong(i);
+                    file, "TIFF has " + offsets.length + " " + what + " offsets but " + counts.length + " byte counts");
+        for (int i = 0; i < offsets.length; i++) {
+            long at = offsets[i], n = counts == null ? 0 : counts[i];
             if (at < 0 || n < 0 || at > fileSize || n > fileSize - at)
                 throw new BadInputException(
                         file,

@@ -36,28 +36,24 @@ public final class Students {
         return new VisionTransformer(cfg, new ViTWeights(w));
     }
 
-    /** {@link #of(VisionTransformer, PositionalEncoding)} on float arrays (copies; no ND4J). */
+    /** {@link #of(VisionTransformer, PositionalEncoding)} on float arrays (copies; no ND4J), in the canonical order. */
     public static Checkpoints.FloatModel of(Checkpoints.FloatModel teacher, PositionalEncoding pe) {
         ViTConfig cfg = teacher.config().withPe(pe);
+        java.util.Set<String> slopes = new java.util.HashSet<>();
+        if (pe instanceof Alibi2d a && a.slopes() == AlibiSlopes.LEARNED)
+            for (int b = 0; b < cfg.depth(); b++) slopes.add(Alibi2d.slopeParam(b));
         Map<String, float[]> w = new LinkedHashMap<>();
         for (String k : ViTWeights.expectedShapes(cfg).keySet()) {
             float[] t = teacher.weights().get(k);
-            if (t != null) w.put(k, t.clone());
-        }
-        if (pe instanceof Alibi2d a && a.slopes() == AlibiSlopes.LEARNED)
-            for (int b = 0; b < cfg.depth(); b++) {
+            if (slopes.contains(k)) {
                 float[] ones = new float[cfg.numHeads()];
                 java.util.Arrays.fill(ones, 1f);
-                w.put(Alibi2d.slopeParam(b), ones);
-            }
-        for (String k : ViTWeights.expectedShapes(cfg).keySet())
-            if (!w.containsKey(k))
+                w.put(k, ones);
+            } else if (t != null) w.put(k, t.clone());
+            else
                 throw new IllegalArgumentException(
                         "the student's PE needs parameter '" + k + "' that the teacher lacks");
-        // in the canonical order (the slopes were put last)
-        Map<String, float[]> ordered = new LinkedHashMap<>();
-        for (String k : ViTWeights.expectedShapes(cfg).keySet()) ordered.put(k, w.get(k));
-        w = ordered;
+        }
         return new Checkpoints.FloatModel(cfg, w);
     }
 }
