@@ -23,6 +23,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pin_threads  # noqa: E402
+
+pin_threads.pin(pin_threads.threads_from_argv(sys.argv))  # before torch loads OpenBLAS (why: pin_threads.py)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402

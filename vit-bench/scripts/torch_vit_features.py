@@ -6,13 +6,18 @@ checkpoint and image.
 Prints load and forward seconds. Compare peak memory with `/usr/bin/time -v` and values with `compare_npy.py`.
 Needs Debian's python3-torch, python3-numpy, python3-pil.
 """
+import os
 import sys
 import time
 
-import numpy as np
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pin_threads  # noqa: E402
 
-import torch_vit
+pin_threads.pin(1)  # before torch loads OpenBLAS (why: pin_threads.py)
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import torch_vit  # noqa: E402
 
 torch.set_num_threads(1)
 t0 = time.time()
