@@ -292,20 +292,14 @@ public final class FastViT {
         gemm.linear(unfolded, batch * hw, kdim, w("patch_embed.proj.weight"), w("patch_embed.proj.bias"), emb);
         float[] pe = patchPositions(gh, gw);
         float[] x = new float[batch * n * dim];
-        float[] cls = c.clsToken() ? w("cls_token") : null;
-        float[] reg = c.numRegisters() > 0 ? w("reg_token") : null;
-        for (int b = 0; b < batch; b++) {
-            int o = b * n * dim;
-            if (cls != null) {
-                System.arraycopy(cls, 0, x, o, dim);
-                o += dim;
-            }
-            if (reg != null) {
-                System.arraycopy(reg, 0, x, o, reg.length);
-                o += reg.length;
-            }
-            System.arraycopy(emb, b * hw * dim, x, o, hw * dim);
-        }
+        PrefixTokens.assemble(
+                c.clsToken() ? w("cls_token") : null,
+                c.numRegisters() > 0 ? w("reg_token") : null,
+                emb,
+                batch,
+                hw,
+                dim,
+                x);
         if (pe != null)
             forRows(
                     batch * hw,

@@ -1,6 +1,7 @@
 package io.jvit.train.engine;
 
 import io.jvit.core.config.ViTConfig;
+import io.jvit.core.fast.PrefixTokens;
 
 /**
  * The token sequence of each image: [CLS, registers, patches + pe], (B·N, C). The prefix tokens get no position;
@@ -14,19 +15,12 @@ final class Tokens {
     /** emb (B·h·w, C) and pe (h·w, C) or null → x (B·N, C). */
     static void forward(ViTConfig c, Params p, Sizes s, float[] emb, float[] pe, float[] x) {
         int dim = s.dim(), hw = s.patches(), n = s.tokens();
-        float[] cls = p.getOrNull(CLS), reg = p.getOrNull(REG);
+        PrefixTokens.assemble(p.getOrNull(CLS), p.getOrNull(REG), emb, s.batch(), hw, dim, x);
+        if (pe == null) return;
+        int prefix = n - hw;
         for (int b = 0; b < s.batch(); b++) {
-            int o = b * n * dim;
-            if (cls != null) {
-                System.arraycopy(cls, 0, x, o, dim);
-                o += dim;
-            }
-            if (reg != null) {
-                System.arraycopy(reg, 0, x, o, reg.length);
-                o += reg.length;
-            }
-            System.arraycopy(emb, b * hw * dim, x, o, hw * dim);
-            if (pe != null) for (int t = 0; t < hw * dim; t++) x[o + t] += pe[t];
+            int o = (b * n + prefix) * dim;
+            for (int t = 0; t < hw * dim; t++) x[o + t] += pe[t];
         }
     }
 
