@@ -330,6 +330,8 @@ final class SegmentCommand implements Callable<Integer> {
                     lab.classes().length,
                     java.util.Arrays.toString(lab.classes()),
                     set.name().toLowerCase(Locale.ROOT));
+            String few = lab.fewScribbles();
+            if (few != null) System.err.println(few);
             seg = Segmenter.train(
                     img, lab, new Segmenter.Options(set, kind, pca, threads, seed, classWeightPower, vitShifts), vit);
         }
@@ -495,6 +497,11 @@ final class SegmentCommand implements Callable<Integer> {
                     trainImages.size(),
                     image,
                     options.features().name().toLowerCase(Locale.ROOT));
+            int[] pooled = trainLabels.stream()
+                    .flatMapToInt(l -> java.util.Arrays.stream(l.values()))
+                    .toArray();
+            String few = new LabelImage(pooled, 1, pooled.length).fewScribbles();
+            if (few != null) System.err.println(few);
             seg = Segmenter.train(trainImages, trainLabels, options, vit);
             trainImages.clear();
         }

@@ -358,4 +358,47 @@ class SegmentCommandTest {
                 .isEqualTo(2);
         assertThat(out).doesNotExist();
     }
+
+    @Test
+    void warnsWhenAClassHasFewScribbles() throws Exception {
+        Path[] d = data(70, 84);
+        int[] lab = LabelImage.read(d[1]).values().clone();
+        int kept = 0; // class 200 keeps 10 of its scribbles
+        for (int i = 0; i < lab.length; i++) if (lab[i] == 200 && ++kept > 10) lab[i] = 0;
+        Path few = dir.resolve("few.png");
+        grey(few, lab, 70, 84);
+        java.io.PrintStream oldErr = System.err, oldOut = System.out;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true));
+        int code, codeMany;
+        String fewErr;
+        try {
+            code = Vit.run(
+                    "segment",
+                    "-i",
+                    d[0].toString(),
+                    "-l",
+                    few.toString(),
+                    "-o",
+                    dir.resolve("a.png").toString());
+            fewErr = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+            err.reset();
+            codeMany = Vit.run(
+                    "segment",
+                    "-i",
+                    d[0].toString(),
+                    "-l",
+                    d[1].toString(),
+                    "-o",
+                    dir.resolve("b.png").toString());
+        } finally {
+            System.setErr(oldErr);
+            System.setOut(oldOut);
+        }
+        assertThat(code).isZero();
+        assertThat(codeMany).isZero();
+        assertThat(fewErr).contains("warning: class 200 has 10 scribbled pixel(s)");
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("warning:");
+    }
 }
