@@ -313,6 +313,8 @@ public final class SegmentServer implements AutoCloseable {
                     .put("cached", cached)
                     .put("feature_seconds", (t1 - t0) / 1e9)
                     .put("seconds", (t2 - t0) / 1e9);
+            String few = lab.fewScribbles(); // as ./vit segment prints it
+            if (few != null) o.put("warning", few);
             ArrayNode cs = o.putArray("classes");
             int n = r.labels().length;
             for (int k = 0; k < r.classValues().length; k++) {

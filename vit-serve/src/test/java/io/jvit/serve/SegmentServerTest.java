@@ -153,6 +153,10 @@ class SegmentServerTest {
         assertThat(s.get("feature_count").asInt()).isEqualTo(58);
         assertThat(s.get("cached").asBoolean()).isFalse();
         assertThat(s.get("seconds").asDouble()).isPositive();
+        // 56 dark and 13 bright scribbled pixels: the command's warning for the bright class only
+        assertThat(s.get("warning").asText())
+                .startsWith("warning: class " + BRIGHT + " has 13 scribbled pixel(s)")
+                .doesNotContain("class " + DARK);
         JsonNode classes = s.get("classes");
         assertThat(classes).hasSize(2);
         assertThat(classes.get(0).get("grey").asInt()).isEqualTo(DARK);

@@ -304,7 +304,9 @@ async function segment() {
     renderClasses();
     captions();
     await showResults();
-    status(answers.map(a => `${a.seconds.toFixed(2)} s${a.cached ? '' : ' (features computed)'}`).join(' | '));
+    const warning = answers.map(a => a.warning).find(w => w);
+    status(answers.map(a => `${a.seconds.toFixed(2)} s${a.cached ? '' : ' (features computed)'}`).join(' | ')
+      + (warning ? ' | ' + warning.replace(/^warning: /, '').replace(/ \(where --uncertainty is bright\).*/, ' (the uncertainty view shows where)') : ''));
   } catch (e) {
     status(e.message, true);
   } finally {
