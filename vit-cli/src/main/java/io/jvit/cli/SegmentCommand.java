@@ -497,10 +497,7 @@ final class SegmentCommand implements Callable<Integer> {
                     trainImages.size(),
                     image,
                     options.features().name().toLowerCase(Locale.ROOT));
-            int[] pooled = trainLabels.stream()
-                    .flatMapToInt(l -> java.util.Arrays.stream(l.values()))
-                    .toArray();
-            String few = new LabelImage(pooled, 1, pooled.length).fewScribbles();
+            String few = LabelImage.fewScribbles(trainLabels);
             if (few != null) System.err.println(few);
             seg = Segmenter.train(trainImages, trainLabels, options, vit);
             trainImages.clear();

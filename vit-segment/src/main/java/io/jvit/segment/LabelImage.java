@@ -5,6 +5,8 @@ import io.jvit.core.image.ImageLoader;
 import io.jvit.core.io.BadInputException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -72,15 +74,22 @@ public record LabelImage(int[] values, int height, int width) {
      * (IoU 0.03 after the CRF), while 57–97 pixels found it (IoU 0.49–0.66).
      */
     public String fewScribbles() {
-        int[] c = classes(), n = counts();
+        return fewScribbles(List.of(this));
+    }
+
+    /** {@link #fewScribbles()} with each class's pixels counted over all the label images (a stack's slices). */
+    public static String fewScribbles(List<LabelImage> labels) {
+        TreeMap<Integer, Integer> count = new TreeMap<>();
+        for (LabelImage l : labels) for (int x : l.values) if (x != 0) count.merge(x, 1, Integer::sum);
         StringBuilder few = new StringBuilder();
-        for (int k = 0; k < c.length; k++)
-            if (n[k] < FEW)
+        count.forEach((c, n) -> {
+            if (n < FEW)
                 few.append(few.length() == 0 ? "" : ", ")
                         .append("class ")
-                        .append(c[k])
+                        .append(c)
                         .append(" has ")
-                        .append(n[k]);
+                        .append(n);
+        });
         if (few.length() == 0) return null;
         return "warning: " + few + " scribbled pixel(s): a classifier may miss such a class; scribble more of it (where"
                 + " --uncertainty is bright), and --no-crf keeps small regions that the CRF would smooth away";

@@ -17,8 +17,9 @@ import ml.dmlc.xgboost4j.java.XGBoostError;
  * <li>{@code logistic}: multinomial logistic regression (XGBoost's linear booster with softmax, L2 1e-3) on
  *     the raw features (coordinate descent).</li>
  * </ul>
- * Classes are balanced by sample weights n / (K · n_k) unless asked not to (the paper's {@code class_weight='balanced'}
- * was silently ignored by xgboost's sklearn wrapper; here the weights reach XGBoost through the DMatrix).
+ * Classes are weighted by (n / (K · n_k))^α, α from 0 (every sample weighs 1; {@code ./vit segment}'s default) to 1
+ * (balanced); the paper's {@code class_weight='balanced'} was silently ignored by xgboost's sklearn wrapper, here the
+ * weights reach XGBoost through the DMatrix.
  */
 public final class PixelClassifier {
     public enum Kind {
@@ -48,21 +49,7 @@ public final class PixelClassifier {
     /** Trains on {@code rows} samples: {@code x} row-major (rows × features), {@code y} in 0…classes−1; classes balanced. */
     public static PixelClassifier train(
             Kind kind, float[] x, int rows, int features, int[] y, int classes, int threads, long seed) {
-        return train(kind, x, rows, features, y, classes, threads, seed, true);
-    }
-
-    /** As above; {@code balanced}: sample weights n / (K · n_k), else every sample weighs 1. */
-    public static PixelClassifier train(
-            Kind kind,
-            float[] x,
-            int rows,
-            int features,
-            int[] y,
-            int classes,
-            int threads,
-            long seed,
-            boolean balanced) {
-        return train(kind, x, rows, features, y, classes, threads, seed, balanced ? 1.0 : 0.0);
+        return train(kind, x, rows, features, y, classes, threads, seed, 1.0);
     }
 
     /** As above, with class weights (n / (K · n_k))^{@code classWeightPower} ({@link ClassWeights}): 0 none, 1 balanced. */

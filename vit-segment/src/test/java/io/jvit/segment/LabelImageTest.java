@@ -31,4 +31,12 @@ class LabelImageTest {
                 .startsWith("warning: class 60 has 20, class 200 has " + (LabelImage.FEW - 1) + " scribbled");
         assertThat(labels(LabelImage.FEW, 200).fewScribbles()).isNull();
     }
+
+    @Test
+    void poolsTheCountsOfAStacksSlices() {
+        assertThat(LabelImage.fewScribbles(java.util.List.of(labels(100, 30), labels(100, 30))))
+                .isNull();
+        assertThat(LabelImage.fewScribbles(java.util.List.of(labels(100, 20), labels(100, 20))))
+                .startsWith("warning: class 200 has 40 scribbled pixel(s)");
+    }
 }

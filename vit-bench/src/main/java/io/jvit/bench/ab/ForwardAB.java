@@ -5,7 +5,6 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.DoubleSupplier;
@@ -45,39 +44,16 @@ public final class ForwardAB {
                     .getConstructor(String.class, int.class)
                     .newInstance(model, size);
         }
-        for (int w = 0; w < 10; w++) {
-            sample(run[0], calls);
-            sample(run[1], calls);
-        }
-        double[] a = new double[pairs], b = new double[pairs], ratio = new double[pairs];
-        for (int p = 0; p < pairs; p++) {
-            if (p % 2 == 0) {
-                a[p] = sample(run[0], calls);
-                b[p] = sample(run[1], calls);
-            } else {
-                b[p] = sample(run[1], calls);
-                a[p] = sample(run[0], calls);
-            }
-            ratio[p] = b[p] / a[p];
-        }
-        Arrays.sort(a);
-        Arrays.sort(b);
-        Arrays.sort(ratio);
+        Interleaved r = Interleaved.run(run[0], run[1], 10, pairs, calls);
         System.out.printf(
                 Locale.ROOT,
                 "%d² forward: A median %.2f ms, B median %.2f ms (CPU time per forward); B/A median %.3f, IQR %.3f–%.3f over %d pairs%n",
                 size,
-                a[pairs / 2] * 1e3 / calls,
-                b[pairs / 2] * 1e3 / calls,
-                ratio[pairs / 2],
-                ratio[pairs / 4],
-                ratio[3 * pairs / 4],
+                r.medianA() * 1e3 / calls,
+                r.medianB() * 1e3 / calls,
+                r.medianRatio(),
+                r.ratioQ1(),
+                r.ratioQ3(),
                 pairs);
-    }
-
-    private static double sample(DoubleSupplier run, int calls) {
-        double t = 0;
-        for (int i = 0; i < calls; i++) t += run.getAsDouble();
-        return t;
     }
 }

@@ -3,7 +3,6 @@ package io.jvit.bench.ab;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.DoubleSupplier;
 
@@ -51,42 +50,19 @@ public final class KernelAB {
                     .getConstructor(int.class, int.class, boolean.class, boolean.class)
                     .newInstance(side, prefix, alibi, backward);
         }
-        for (int w = 0; w < 5; w++) {
-            sample(run[0], calls);
-            sample(run[1], calls);
-        } // JIT both
-        double[] a = new double[pairs], b = new double[pairs], ratio = new double[pairs];
-        for (int p = 0; p < pairs; p++) {
-            if (p % 2 == 0) {
-                a[p] = sample(run[0], calls);
-                b[p] = sample(run[1], calls);
-            } else {
-                b[p] = sample(run[1], calls);
-                a[p] = sample(run[0], calls);
-            }
-            ratio[p] = b[p] / a[p];
-        }
-        Arrays.sort(a);
-        Arrays.sort(b);
-        Arrays.sort(ratio);
+        Interleaved r = Interleaved.run(run[0], run[1], 5, pairs, calls);
         System.out.printf(
                 Locale.ROOT,
                 "%sN = %d (%s): A median %.3f s, B median %.3f s (CPU time%s); B/A median %.3f, IQR %.3f–%.3f over %d pairs%n",
                 backward ? "backward, " : "",
                 prefix + side * side,
                 alibi ? "alibi" : "no bias",
-                a[pairs / 2],
-                b[pairs / 2],
+                r.medianA(),
+                r.medianB(),
                 calls > 1 ? ", " + calls + " calls" : "",
-                ratio[pairs / 2],
-                ratio[pairs / 4],
-                ratio[3 * pairs / 4],
+                r.medianRatio(),
+                r.ratioQ1(),
+                r.ratioQ3(),
                 pairs);
-    }
-
-    private static double sample(DoubleSupplier run, int calls) {
-        double t = 0;
-        for (int i = 0; i < calls; i++) t += run.getAsDouble();
-        return t;
     }
 }

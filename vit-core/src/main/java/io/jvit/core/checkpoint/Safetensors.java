@@ -222,11 +222,7 @@ public final class Safetensors {
     /** Writes tensors as F32 (F64 stays F64), atomically. */
     public static void write(Path file, Map<String, INDArray> tensors, Map<String, String> metadata)
             throws IOException {
-        ObjectNode header = JSON.createObjectNode();
-        if (metadata != null && !metadata.isEmpty()) {
-            ObjectNode m = header.putObject("__metadata__");
-            metadata.forEach(m::put);
-        }
+        ObjectNode header = header(metadata);
         long offset = 0;
         Map<String, INDArray> dense = new LinkedHashMap<>();
         for (var e : tensors.entrySet()) {
@@ -234,13 +230,7 @@ public final class Safetensors {
             boolean dbl = a.dataType() == DataType.DOUBLE;
             INDArray c = a.castTo(dbl ? DataType.DOUBLE : DataType.FLOAT).dup('c');
             dense.put(e.getKey(), c);
-            long bytes = c.length() * (dbl ? 8 : 4);
-            ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", dbl ? "F64" : "F32");
-            var shape = t.putArray("shape");
-            for (long s : a.shape()) shape.add(s);
-            t.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset += bytes;
+            offset = entry(header, e.getKey(), dbl ? "F64" : "F32", a.shape(), offset, c.length() * (dbl ? 8 : 4));
         }
         byte[] padded = padded(header);
         AtomicFiles.write(file, out -> {
@@ -264,11 +254,7 @@ public final class Safetensors {
     public static void writeFloats(
             Path file, Map<String, float[]> tensors, Map<String, long[]> shapes, Map<String, String> metadata)
             throws IOException {
-        ObjectNode header = JSON.createObjectNode();
-        if (metadata != null && !metadata.isEmpty()) {
-            ObjectNode m = header.putObject("__metadata__");
-            metadata.forEach(m::put);
-        }
+        ObjectNode header = header(metadata);
         long offset = 0;
         for (var e : tensors.entrySet()) {
             long[] s = shapes.get(e.getKey());
@@ -277,13 +263,7 @@ public final class Safetensors {
             if (s == null || n != e.getValue().length)
                 throw new IllegalArgumentException("tensor '" + e.getKey() + "' has " + e.getValue().length
                         + " values for shape " + java.util.Arrays.toString(s));
-            long bytes = 4L * e.getValue().length;
-            ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", "F32");
-            var shape = t.putArray("shape");
-            for (long d : s) shape.add(d);
-            t.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset += bytes;
+            offset = entry(header, e.getKey(), "F32", s, offset, 4L * e.getValue().length);
         }
         byte[] padded = padded(header);
         AtomicFiles.write(file, out -> {
@@ -299,6 +279,26 @@ public final class Safetensors {
                     out.write(b.array(), 0, 4 * n);
                 }
         });
+    }
+
+    /** A header holding the metadata (if any), to which {@link #entry} adds the tensors in file order. */
+    private static ObjectNode header(Map<String, String> metadata) {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode m = header.putObject("__metadata__");
+            metadata.forEach(m::put);
+        }
+        return header;
+    }
+
+    /** Adds a tensor of {@code bytes} bytes stored at {@code offset}; returns the offset after it. */
+    private static long entry(ObjectNode header, String name, String dtype, long[] shape, long offset, long bytes) {
+        ObjectNode t = header.putObject(name);
+        t.put("dtype", dtype);
+        var dims = t.putArray("shape");
+        for (long d : shape) dims.add(d);
+        t.putArray("data_offsets").add(offset).add(offset + bytes);
+        return offset + bytes;
     }
 
     /** The header's JSON, padded with spaces to a multiple of 8 bytes (the data stays aligned, as the spec allows). */
