@@ -21,7 +21,6 @@ import io.jvit.probe.retrofit.Retention;
 import io.jvit.probe.synthetic.Microstructure;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.Metrics;
-import io.jvit.segment.PixelClassifier;
 import io.jvit.segment.Segmenter;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -238,7 +237,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Segmenter.Options opts(Segmenter.FeatureSet set) {
-        return new Segmenter.Options(set, PixelClassifier.Kind.XGBOOST, 9, threads, 0);
+        return Segmenter.Options.defaults(set, threads); // ./vit segment's
     }
 
     private VisionTransformer load(Path file, String embedded) throws IOException {

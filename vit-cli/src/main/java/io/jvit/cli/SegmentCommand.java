@@ -9,6 +9,7 @@ import io.jvit.core.io.BadInputException;
 import io.jvit.core.io.StagedWrites;
 import io.jvit.core.pe.Pe;
 import io.jvit.segment.DenseCrf;
+import io.jvit.segment.FlatField;
 import io.jvit.segment.LabelFiles;
 import io.jvit.segment.LabelImage;
 import io.jvit.segment.Metrics;
@@ -25,7 +26,9 @@ import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./vit segment}: trainable (Weka-style) segmentation. Scribbles in (a label image, 0 = unlabelled,
@@ -95,6 +98,14 @@ final class SegmentCommand implements Callable<Integer> {
     int vitShifts;
 
     @Option(
+            names = "--flat-field",
+            defaultValue = "" + FlatField.DEFAULT_DEGREE,
+            paramLabel = "DEGREE",
+            description =
+                    "divide the image by a least-squares polynomial surface of this degree before its features, so that uneven illumination does not make the classifier paint by position (0 = off; default ${DEFAULT-VALUE})")
+    int flatField;
+
+    @Option(
             names = "--probabilities",
             paramLabel = "DIR",
             description = "write one 8-bit probability map per class, prob_V.png (for a stack: multi-page prob_V.tif)")
@@ -134,9 +145,10 @@ final class SegmentCommand implements Callable<Integer> {
     @Option(
             names = "--crf",
             negatable = true,
-            defaultValue = "true",
+            defaultValue = "false",
             fallbackValue = "true",
-            description = "refine with a dense CRF (mean field on a permutohedral lattice; default on, --no-crf: off)")
+            description =
+                    "refine with a dense CRF (mean field on a permutohedral lattice; default off: with the flat field it cost the minority phase, docs/segmentation.md)")
     boolean crf;
 
     @Option(
@@ -223,6 +235,32 @@ final class SegmentCommand implements Callable<Integer> {
      * image, the probabilities, the saved model, the folder's results) is staged and committed together at the end:
      * a failure at any step leaves no file created and none overwritten.
      */
+    @Spec
+    CommandSpec spec;
+
+    /** The CRF's parameters, checked; a parameter given without --crf is refused rather than silently unused. */
+    private DenseCrf.Params crfParams() {
+        return new DenseCrf.Params(
+                crfSxy, crfCompat, crfBilateralSxy, crfSrgb, crfBilateralCompat, crfIterations, crfGuideSigma);
+    }
+
+    private void requireCrfForItsParameters() {
+        var parsed = spec.commandLine().getParseResult();
+        if (crf || parsed.hasMatchedOption("--crf")) return; // on, or explicitly off (--no-crf)
+        for (String name : new String[] {
+            "--crf-iterations",
+            "--crf-sxy",
+            "--crf-compat",
+            "--crf-bilateral-sxy",
+            "--crf-srgb",
+            "--crf-bilateral-compat",
+            "--crf-guide-sigma"
+        })
+            if (parsed.hasMatchedOption(name))
+                throw new IllegalArgumentException(
+                        name + " is a CRF parameter, and the CRF is off by default: add --crf to refine with it");
+    }
+
     @Override
     public Integer call() throws Exception {
         threads = threadsOption.configure();
@@ -243,10 +281,11 @@ final class SegmentCommand implements Callable<Integer> {
         double classWeightPower = classWeightPower(classWeights);
         if (vitShifts < 1 || vitShifts > 16)
             throw new IllegalArgumentException("--vit-shifts must be 1 to 16, got " + vitShifts);
-        DenseCrf.Params crfParams = crf
-                ? new DenseCrf.Params(
-                        crfSxy, crfCompat, crfBilateralSxy, crfSrgb, crfBilateralCompat, crfIterations, crfGuideSigma)
-                : null;
+        if (flatField < 0 || flatField > FlatField.MAX_DEGREE)
+            throw new IllegalArgumentException(
+                    "--flat-field must be 0 to " + FlatField.MAX_DEGREE + ", got " + flatField);
+        requireCrfForItsParameters();
+        DenseCrf.Params crfParams = crf ? crfParams() : null;
         requireWritable(out, folderOnly);
         requireWritable(uncertainty, false);
         requireWritable(saveModel, false);
@@ -286,7 +325,7 @@ final class SegmentCommand implements Callable<Integer> {
         if (pages.size() > 1)
             return segmentStack(
                     pages,
-                    new Segmenter.Options(set, kind, pca, threads, seed, classWeightPower, vitShifts),
+                    new Segmenter.Options(set, kind, pca, threads, seed, classWeightPower, vitShifts, flatField),
                     crfParams,
                     folder,
                     folderPages,
@@ -333,7 +372,10 @@ final class SegmentCommand implements Callable<Integer> {
             String few = lab.fewScribbles();
             if (few != null) System.err.println(few);
             seg = Segmenter.train(
-                    img, lab, new Segmenter.Options(set, kind, pca, threads, seed, classWeightPower, vitShifts), vit);
+                    img,
+                    lab,
+                    new Segmenter.Options(set, kind, pca, threads, seed, classWeightPower, vitShifts, flatField),
+                    vit);
         }
         long t1 = System.nanoTime();
         Segmenter.Result res = seg.apply(img, vit), before = res;

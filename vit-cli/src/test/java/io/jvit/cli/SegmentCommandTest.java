@@ -168,7 +168,8 @@ class SegmentCommandTest {
                         "--save-model",
                         model.toString()))
                 .isZero();
-        assertThat(Files.readString(model)).contains("\"vit_shifts\":2");
+        // the default flat field is saved with the model, and applied again by --load-model (the labels below agree)
+        assertThat(Files.readString(model)).contains("\"vit_shifts\":2").contains("\"flat_field\":2");
         assertThat(Vit.run(
                         "segment",
                         "--image",
@@ -202,6 +203,17 @@ class SegmentCommandTest {
                         "--out",
                         dir.resolve("never.png").toString()))
                 .isEqualTo(2);
+        assertThat(Vit.run(
+                        "segment",
+                        "--image",
+                        d[0].toString(),
+                        "--labels",
+                        d[1].toString(),
+                        "--flat-field",
+                        "7",
+                        "--out",
+                        dir.resolve("never.png").toString()))
+                .isEqualTo(2);
         assertThat(dir.resolve("never.png")).doesNotExist();
     }
 
@@ -229,6 +241,7 @@ class SegmentCommandTest {
                             "--uncertainty",
                             u.toString(),
                             "--verbose",
+                            "--crf",
                             "--crf-iterations",
                             "5",
                             "--class-weights",
@@ -272,9 +285,30 @@ class SegmentCommandTest {
                         d[1].toString(),
                         "--out",
                         never.toString(),
+                        "--crf",
                         "--crf-srgb",
                         "0"))
                 .isEqualTo(2);
+        // a CRF parameter without --crf (the CRF is off by default) is refused, not silently unused
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        try {
+            assertThat(Vit.run(
+                            "segment",
+                            "--image",
+                            d[0].toString(),
+                            "--labels",
+                            d[1].toString(),
+                            "--out",
+                            never.toString(),
+                            "--crf-compat",
+                            "5"))
+                    .isEqualTo(2);
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertThat(err.toString()).contains("--crf-compat is a CRF parameter").contains("add --crf");
         assertThat(Vit.run(
                         "segment",
                         "--image",

@@ -276,7 +276,8 @@ class SegmentStackTest {
                 "--out",
                 out.toString(),
                 "--save-model",
-                model.toString());
+                model.toString(),
+                "--crf");
         assertThat(r[0]).as(r[2]).isEqualTo("0");
         // scores: per slice as Metrics.score of that page, overall pooled over the three
         List<ImagePages.Page> seg = ImagePages.list(out);

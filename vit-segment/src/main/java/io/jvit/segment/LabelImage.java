@@ -92,7 +92,7 @@ public record LabelImage(int[] values, int height, int width) {
         });
         if (few.length() == 0) return null;
         return "warning: " + few + " scribbled pixel(s): a classifier may miss such a class; scribble more of it (where"
-                + " --uncertainty is bright), and --no-crf keeps small regions that the CRF would smooth away";
+                + " --uncertainty is bright), and leave --crf off: it smooths small regions away";
     }
 
     /** Fewer scribbled pixels than this in a class get {@link #fewScribbles()}'s warning. */

@@ -56,6 +56,8 @@ public final class Segmenter {
      * @param vitShifts     sub-patch ViT features: s > 1 averages the upsampled features of s × s crops shifted by
      *                      multiples of patch/s pixels, each shifted back (HR-Dv2, the paper's {@code translate_featurise});
      *                      1 = one pass (default)
+     * @param flatField     the degree of the {@link FlatField} surface the image is divided by before its features are
+     *                      computed (0: none; {@code ./vit segment}'s default {@link FlatField#DEFAULT_DEGREE})
      */
     public record Options(
             FeatureSet features,
@@ -64,7 +66,8 @@ public final class Segmenter {
             int threads,
             long seed,
             double classWeightPower,
-            int vitShifts) {
+            int vitShifts,
+            int flatField) {
         public Options {
             if (!(classWeightPower >= 0 && classWeightPower <= 1))
                 throw new IllegalArgumentException("class weight power must be in [0, 1], got " + classWeightPower);
@@ -73,9 +76,23 @@ public final class Segmenter {
             if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
             if (vitShifts < 1 || vitShifts > 16)
                 throw new IllegalArgumentException("ViT shifts must be 1 to 16 per axis, got " + vitShifts);
+            FlatField.check(flatField);
         }
 
-        /** One ViT pass. */
+        /**
+         * {@code ./vit segment}'s defaults: XGBoost, 9 PCA components, seed 0, unweighted, one ViT pass, flat-fielded
+         * with a surface of degree {@link FlatField#DEFAULT_DEGREE}.
+         */
+        public static Options defaults(FeatureSet features, int threads) {
+            return new Options(features, PixelClassifier.Kind.XGBOOST, 9, threads, 0, 0.0, 1, FlatField.DEFAULT_DEGREE);
+        }
+
+        /** These options with another flat-field degree (0: none). */
+        public Options withFlatField(int degree) {
+            return new Options(features, classifier, pcaComponents, threads, seed, classWeightPower, vitShifts, degree);
+        }
+
+        /** One ViT pass, no flat field (the recipe before issue 15). */
         public Options(
                 FeatureSet features,
                 PixelClassifier.Kind classifier,
@@ -83,13 +100,13 @@ public final class Segmenter {
                 int threads,
                 long seed,
                 boolean balanced) {
-            this(features, classifier, pcaComponents, threads, seed, balanced ? 1.0 : 0.0, 1);
+            this(features, classifier, pcaComponents, threads, seed, balanced ? 1.0 : 0.0, 1, 0);
         }
 
-        /** Class-balanced. */
+        /** Class-balanced, one ViT pass, no flat field (the recipe before issue 15). */
         public Options(
                 FeatureSet features, PixelClassifier.Kind classifier, int pcaComponents, int threads, long seed) {
-            this(features, classifier, pcaComponents, threads, seed, 1.0, 1);
+            this(features, classifier, pcaComponents, threads, seed, 1.0, 1, 0);
         }
     }
 
@@ -177,16 +194,23 @@ public final class Segmenter {
     public static final class Prepared {
         private final Image image;
         private final FeatureSet set;
-        private final int pcaComponents, vitShifts;
+        private final int pcaComponents, vitShifts, flatField;
         private final PcaBasis basis;
         private final Features features;
 
         private Prepared(
-                Image image, FeatureSet set, int pcaComponents, int vitShifts, PcaBasis basis, Features features) {
+                Image image,
+                FeatureSet set,
+                int pcaComponents,
+                int vitShifts,
+                int flatField,
+                PcaBasis basis,
+                Features features) {
             this.image = image;
             this.set = set;
             this.pcaComponents = pcaComponents;
             this.vitShifts = vitShifts;
+            this.flatField = flatField;
             this.basis = basis;
             this.features = features;
         }
@@ -209,23 +233,29 @@ public final class Segmenter {
         PcaBasis basis = null;
         FeatureMap patches = null;
         if (o.features().vit()) {
-            patches = patchFeatures(image, vit);
+            patches = patchFeatures(FlatField.apply(image, o.flatField()), vit);
             basis = PcaBasis.fit(patches, o.pcaComponents());
         }
         return new Prepared(
-                image, o.features(), o.pcaComponents(), o.vitShifts(), basis, features(image, o, vit, basis, patches));
+                image,
+                o.features(),
+                o.pcaComponents(),
+                o.vitShifts(),
+                o.flatField(),
+                basis,
+                features(image, o, vit, basis, patches));
     }
 
     /** Trains on features computed by {@link #prepare} with the same feature set and PCA components as {@code o}. */
     public static Segmenter train(Prepared prepared, LabelImage labels, Options o) {
         if (prepared.set != o.features()
                 || prepared.pcaComponents != o.pcaComponents()
-                || prepared.vitShifts != o.vitShifts())
-            throw new IllegalArgumentException(
-                    "features prepared as " + prepared.set + " with " + prepared.pcaComponents
-                            + " PCA components and " + prepared.vitShifts + " ViT shifts, the options ask for "
-                            + o.features() + " with "
-                            + o.pcaComponents() + " and " + o.vitShifts());
+                || prepared.vitShifts != o.vitShifts()
+                || prepared.flatField != o.flatField())
+            throw new IllegalArgumentException("features prepared as " + prepared.set + " with "
+                    + prepared.pcaComponents + " PCA components, " + prepared.vitShifts
+                    + " ViT shifts and flat field " + prepared.flatField + ", the options ask for " + o.features()
+                    + " with " + o.pcaComponents() + ", " + o.vitShifts() + " and " + o.flatField());
         Image image = prepared.image;
         requireScribbles(image, labels);
         int[] classes = labels.classes();
@@ -271,7 +301,7 @@ public final class Segmenter {
         PcaBasis basis = null;
         FeatureMap first = null;
         if (o.features().vit()) {
-            first = patchFeatures(images.get(0), vit);
+            first = patchFeatures(FlatField.apply(images.get(0), o.flatField()), vit);
             basis = PcaBasis.fit(first, o.pcaComponents());
         }
         int total = 0;
@@ -333,8 +363,12 @@ public final class Segmenter {
 
     private record Features(float[] rows, int count) {}
 
-    /** (pixels × F) row-major: classical channels then ViT PCA channels. */
-    private static Features features(Image image, Options o, FastViT vit, PcaBasis basis, FeatureMap patches) {
+    /**
+     * (pixels × F) row-major: classical channels then ViT PCA channels, of the image flat-fielded as the options say.
+     * {@code patches}, when given, are the ViT's features of the flat-fielded image.
+     */
+    private static Features features(Image raw, Options o, FastViT vit, PcaBasis basis, FeatureMap patches) {
+        Image image = FlatField.apply(raw, o.flatField());
         int h = image.height(), w = image.width(), n = h * w;
         float[][] channels = o.features().classical() ? FilterBank.compute(image, o.threads()) : new float[0][];
         float[] vitUp = null;
@@ -442,7 +476,8 @@ public final class Segmenter {
                 .put("pca_components", options.pcaComponents())
                 .put("feature_count", featureCount)
                 .put("seed", options.seed())
-                .put("vit_shifts", options.vitShifts());
+                .put("vit_shifts", options.vitShifts())
+                .put("flat_field", options.flatField());
         ArrayNode cv = o.putArray("class_values");
         for (int v : classValues) cv.add(v);
         if (pca != null) {
@@ -503,8 +538,11 @@ public final class Segmenter {
         int pcaComponents = intField(file, o, "pca_components", 1, 4096);
         int shifts =
                 o.has("vit_shifts") ? intField(file, o, "vit_shifts", 1, 16) : 1; // files before sub-patch features: 1
+        int flatField = o.has("flat_field")
+                ? intField(file, o, "flat_field", 0, FlatField.MAX_DEGREE)
+                : 0; // files before flat-fielding: trained on the raw image
         Options opts =
-                new Options(set, kind, pcaComponents, threads, o.path("seed").asLong(), 1.0, shifts);
+                new Options(set, kind, pcaComponents, threads, o.path("seed").asLong(), 1.0, shifts, flatField);
         JsonNode cv = o.path("class_values");
         if (!cv.isArray() || cv.size() < 2 || cv.size() > 65535)
             throw new BadInputException(file, "\"class_values\" must list 2 to 65535 grey values");

@@ -26,7 +26,7 @@ class LabelImageTest {
     void warnsOfTheClassesWithFewScribbles() {
         assertThat(labels(120, 13).fewScribbles())
                 .startsWith("warning: class 200 has 13 scribbled pixel(s)")
-                .contains("--no-crf");
+                .contains("leave --crf off");
         assertThat(labels(20, LabelImage.FEW - 1).fewScribbles())
                 .startsWith("warning: class 60 has 20, class 200 has " + (LabelImage.FEW - 1) + " scribbled");
         assertThat(labels(LabelImage.FEW, 200).fewScribbles()).isNull();

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  */
 final class FeatureCache {
     /** @param image the image's id; @param source the ViT source ("" for classical features) */
-    record Key(String image, Segmenter.FeatureSet features, String source, int pca) {}
+    record Key(String image, Segmenter.FeatureSet features, String source, int pca, int flatField) {}
 
     private final long bound;
     private final LinkedHashMap<Key, CompletableFuture<Segmenter.Prepared>> entries =

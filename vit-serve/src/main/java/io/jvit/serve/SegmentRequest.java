@@ -1,6 +1,7 @@
 package io.jvit.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jvit.segment.FlatField;
 import io.jvit.segment.PixelClassifier;
 import io.jvit.segment.Segmenter;
 import java.util.Iterator;
@@ -10,7 +11,8 @@ import java.util.Set;
 /**
  * The options of {@code POST /api/images/{id}/segment}, checked before any work; the names and defaults are
  * {@code ./vit segment}'s ({@code features}: both when a ViT source is served, else classical; {@code classifier}
- * xgboost; {@code pca} 9; {@code seed} 0; {@code class_weights} none; {@code crf} true), {@code source} picks the served ViT (default: the first).
+ * xgboost; {@code pca} 9; {@code seed} 0; {@code class_weights} none; {@code flat_field} 2; {@code crf} false),
+ * {@code source} picks the served ViT (default: the first).
  */
 record SegmentRequest(
         Segmenter.FeatureSet features,
@@ -19,8 +21,10 @@ record SegmentRequest(
         int pca,
         long seed,
         boolean balanced,
+        int flatField,
         boolean crf) {
-    static final Set<String> FIELDS = Set.of("features", "source", "classifier", "pca", "seed", "class_weights", "crf");
+    static final Set<String> FIELDS =
+            Set.of("features", "source", "classifier", "pca", "seed", "class_weights", "flat_field", "crf");
 
     static SegmentRequest parse(JsonNode o, Map<String, ?> sources) {
         if (o == null || o.isMissingNode() || o.isNull())
@@ -30,7 +34,7 @@ record SegmentRequest(
             String f = it.next();
             if (!FIELDS.contains(f))
                 throw ApiException.badRequest("unknown option \"" + f
-                        + "\" (known: features, source, classifier, pca, seed, class_weights, crf)");
+                        + "\" (known: features, source, classifier, pca, seed, class_weights, flat_field, crf)");
         }
         Segmenter.FeatureSet set = sources.isEmpty() ? Segmenter.FeatureSet.CLASSICAL : Segmenter.FeatureSet.BOTH;
         if (o.has("features")) set = parse(o, "features", Segmenter.FeatureSet::parse);
@@ -73,17 +77,25 @@ record SegmentRequest(
                 throw ApiException.badRequest("\"class_weights\" must be \"balanced\" or \"none\", got \"" + w + "\"");
             balanced = w.equals("balanced");
         }
-        boolean crf = true; // ./vit segment's default: refined by the dense CRF (DenseCrf.Params.DEFAULT)
+        int flatField = FlatField.DEFAULT_DEGREE; // ./vit segment's --flat-field
+        if (o.has("flat_field")) {
+            JsonNode v = o.get("flat_field");
+            if (!v.isInt() || v.asInt() < 0 || v.asInt() > FlatField.MAX_DEGREE)
+                throw ApiException.badRequest(
+                        "\"flat_field\" must be an integer 0 to " + FlatField.MAX_DEGREE + ", got " + v);
+            flatField = v.asInt();
+        }
+        boolean crf = false; // ./vit segment's default: no CRF (--crf refines with DenseCrf.Params.DEFAULT)
         if (o.has("crf")) {
             JsonNode v = o.get("crf");
             if (!v.isBoolean()) throw ApiException.badRequest("\"crf\" must be true or false, got " + v);
             crf = v.asBoolean();
         }
-        return new SegmentRequest(set, source, kind, pca, seed, balanced, crf);
+        return new SegmentRequest(set, source, kind, pca, seed, balanced, flatField, crf);
     }
 
     Segmenter.Options options(int threads) {
-        return new Segmenter.Options(features, classifier, pca, threads, seed, balanced);
+        return new Segmenter.Options(features, classifier, pca, threads, seed, balanced ? 1.0 : 0.0, 1, flatField);
     }
 
     static String name(Enum<?> e) {

@@ -293,7 +293,7 @@ public final class SegmentServer implements AutoCloseable {
         FastViT vit = config.sources().get(req.source());
         synchronized (s.segmenting) {
             long t0 = System.nanoTime();
-            var key = new FeatureCache.Key(s.id, req.features(), req.source(), req.pca());
+            var key = new FeatureCache.Key(s.id, req.features(), req.source(), req.pca(), req.flatField());
             boolean cached = cache.contains(key);
             Segmenter.Prepared prepared = cache.get(key, () -> Segmenter.prepare(s.image, opts, vit));
             long t1 = System.nanoTime();
@@ -308,6 +308,7 @@ public final class SegmentServer implements AutoCloseable {
                     .put("source", req.source())
                     .put("classifier", SegmentRequest.name(req.classifier()))
                     .put("class_weights", req.balanced() ? "balanced" : "none")
+                    .put("flat_field", req.flatField())
                     .put("crf", req.crf())
                     .put("feature_count", seg.featureCount())
                     .put("cached", cached)

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvit.core.image.Image;
 import io.jvit.core.image.ImageLoader;
 import io.jvit.segment.LabelImage;
-import io.jvit.segment.PixelClassifier;
 import io.jvit.segment.Segmenter;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -169,18 +168,18 @@ class SegmentServerTest {
                 .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(classes.get(0).get("position_r2").asDouble()).isBetween(0.0, 1.0);
 
+        assertThat(s.get("flat_field").asInt()).isEqualTo(2);
+        assertThat(s.get("crf").asBoolean()).isFalse();
+
         // the labels equal what ./vit segment runs by default for the same image and scribbles: unweighted classes,
-        // then the dense CRF with its default parameters
+        // the image flat-fielded with degree 2, no CRF
         Image img = ImageLoader.fromBuffered(image(0));
-        Segmenter.Result classifier = Segmenter.train(
+        Segmenter.Result expected = Segmenter.train(
                         img,
                         new LabelImage(scribbles(), H, W),
-                        new Segmenter.Options(
-                                Segmenter.FeatureSet.CLASSICAL, PixelClassifier.Kind.XGBOOST, 9, 1, 0, false),
+                        Segmenter.Options.defaults(Segmenter.FeatureSet.CLASSICAL, 1),
                         null)
                 .apply(img, null);
-        Segmenter.Result expected =
-                io.jvit.segment.DenseCrf.refine(classifier, img, io.jvit.segment.DenseCrf.Params.DEFAULT, 1);
         HttpResponse<byte[]> labels = call("GET", "/api/images/" + id + "/segmentation.png", null, null);
         assertThat(labels.headers().firstValue("Content-Type")).contains("image/png");
         int[] got = decodeLabels(labels.body());
@@ -203,8 +202,8 @@ class SegmentServerTest {
         BufferedImage unc =
                 ImageIO.read(new ByteArrayInputStream(call("GET", "/api/images/" + id + "/uncertainty.png", null, null)
                         .body()));
-        // the uncertainty is the classifier's, before the CRF (as ./vit segment --uncertainty)
-        float p0 = classifier.probability(0)[2 * W + 60], p1 = classifier.probability(1)[2 * W + 60];
+        // the uncertainty is the classifier's (before the CRF, when there is one: as ./vit segment --uncertainty)
+        float p0 = expected.probability(0)[2 * W + 60], p1 = expected.probability(1)[2 * W + 60];
         assertThat(unc.getRaster().getSample(60, 2, 0)).isEqualTo(Math.round((1 - Math.abs(p0 - p1)) * 255));
         BufferedImage shown = ImageIO.read(new ByteArrayInputStream(
                 call("GET", "/api/images/" + id + "/image.png", null, null).body()));
@@ -216,7 +215,7 @@ class SegmentServerTest {
         assertThat(model.statusCode()).isEqualTo(200);
         Path saved = dir.resolve("m.json");
         Files.write(saved, model.body());
-        assertThat(Segmenter.load(saved, 1).apply(img, null).labels()).isEqualTo(classifier.labels());
+        assertThat(Segmenter.load(saved, 1).apply(img, null).labels()).isEqualTo(expected.labels());
 
         // retraining reuses the cached features
         assertThat(json(call("POST", "/api/images/" + id + "/segment", "application/json", new byte[0]))
@@ -225,6 +224,15 @@ class SegmentServerTest {
                 .isTrue();
         assertThat(server.cache().size()).isEqualTo(1);
         assertThat(server.cache().bytes()).isEqualTo(4L * H * W * 58);
+        // "crf": true refines with the CRF's default parameters, as ./vit segment --crf
+        assertThat(json(call("POST", "/api/images/" + id + "/segment", "application/json", "{\"crf\":true}".getBytes()))
+                        .get("crf")
+                        .asBoolean())
+                .isTrue();
+        assertThat(decodeLabels(call("GET", "/api/images/" + id + "/segmentation.png", null, null)
+                        .body()))
+                .isEqualTo(io.jvit.segment.DenseCrf.refine(expected, img, io.jvit.segment.DenseCrf.Params.DEFAULT, 1)
+                        .labels());
 
         assertThat(call("DELETE", "/api/images/" + id, null, null).statusCode()).isEqualTo(204);
         assertThat(server.cache().size()).isZero();
@@ -278,6 +286,10 @@ class SegmentServerTest {
                 call("POST", img + "/segment", "application/json", "{\"features\":\"pixels\"}".getBytes()),
                 400,
                 "features must be classical, vit or both");
+        assertError(
+                call("POST", img + "/segment", "application/json", "{\"flat_field\":7}".getBytes()),
+                400,
+                "\"flat_field\" must be an integer 0 to 6");
         assertError(
                 call("POST", img + "/segment", "application/json", "{\"pca\":0}".getBytes()),
                 400,

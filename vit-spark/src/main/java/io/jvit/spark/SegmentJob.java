@@ -51,9 +51,9 @@ public final class SegmentJob implements Callable<Integer> {
     @Option(
             names = "--crf",
             negatable = true,
-            defaultValue = "true",
+            defaultValue = "false",
             fallbackValue = "true",
-            description = "refine with the dense CRF, with ./vit segment's default parameters (default on)")
+            description = "refine with the dense CRF, with ./vit segment's default parameters (default off, as there)")
     boolean crf;
 
     @Override
