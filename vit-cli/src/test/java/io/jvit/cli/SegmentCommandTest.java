@@ -275,52 +275,32 @@ class SegmentCommandTest {
         for (float v : unc.pixels()) max = Math.max(max, v);
         assertThat(max).as("some pixels are uncertain").isGreaterThan(0.1f);
         assertThat(LabelImage.of(ImageLoader.read(plain), "plain").classes()).containsExactly(85, 170, 255);
-        // bad CRF settings: refused before any work, nothing written
+        // bad settings: refused before any work (exit 2, the reason on stderr), nothing written
         Path never = dir.resolve("never.png");
-        assertThat(Vit.run(
-                        "segment",
-                        "--image",
-                        d[0].toString(),
-                        "--labels",
-                        d[1].toString(),
-                        "--out",
-                        never.toString(),
-                        "--crf",
-                        "--crf-srgb",
-                        "0"))
-                .isEqualTo(2);
+        String[] image = {"segment", "--image", d[0].toString(), "--labels", d[1].toString(), "--out", never.toString()
+        };
+        assertThat(refused(image, "--crf", "--crf-srgb", "0")).contains("srgb");
         // a CRF parameter without --crf (the CRF is off by default) is refused, not silently unused
-        PrintStream oldErr = System.err;
+        assertThat(refused(image, "--crf-compat", "5"))
+                .contains("--crf-compat is a CRF parameter")
+                .contains("add --crf");
+        assertThat(refused(image, "--class-weights", "some")).contains("--class-weights");
+        assertThat(never).doesNotExist();
+    }
+
+    /** Runs {@code ./vit} with {@code args} then {@code extra}, expects exit 2, and returns what it wrote to stderr. */
+    private static String refused(String[] args, String... extra) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + extra.length);
+        System.arraycopy(extra, 0, all, args.length, extra.length);
+        PrintStream old = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true));
         try {
-            assertThat(Vit.run(
-                            "segment",
-                            "--image",
-                            d[0].toString(),
-                            "--labels",
-                            d[1].toString(),
-                            "--out",
-                            never.toString(),
-                            "--crf-compat",
-                            "5"))
-                    .isEqualTo(2);
+            assertThat(Vit.run(all)).as(String.join(" ", extra)).isEqualTo(2);
         } finally {
-            System.setErr(oldErr);
+            System.setErr(old);
         }
-        assertThat(err.toString()).contains("--crf-compat is a CRF parameter").contains("add --crf");
-        assertThat(Vit.run(
-                        "segment",
-                        "--image",
-                        d[0].toString(),
-                        "--labels",
-                        d[1].toString(),
-                        "--out",
-                        never.toString(),
-                        "--class-weights",
-                        "some"))
-                .isEqualTo(2);
-        assertThat(never).doesNotExist();
+        return err.toString();
     }
 
     @Test
