@@ -238,6 +238,21 @@ final class SegmentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private static String flatFieldText(int degree) {
+        return degree == 0 ? "no flat field" : "flat field of degree " + degree;
+    }
+
+    /** As {@link #flatFieldText(int)}, saying when the image is left as it is (not homogeneous, or too small to judge). */
+    private static String flatFieldText(int degree, Image image) {
+        if (degree == 0 || FlatField.applies(image, degree)) return flatFieldText(degree);
+        return String.format(
+                Locale.ROOT,
+                "no flat field (the image's grey levels are not evenly mixed: homogeneity %.2f, below %.1f; or it is"
+                        + " under 64 px a side)",
+                FlatField.homogeneity(image),
+                FlatField.MIN_HOMOGENEITY);
+    }
+
     /** The CRF's parameters, checked; a parameter given without --crf is refused rather than silently unused. */
     private DenseCrf.Params crfParams() {
         return new DenseCrf.Params(
@@ -363,12 +378,13 @@ final class SegmentCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         if (seg == null) {
             System.err.printf(
-                    "training %s on %d scribbled pixels, %d classes %s, features %s%n",
+                    "training %s on %d scribbled pixels, %d classes %s, features %s, %s%n",
                     kind.name().toLowerCase(Locale.ROOT),
                     lab.labelled(),
                     lab.classes().length,
                     java.util.Arrays.toString(lab.classes()),
-                    set.name().toLowerCase(Locale.ROOT));
+                    set.name().toLowerCase(Locale.ROOT),
+                    flatFieldText(flatField, img));
             String few = lab.fewScribbles();
             if (few != null) System.err.println(few);
             seg = Segmenter.train(
@@ -533,12 +549,13 @@ final class SegmentCommand implements Callable<Integer> {
         } else {
             int scribbled = trainLabels.stream().mapToInt(LabelImage::labelled).sum();
             System.err.printf(
-                    "training %s on %d scribbled pixels of %d slice(s) of %s, features %s%n",
+                    "training %s on %d scribbled pixels of %d slice(s) of %s, features %s, %s%n",
                     options.classifier().name().toLowerCase(Locale.ROOT),
                     scribbled,
                     trainImages.size(),
                     image,
-                    options.features().name().toLowerCase(Locale.ROOT));
+                    options.features().name().toLowerCase(Locale.ROOT),
+                    flatFieldText(options.flatField()));
             String few = LabelImage.fewScribbles(trainLabels);
             if (few != null) System.err.println(few);
             seg = Segmenter.train(trainImages, trainLabels, options, vit);

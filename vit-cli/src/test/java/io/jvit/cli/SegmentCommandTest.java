@@ -203,17 +203,16 @@ class SegmentCommandTest {
                         "--out",
                         dir.resolve("never.png").toString()))
                 .isEqualTo(2);
-        assertThat(Vit.run(
-                        "segment",
-                        "--image",
-                        d[0].toString(),
-                        "--labels",
-                        d[1].toString(),
-                        "--flat-field",
-                        "7",
-                        "--out",
-                        dir.resolve("never.png").toString()))
-                .isEqualTo(2);
+        String[] image = {
+            "segment",
+            "--image",
+            d[0].toString(),
+            "--labels",
+            d[1].toString(),
+            "--out",
+            dir.resolve("never.png").toString()
+        };
+        assertThat(refused(image, "--flat-field", "7")).contains("--flat-field must be 0 to 6, got 7");
         assertThat(dir.resolve("never.png")).doesNotExist();
     }
 
@@ -286,6 +285,57 @@ class SegmentCommandTest {
                 .contains("add --crf");
         assertThat(refused(image, "--class-weights", "some")).contains("--class-weights");
         assertThat(never).doesNotExist();
+    }
+
+    @Test
+    void anImageHalfOnePhaseHalfTheOtherIsNotFlatFielded() throws Exception {
+        // no surface can tell illumination from two phases side by side: the command says it leaves the image as it is,
+        // and segments it as with --flat-field 0
+        int h = 96, w = 128;
+        int[] img = new int[h * w], lab = new int[h * w];
+        Random r = new Random(3);
+        for (int i = 0; i < img.length; i++) {
+            img[i] = (i % w < w / 2 ? 50 : 190) + r.nextInt(30);
+            if (i / w % 8 == 0 && (i % w == 20 || i % w == 108)) lab[i] = i % w == 20 ? 1 : 2;
+        }
+        Path im = dir.resolve("halves.png"), l = dir.resolve("halves_l.png");
+        grey(im, img, h, w);
+        grey(l, lab, h, w);
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        try {
+            assertThat(Vit.run(
+                            "segment",
+                            "-i",
+                            im.toString(),
+                            "-l",
+                            l.toString(),
+                            "-o",
+                            dir.resolve("a.png").toString()))
+                    .isZero();
+            assertThat(Vit.run(
+                            "segment",
+                            "-i",
+                            im.toString(),
+                            "-l",
+                            l.toString(),
+                            "-o",
+                            dir.resolve("b.png").toString(),
+                            "--flat-field",
+                            "0"))
+                    .isZero();
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(err.toString())
+                .contains("no flat field (the image's grey levels are not evenly mixed: homogeneity 0.");
+        int[] a = LabelImage.of(ImageLoader.read(dir.resolve("a.png")), "a").values();
+        assertThat(a)
+                .isEqualTo(LabelImage.of(ImageLoader.read(dir.resolve("b.png")), "b")
+                        .values());
+        assertThat(a[48 * w + 60]).isEqualTo(1); // next to the boundary, on the dark side
+        assertThat(a[48 * w + 68]).isEqualTo(2);
     }
 
     /** Runs {@code ./vit} with {@code args} then {@code extra}, expects exit 2, and returns what it wrote to stderr. */
