@@ -111,7 +111,7 @@ class SparkJobsTest {
                         fx.segmenter().toAbsolutePath().toString(),
                         fx.weights().toAbsolutePath().toString(),
                         null,
-                        true,
+                        false, // no CRF: the job's default, as ./vit segment's
                         1,
                         null,
                         null)
