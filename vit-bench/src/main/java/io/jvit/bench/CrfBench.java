@@ -17,7 +17,15 @@ import org.openjdk.jmh.annotations.*;
 @Measurement(iterations = 3)
 @Fork(
         value = 1,
-        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx3g"})
+        // the JVM as ./vit runs ./vit segment --crf: the serial collector and transparent huge pages (the launcher's
+        // defaults; on a kernel without huge pages the JVM warns and goes on without them)
+        jvmArgsAppend = {
+            "--add-modules",
+            "jdk.incubator.vector",
+            "-Xmx3g",
+            "-XX:+UseSerialGC",
+            "-XX:+UseTransparentHugePages"
+        })
 public class CrfBench {
     @Param({"1"})
     public int threads;
