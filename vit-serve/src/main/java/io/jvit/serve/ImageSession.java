@@ -19,6 +19,13 @@ final class ImageSession {
     final Object segmenting = new Object();
     private volatile LabelImage labels;
     private volatile Outcome outcome;
+    private volatile double homogeneity = Double.NaN; // FlatField.homogeneity, computed once (it sorts the pixels)
+
+    /** Whether a flat field of {@code degree} changes this image ({@link io.jvit.segment.FlatField#applies}). */
+    boolean flatFielded(int degree) {
+        if (Double.isNaN(homogeneity)) homogeneity = io.jvit.segment.FlatField.homogeneity(image);
+        return degree > 0 && homogeneity >= io.jvit.segment.FlatField.MIN_HOMOGENEITY;
+    }
 
     ImageSession(String id, String name, Image image) {
         this.id = id;

@@ -309,6 +309,8 @@ public final class SegmentServer implements AutoCloseable {
                     .put("classifier", SegmentRequest.name(req.classifier()))
                     .put("class_weights", req.balanced() ? "balanced" : "none")
                     .put("flat_field", req.flatField())
+                    // whether it changed this image (a non-homogeneous or small image is left as it is)
+                    .put("flat_fielded", s.flatFielded(req.flatField()))
                     .put("crf", req.crf())
                     .put("feature_count", seg.featureCount())
                     .put("cached", cached)

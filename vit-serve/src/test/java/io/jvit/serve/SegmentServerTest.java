@@ -169,6 +169,9 @@ class SegmentServerTest {
         assertThat(classes.get(0).get("position_r2").asDouble()).isBetween(0.0, 1.0);
 
         assertThat(s.get("flat_field").asInt()).isEqualTo(2);
+        assertThat(s.get("flat_fielded").asBoolean())
+                .as("64 × 48: too small to judge, left as it is")
+                .isFalse();
         assertThat(s.get("crf").asBoolean()).isFalse();
 
         // the labels equal what ./vit segment runs by default for the same image and scribbles: unweighted classes,
