@@ -301,35 +301,10 @@ class SegmentCommandTest {
         Path im = dir.resolve("halves.png"), l = dir.resolve("halves_l.png");
         grey(im, img, h, w);
         grey(l, lab, h, w);
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        try {
-            assertThat(Vit.run(
-                            "segment",
-                            "-i",
-                            im.toString(),
-                            "-l",
-                            l.toString(),
-                            "-o",
-                            dir.resolve("a.png").toString()))
-                    .isZero();
-            assertThat(Vit.run(
-                            "segment",
-                            "-i",
-                            im.toString(),
-                            "-l",
-                            l.toString(),
-                            "-o",
-                            dir.resolve("b.png").toString(),
-                            "--flat-field",
-                            "0"))
-                    .isZero();
-        } finally {
-            System.setErr(old);
-        }
-        assertThat(err.toString())
-                .contains("no flat field (the image's grey levels are not evenly mixed: homogeneity 0.");
+        String[] segment = {"segment", "-i", im.toString(), "-l", l.toString(), "-o"};
+        String err = stderr(0, concat(segment, dir.resolve("a.png").toString()));
+        stderr(0, concat(segment, dir.resolve("b.png").toString(), "--flat-field", "0"));
+        assertThat(err).contains("no flat field (the image's grey levels are not evenly mixed: homogeneity 0.");
         int[] a = LabelImage.of(ImageLoader.read(dir.resolve("a.png")), "a").values();
         assertThat(a)
                 .isEqualTo(LabelImage.of(ImageLoader.read(dir.resolve("b.png")), "b")
@@ -340,13 +315,22 @@ class SegmentCommandTest {
 
     /** Runs {@code ./vit} with {@code args} then {@code extra}, expects exit 2, and returns what it wrote to stderr. */
     private static String refused(String[] args, String... extra) {
+        return stderr(2, concat(args, extra));
+    }
+
+    private static String[] concat(String[] args, String... extra) {
         String[] all = java.util.Arrays.copyOf(args, args.length + extra.length);
         System.arraycopy(extra, 0, all, args.length, extra.length);
+        return all;
+    }
+
+    /** Runs {@code ./vit} with {@code args}, expects the exit code, and returns what it wrote to stderr. */
+    private static String stderr(int code, String... args) {
         PrintStream old = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true));
         try {
-            assertThat(Vit.run(all)).as(String.join(" ", extra)).isEqualTo(2);
+            assertThat(Vit.run(args)).as(String.join(" ", args)).isEqualTo(code);
         } finally {
             System.setErr(old);
         }
