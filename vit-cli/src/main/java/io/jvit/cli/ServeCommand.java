@@ -64,6 +64,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "memory for cached features (default: a third of the heap)")
     String cache;
 
+    @Option(
+            names = "--image-memory",
+            paramLabel = "SIZE",
+            description =
+                    "memory for the open images with their results (default: a third of the heap; beyond it the least recently used image is closed)")
+    String imageMemory;
+
     @Mixin
     ThreadsOption threadsOption;
 
@@ -90,6 +97,10 @@ final class ServeCommand implements Callable<Integer> {
         long cacheBytes = cache == null
                 ? Runtime.getRuntime().maxMemory() / 3
                 : Flags.parse("--cache", cache, ServeConfig::parseSize);
+        long imageBytes = imageMemory == null
+                ? Runtime.getRuntime().maxMemory() / 3
+                : Flags.parse("--image-memory", imageMemory, ServeConfig::parseSize);
+        if (imageBytes < 1) throw new IllegalArgumentException("--image-memory must be positive, got " + imageMemory);
         if (images != null && !Files.isDirectory(images)) throw new BadInputException(images, "is not a folder");
         if (pe != null && weights == null)
             throw new IllegalArgumentException("--pe describes --weights; give --weights too");
@@ -115,8 +126,8 @@ final class ServeCommand implements Callable<Integer> {
                                     .model(),
                             threads));
         }
-        SegmentServer server =
-                SegmentServer.start(new ServeConfig(sources, images, upload, cacheBytes, threads), host, port);
+        SegmentServer server = SegmentServer.start(
+                new ServeConfig(sources, images, upload, cacheBytes, threads, imageBytes), host, port);
         String shown = host.contains(":") ? "[" + host + "]" : host;
         out.println("listening on http://" + shown + ":" + server.port() + "/");
         out.flush();

@@ -33,6 +33,26 @@ final class ImageSession {
         this.image = image;
     }
 
+    private volatile long lastUsed = System.nanoTime();
+
+    /** Marks the image as used now (the server closes the least recently used first). */
+    void touch() {
+        lastUsed = System.nanoTime();
+    }
+
+    long lastUsed() {
+        return lastUsed;
+    }
+
+    /** The memory this image holds: its pixels, its labels and its latest result (probabilities, labels, uncertainty). */
+    long bytes() {
+        long n = (long) image.height() * image.width(), b = 4L * image.pixels().length;
+        if (labels != null) b += 4 * n;
+        Outcome o = outcome;
+        if (o != null) b += 4L * o.result().probabilities().length + 8 * n;
+        return b;
+    }
+
     LabelImage labels() {
         return labels;
     }

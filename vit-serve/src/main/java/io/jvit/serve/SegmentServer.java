@@ -54,6 +54,14 @@ public final class SegmentServer implements AutoCloseable {
     private final FeatureCache cache;
     private final Map<String, ImageSession> images = new ConcurrentHashMap<>();
     private final Map<String, FolderJob> folderJobs = new ConcurrentHashMap<>();
+    // ids of images closed to keep within config.imageBytes(), the latest 1024, for a 404 that says why
+    private final Map<String, Boolean> closed =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
+                    return size() > 1024;
+                }
+            });
 
     private SegmentServer(ServeConfig config, HttpServer http, Path temp) {
         this.config = config;
@@ -240,7 +248,26 @@ public final class SegmentServer implements AutoCloseable {
     private ImageSession open(String name, Image img) {
         ImageSession s = new ImageSession(UUID.randomUUID().toString(), name, img);
         images.put(s.id, s);
+        keepWithinBound(s);
         return s;
+    }
+
+    /**
+     * Closes the least recently used images (never {@code keep}, the one just opened or segmented) while the open
+     * images hold more than {@link ServeConfig#imageBytes()}; their ids then answer 404 saying why.
+     */
+    private synchronized void keepWithinBound(ImageSession keep) {
+        long total = 0;
+        for (ImageSession s : images.values()) total += s.bytes();
+        while (total > config.imageBytes()) {
+            ImageSession oldest = null;
+            for (ImageSession s : images.values())
+                if (s != keep && (oldest == null || s.lastUsed() < oldest.lastUsed())) oldest = s;
+            if (oldest == null) break; // the one image alone exceeds the bound: it stays open
+            total -= oldest.bytes();
+            closed.put(oldest.id, Boolean.TRUE);
+            delete(oldest);
+        }
     }
 
     private static ObjectNode created(ImageSession s) {
@@ -303,6 +330,7 @@ public final class SegmentServer implements AutoCloseable {
             if (req.crf()) r = DenseCrf.refine(r, s.image, DenseCrf.Params.DEFAULT, config.threads());
             long t2 = System.nanoTime();
             s.outcome(new ImageSession.Outcome(seg, r, req, uncertainty));
+            keepWithinBound(s); // a result adds to what the image holds
             ObjectNode o = JSON.createObjectNode();
             o.put("features", SegmentRequest.name(req.features()))
                     .put("source", req.source())
@@ -445,8 +473,12 @@ public final class SegmentServer implements AutoCloseable {
 
     private ImageSession session(String id) {
         ImageSession s = images.get(id);
+        if (s == null && closed.containsKey(id))
+            throw ApiException.notFound("image '" + id + "' was closed to keep the open images within "
+                    + (config.imageBytes() >> 20) + " MB (--image-memory; least recently used first): open it again");
         if (s == null)
             throw ApiException.notFound("no image with id '" + id + "' (uploaded to this server and not deleted)");
+        s.touch();
         return s;
     }
 

@@ -12,8 +12,22 @@ import java.util.Map;
  * @param maxUpload  the largest request body accepted, bytes (larger: 413)
  * @param cacheBytes the memory the cached features may hold (least recently used evicted first)
  * @param threads    compute threads of each request (feature extraction and the classifier)
+ * @param imageBytes the memory the open images may hold with their latest results (beyond it the least recently used
+ *                   image is closed)
  */
-public record ServeConfig(Map<String, FastViT> sources, Path images, long maxUpload, long cacheBytes, int threads) {
+public record ServeConfig(
+        Map<String, FastViT> sources, Path images, long maxUpload, long cacheBytes, int threads, long imageBytes) {
+    /** Open images bounded by a third of the heap. */
+    public ServeConfig(Map<String, FastViT> sources, Path images, long maxUpload, long cacheBytes, int threads) {
+        this(
+                sources,
+                images,
+                maxUpload,
+                cacheBytes,
+                threads,
+                Runtime.getRuntime().maxMemory() / 3);
+    }
+
     public ServeConfig {
         sources = java.util.Collections.unmodifiableMap(
                 new java.util.LinkedHashMap<>(sources)); // keeps the caller's order
@@ -21,6 +35,8 @@ public record ServeConfig(Map<String, FastViT> sources, Path images, long maxUpl
         if (cacheBytes < 0)
             throw new IllegalArgumentException("the feature cache bound must be >= 0, got " + cacheBytes);
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        if (imageBytes < 1)
+            throw new IllegalArgumentException("the open images' memory bound must be positive, got " + imageBytes);
     }
 
     /** "256MB", "1g", "512k", "1000": a byte count for --max-upload. */

@@ -409,6 +409,43 @@ class SegmentServerTest {
     }
 
     @Test
+    void closesTheLeastRecentlyUsedImageBeyondItsImageMemory() throws Exception {
+        server.close();
+        long one = 4L * H * W; // an 8-bit grey image's pixels as floats
+        server = SegmentServer.start(
+                new ServeConfig(Map.of(), dir, LIMIT, 64L << 20, 1, 2 * one + one / 2), "127.0.0.1", 0);
+        base = "http://127.0.0.1:" + server.port();
+        String a = json(call("POST", "/api/images", "image/png", png(image(0))))
+                .get("id")
+                .asText();
+        String b = json(call("POST", "/api/images", "image/png", png(image(1))))
+                .get("id")
+                .asText();
+        assertThat(call("GET", "/api/images/" + a + "/image.png", null, null).statusCode())
+                .isEqualTo(200); // a is now the more recently used
+        String c = json(call("POST", "/api/images", "image/png", png(image(2))))
+                .get("id")
+                .asText();
+        // three images do not fit in two and a half: b, the least recently used, was closed, and says so
+        assertError(
+                call("GET", "/api/images/" + b + "/image.png", null, null), 404, "was closed to keep the open images");
+        assertThat(call("GET", "/api/images/" + a + "/image.png", null, null).statusCode())
+                .isEqualTo(200);
+        assertThat(call("GET", "/api/images/" + c + "/image.png", null, null).statusCode())
+                .isEqualTo(200);
+        // a segmentation adds its result to what an image holds: segmenting c closes a, the other one
+        call("PUT", "/api/images/" + c + "/labels", "image/png", labelsPng(scribbles(), H, W));
+        assertThat(call("POST", "/api/images/" + c + "/segment", "application/json", "{}".getBytes())
+                        .statusCode())
+                .isEqualTo(200);
+        assertError(call("GET", "/api/images/" + a + "/image.png", null, null), 404, "least recently used first");
+        assertThat(call("GET", "/api/images/" + c + "/segmentation.png", null, null)
+                        .statusCode())
+                .isEqualTo(200);
+        assertError(call("GET", "/api/images/nope/image.png", null, null), 404, "no image with id");
+    }
+
+    @Test
     void opensTheServersFolderAndAppliesTheModelToItWithProgress() throws Exception {
         JsonNode list = json(call("GET", "/api/folder", null, null));
         assertThat(list.get("images").toString()).isEqualTo("[\"a.png\",\"b.png\"]");
