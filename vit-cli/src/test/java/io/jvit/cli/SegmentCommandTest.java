@@ -328,13 +328,13 @@ class SegmentCommandTest {
     private static String stderr(int code, String... args) {
         PrintStream old = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
+        System.setErr(new PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
             assertThat(Vit.run(args)).as(String.join(" ", args)).isEqualTo(code);
         } finally {
             System.setErr(old);
         }
-        return err.toString();
+        return err.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test
@@ -415,38 +415,12 @@ class SegmentCommandTest {
         for (int i = 0; i < lab.length; i++) if (lab[i] == 200 && ++kept > 10) lab[i] = 0;
         Path few = dir.resolve("few.png");
         grey(few, lab, 70, 84);
-        java.io.PrintStream oldErr = System.err, oldOut = System.out;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        System.setOut(new PrintStream(new ByteArrayOutputStream(), true));
-        int code, codeMany;
-        String fewErr;
-        try {
-            code = Vit.run(
-                    "segment",
-                    "-i",
-                    d[0].toString(),
-                    "-l",
-                    few.toString(),
-                    "-o",
-                    dir.resolve("a.png").toString());
-            fewErr = err.toString(java.nio.charset.StandardCharsets.UTF_8);
-            err.reset();
-            codeMany = Vit.run(
-                    "segment",
-                    "-i",
-                    d[0].toString(),
-                    "-l",
-                    d[1].toString(),
-                    "-o",
-                    dir.resolve("b.png").toString());
-        } finally {
-            System.setErr(oldErr);
-            System.setOut(oldOut);
-        }
-        assertThat(code).isZero();
-        assertThat(codeMany).isZero();
+        String[] segment = {"segment", "-i", d[0].toString(), "-l"};
+        String fewErr = stderr(
+                0, concat(segment, few.toString(), "-o", dir.resolve("a.png").toString()));
+        String manyErr = stderr(
+                0, concat(segment, d[1].toString(), "-o", dir.resolve("b.png").toString()));
         assertThat(fewErr).contains("warning: class 200 has 10 scribbled pixel(s)");
-        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("warning:");
+        assertThat(manyErr).doesNotContain("warning:");
     }
 }

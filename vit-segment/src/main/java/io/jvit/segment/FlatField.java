@@ -61,7 +61,12 @@ public final class FlatField {
 
     /** Whether {@link #apply} changes the image: a degree above 0 and a homogeneous image of at least 64 × 64 pixels. */
     public static boolean applies(Image image, int degree) {
-        return degree > 0 && homogeneity(image) >= MIN_HOMOGENEITY;
+        return degree > 0 && applies(degree, homogeneity(image));
+    }
+
+    /** As {@link #applies(Image, int)} for an image whose {@link #homogeneity} is already known. */
+    public static boolean applies(int degree, double homogeneity) {
+        return degree > 0 && homogeneity >= MIN_HOMOGENEITY;
     }
 
     /**
@@ -126,11 +131,12 @@ public final class FlatField {
     static float[] surface(float[] channel, int h, int w, int degree) {
         int m = terms(degree);
         int sh = (h + 1) / 2, sw = (w + 1) / 2, n = sh * sw; // every second pixel of every second row
-        double[][] basis = new double[n][m];
-        double[] v = new double[n], weight = new double[n], residual = new double[n];
+        double[] basis = new double[n * m]; // (n × m): the basis functions at each sampled pixel
+        double[] v = new double[n], weight = new double[n], residual = new double[n], t = new double[m];
         for (int y = 0, i = 0; y < h; y += 2)
             for (int x = 0; x < w; x += 2, i++) {
-                basis(basis[i], degree, scaled(y, h), scaled(x, w));
+                basis(t, degree, scaled(y, h), scaled(x, w));
+                System.arraycopy(t, 0, basis, i * m, m);
                 v[i] = channel[y * w + x];
             }
         double median = median(v.clone());
@@ -154,30 +160,29 @@ public final class FlatField {
             double[] rhs = new double[m];
             for (int i = 0; i < n; i++) {
                 if (weight[i] == 0) continue;
-                double[] t = basis[i];
                 for (int a = 0; a < m; a++) {
-                    double wt = weight[i] * t[a];
+                    double wt = weight[i] * basis[i * m + a];
                     rhs[a] += wt * v[i];
-                    for (int b = 0; b <= a; b++) normal[a][b] += wt * t[b];
+                    for (int b = 0; b <= a; b++) normal[a][b] += wt * basis[i * m + b];
                 }
             }
             for (int a = 0; a < m; a++) for (int b = 0; b < a; b++) normal[b][a] = normal[a][b];
             coef = solve(normal, rhs);
-            for (int i = 0; i < n; i++) residual[i] = v[i] - dot(coef, basis[i]);
+            for (int i = 0; i < n; i++) residual[i] = v[i] - dot(coef, basis, i * m);
         }
         float[] out = new float[h * w];
-        double[] t = new double[m];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 basis(t, degree, scaled(y, h), scaled(x, w));
-                out[y * w + x] = (float) dot(coef, t);
+                out[y * w + x] = (float) dot(coef, t, 0);
             }
         return out;
     }
 
-    private static double dot(double[] a, double[] b) {
+    /** a · b[from … from + a.length). */
+    private static double dot(double[] a, double[] b, int from) {
         double s = 0;
-        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        for (int i = 0; i < a.length; i++) s += a[i] * b[from + i];
         return s;
     }
 

@@ -232,8 +232,9 @@ public final class Segmenter {
     public static Prepared prepare(Image image, Options o, FastViT vit) {
         PcaBasis basis = null;
         FeatureMap patches = null;
+        Image flat = FlatField.apply(image, o.flatField());
         if (o.features().vit()) {
-            patches = patchFeatures(FlatField.apply(image, o.flatField()), vit);
+            patches = patchFeatures(flat, vit);
             basis = PcaBasis.fit(patches, o.pcaComponents());
         }
         return new Prepared(
@@ -243,7 +244,7 @@ public final class Segmenter {
                 o.vitShifts(),
                 o.flatField(),
                 basis,
-                features(image, o, vit, basis, patches));
+                features(flat, o, vit, basis, patches));
     }
 
     /** Trains on features computed by {@link #prepare} with the same feature set and PCA components as {@code o}. */
@@ -300,8 +301,10 @@ public final class Segmenter {
                     + " class(es); segmentation needs scribbles of at least two");
         PcaBasis basis = null;
         FeatureMap first = null;
+        Image firstFlat = null;
         if (o.features().vit()) {
-            first = patchFeatures(FlatField.apply(images.get(0), o.flatField()), vit);
+            firstFlat = FlatField.apply(images.get(0), o.flatField());
+            first = patchFeatures(firstFlat, vit);
             basis = PcaBasis.fit(first, o.pcaComponents());
         }
         int total = 0;
@@ -312,7 +315,8 @@ public final class Segmenter {
         for (int i = 0; i < images.size(); i++) {
             LabelImage l = labels.get(i);
             if (l.labelled() == 0) continue;
-            Features f = features(images.get(i), o, vit, basis, i == 0 ? first : null);
+            Image flat = i == 0 && firstFlat != null ? firstFlat : FlatField.apply(images.get(i), o.flatField());
+            Features f = features(flat, o, vit, basis, i == 0 ? first : null);
             if (x == null) {
                 count = f.count;
                 x = new float[total * count];
@@ -341,7 +345,9 @@ public final class Segmenter {
 
     /** Segments an image (of any size) with the trained classifier. */
     public Result apply(Image image, FastViT vit) {
-        Features f = image == cachedImage ? cachedFeatures : features(image, options, vit, pca, null);
+        Features f = image == cachedImage
+                ? cachedFeatures
+                : features(FlatField.apply(image, options.flatField()), options, vit, pca, null);
         cachedImage = null;
         cachedFeatures = null;
         if (f.count != featureCount)
@@ -364,11 +370,10 @@ public final class Segmenter {
     private record Features(float[] rows, int count) {}
 
     /**
-     * (pixels × F) row-major: classical channels then ViT PCA channels, of the image flat-fielded as the options say.
-     * {@code patches}, when given, are the ViT's features of the flat-fielded image.
+     * (pixels × F) row-major: classical channels then ViT PCA channels of {@code image}, already flat-fielded as the
+     * options say (by the caller, once: the ViT's {@code patches}, when given, are of the same flat-fielded image).
      */
-    private static Features features(Image raw, Options o, FastViT vit, PcaBasis basis, FeatureMap patches) {
-        Image image = FlatField.apply(raw, o.flatField());
+    private static Features features(Image image, Options o, FastViT vit, PcaBasis basis, FeatureMap patches) {
         int h = image.height(), w = image.width(), n = h * w;
         float[][] channels = o.features().classical() ? FilterBank.compute(image, o.threads()) : new float[0][];
         float[] vitUp = null;

@@ -24,7 +24,7 @@ final class ImageSession {
     /** Whether a flat field of {@code degree} changes this image ({@link io.jvit.segment.FlatField#applies}). */
     boolean flatFielded(int degree) {
         if (Double.isNaN(homogeneity)) homogeneity = io.jvit.segment.FlatField.homogeneity(image);
-        return degree > 0 && homogeneity >= io.jvit.segment.FlatField.MIN_HOMOGENEITY;
+        return io.jvit.segment.FlatField.applies(degree, homogeneity);
     }
 
     ImageSession(String id, String name, Image image) {
